@@ -1,0 +1,100 @@
+"""Values that remember where they came from.
+
+Every loaded YAML/Jsonnet value is a `Value`: the plain Python data plus the
+`Origin` (file, line, column, layer) that set it and the origins it overrode.
+Mappings hold `dict[str, Value]`, lists hold `list[Value]`; scalars are plain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Iterator, Optional
+
+REPLACE = "!replace"
+APPEND = "!append"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    file: str          # path relative to the repo root, with forward slashes
+    line: int          # 1-based
+    col: int           # 1-based
+    layer: str = ""    # e.g. "app-type training-pytorch", "environment prod-sh"
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.col)
+
+    def describe(self) -> str:
+        return f"{self.where()} ({self.layer})" if self.layer else self.where()
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    data: Any                      # scalar | dict[str, Value] | list[Value]
+    origin: Origin
+    overrode: tuple[Origin, ...] = ()   # lower-layer origins this value replaced, nearest first
+    tag: Optional[str] = None      # REPLACE / APPEND when written with that YAML tag
+    key_origin: Optional[Origin] = None  # where the mapping key naming this value was written
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.data, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.data, list)
+
+    def with_layer(self, layer: str) -> "Value":
+        return relayer(self, layer)
+
+
+def relayer(value: Value, layer: str) -> Value:
+    """The same tree, every origin labelled with `layer`."""
+    data = value.data
+    if isinstance(data, dict):
+        data = {k: relayer(v, layer) for k, v in data.items()}
+    elif isinstance(data, list):
+        data = [relayer(v, layer) for v in data]
+    key_origin = replace(value.key_origin, layer=layer) if value.key_origin else None
+    return Value(data, replace(value.origin, layer=layer), value.overrode, value.tag, key_origin)
+
+
+def plain(value: Value) -> Any:
+    """Strip provenance: the plain data pydantic and the renderers see."""
+    data = value.data
+    if isinstance(data, dict):
+        return {k: plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    return data
+
+
+def lookup(value: Optional[Value], path: tuple) -> Optional[Value]:
+    """The deepest Value along `path` (keys or list indexes); unknown steps are skipped.
+
+    Pydantic error locations include union-member names; skipping steps that do
+    not address anything lets those locations map back to the spec.
+    """
+    for step in path:
+        if value is None:
+            return None
+        data = value.data
+        if isinstance(data, dict) and isinstance(step, str) and step in data:
+            value = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            value = data[step]
+    return value
+
+
+def walk(value: Value, path: tuple = ()) -> Iterator[tuple[tuple, Value]]:
+    """Every (path, Value) in the tree, depth first, mappings in key order."""
+    yield path, value
+    data = value.data
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from walk(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from walk(v, path + (i,))

@@ -1,0 +1,48 @@
+"""Renderers: one module per output family behind one interface.
+
+A renderer turns one validated `Target` into plain Kubernetes objects (dicts).
+It reports user errors through `ctx.error(...)` (file:line from provenance) and
+never writes files; the `write` stage does that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Protocol
+
+from compiler.errors import Problems
+from compiler.provenance import Origin
+from compiler.targets import Project, Target
+
+Object = dict[str, Any]
+
+
+class Renderer(Protocol):
+    kinds: tuple[str, ...]
+
+    def render(self, target: Target, ctx: "RenderContext") -> list[Object]:
+        """Every Kubernetes object of the target, in a stable order."""
+
+
+@dataclass
+class RenderContext:
+    """What a renderer may consult besides its own target (no global state)."""
+
+    repo: Path
+    chart_dirs: tuple[Path, ...] = ()
+    targets: dict[tuple[str, str, str, str], Target] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+
+    def find(self, target: Target, kind: str, name: str) -> Optional[Target]:
+        """The `kind`/`name` resource of the same project in the same environment."""
+        return self.targets.get((target.env.name, target.project.name, kind, name))
+
+    def error(self, target: Target, path: tuple, message: str) -> None:
+        origin: Optional[Origin] = target.locate(*path)
+        self.problems.add(f"{target.identity} in {target.env.name}: {message}", origin, target.chain)
+
+
+def renderers() -> dict[str, Renderer]:
+    """Kind → renderer. Imported lazily so a missing optional engine fails only its kind."""
+    from compiler.render import registry
+    return registry.RENDERERS

@@ -1,0 +1,36 @@
+"""Labels and metadata every emitted object carries (SPEC §4)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from compiler.targets import Project, Target
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "strata"}
+
+
+def labels_for(project: Project, resource: str) -> dict[str, str]:
+    return {
+        **MANAGED_BY,
+        "strata.dev/project": project.name,
+        "strata.dev/environment": project.env.name,
+        "strata.dev/resource": resource,
+    }
+
+
+def target_labels(target: Target) -> dict[str, str]:
+    return labels_for(target.project, f"{target.kind.lower()}.{target.name}")
+
+
+def metadata(target: Target, name: Optional[str] = None, *, namespaced: bool = True,
+             labels: Optional[dict[str, str]] = None, annotations: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name or target.name}
+    if namespaced:
+        meta["namespace"] = target.project.namespace
+    meta["labels"] = {**target_labels(target), **(labels or {})}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    return meta
+
+
+def k8s_object(api_version: str, kind: str, meta: dict[str, Any], **body: Any) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}

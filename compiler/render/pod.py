@@ -1,0 +1,148 @@
+"""Pod-template building blocks shared by jobs, notebooks, pipeline steps and services.
+
+One place turns `resources`, `env`, `datasets` and `gpuType` into container
+fields, volumes and scheduling, so every workload family agrees on them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from compiler.targets import Target
+from schemas.common import DatasetMount, EnvVar, Resources
+
+SHM_VOLUME = "dshm"
+
+
+@dataclass
+class PodParts:
+    """Everything a pod needs beyond its containers' command line."""
+
+    volumes: list[dict[str, Any]] = field(default_factory=list)
+    mounts: list[dict[str, Any]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def env_vars(env: list[EnvVar]) -> list[dict[str, Any]]:
+    """`value` stays a value; `secretRef` becomes a secretKeyRef (never the secret itself)."""
+    out = []
+    for var in env:
+        if var.secretRef is not None:
+            out.append({"name": var.name, "valueFrom": {"secretKeyRef": {
+                "name": var.secretRef.name, "key": var.secretRef.key}}})
+        else:
+            out.append({"name": var.name, "value": var.value})
+    return out
+
+
+def gpu_resource_name(target: Target, resources: Resources) -> Optional[str]:
+    if not resources.gpu:
+        return None
+    pool = target.env.settings.gpuPools.get(resources.gpuType or "")
+    return pool.resourceName if pool else "nvidia.com/gpu"
+
+
+def container_resources(target: Target, resources: Resources) -> dict[str, Any]:
+    """cpu, memory and gpu are both request and limit; ephemeral storage too."""
+    amounts: dict[str, str] = {}
+    if resources.cpu is not None:
+        amounts["cpu"] = resources.cpu
+    if resources.memory is not None:
+        amounts["memory"] = resources.memory
+    if resources.ephemeralStorage is not None:
+        amounts["ephemeral-storage"] = resources.ephemeralStorage
+    gpu_name = gpu_resource_name(target, resources)
+    if gpu_name:
+        amounts[gpu_name] = str(resources.gpu)
+    return {"requests": dict(amounts), "limits": dict(amounts)} if amounts else {}
+
+
+def gpu_scheduling(target: Target, resources: Resources, parts: PodParts) -> None:
+    """nodeSelector and tolerations of the env's pool for `gpuType`."""
+    if not resources.gpu or not resources.gpuType:
+        return
+    pool = target.env.settings.gpuPools.get(resources.gpuType)
+    if pool is None:
+        return
+    parts.node_selector.update(pool.nodeSelector)
+    for tol in pool.tolerations:
+        parts.tolerations.append(tol.model_dump(exclude_none=True))
+
+
+def shm_volume(resources: Resources, parts: PodParts) -> None:
+    """`shm` as a memory-backed emptyDir at /dev/shm (PyTorch data loaders need it)."""
+    if resources.shm is None:
+        return
+    parts.volumes.append({"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm}})
+    parts.mounts.append({"name": SHM_VOLUME, "mountPath": "/dev/shm"})
+
+
+def dataset_claim(dataset: Target) -> tuple[str, Optional[str]]:
+    """(claim name, subPath) a consumer mounts for a Dataset target (SPEC §3 Dataset)."""
+    spec = dataset.spec
+    if spec.cache.engine == "none":
+        source = spec.sources[0]
+        if source.scheme == "pvc":
+            claim, _, sub = source.uri[len("pvc://"):].partition("/")
+            return claim, (sub.strip("/") or None)
+    return dataset.name, None
+
+
+def dataset_volumes(target: Target, mounts: list[DatasetMount], ctx: Any, parts: PodParts,
+                    path: tuple = ("datasets",)) -> None:
+    """PVC volumes for each mounted dataset, plus Fluid's required-placement label."""
+    for index, mount in enumerate(mounts):
+        dataset = ctx.find(target, "Dataset", mount.name)
+        if dataset is None:
+            continue  # reported by the cross-reference check
+        claim, sub_path = dataset_claim(dataset)
+        volume = f"data-{mount.name}"
+        parts.volumes.append({"name": volume, "persistentVolumeClaim": {
+            "claimName": claim, "readOnly": mount.readOnly}})
+        volume_mount: dict[str, Any] = {"name": volume, "mountPath": mount.mountPath, "readOnly": mount.readOnly}
+        if sub_path:
+            volume_mount["subPath"] = sub_path
+        parts.mounts.append(volume_mount)
+        if dataset.spec.placement == "required" and dataset.spec.cache.engine != "none":
+            parts.labels[f"fluid.io/dataset.{dataset.name}.sched"] = "required"
+
+
+def pod_parts(target: Target, resources: Resources, mounts: list[DatasetMount], ctx: Any) -> PodParts:
+    parts = PodParts()
+    dataset_volumes(target, mounts, ctx, parts)
+    shm_volume(resources, parts)
+    gpu_scheduling(target, resources, parts)
+    return parts
+
+
+def container(name: str, image: str, *, command: list[str] = (), args: list[str] = (),
+              env: list[EnvVar] = (), resources: dict[str, Any] | None = None,
+              mounts: list[dict[str, Any]] = (), ports: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """A container dict with empty fields left out."""
+    out: dict[str, Any] = {"name": name, "image": image}
+    if command:
+        out["command"] = list(command)
+    if args:
+        out["args"] = list(args)
+    if env:
+        out["env"] = env_vars(list(env))
+    if ports:
+        out["ports"] = list(ports)
+    if resources:
+        out["resources"] = resources
+    if mounts:
+        out["volumeMounts"] = list(mounts)
+    return out
+
+
+def pod_spec(containers: list[dict[str, Any]], parts: PodParts, **extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {**{k: v for k, v in extra.items() if v is not None}, "containers": containers}
+    if parts.node_selector:
+        spec["nodeSelector"] = dict(sorted(parts.node_selector.items()))
+    if parts.tolerations:
+        spec["tolerations"] = parts.tolerations
+    if parts.volumes:
+        spec["volumes"] = parts.volumes
+    return spec

@@ -1,0 +1,81 @@
+"""What the later stages work on: environments, projects and targets, fully merged."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from pydantic import BaseModel
+
+from compiler.provenance import Origin, Value, lookup
+from schemas.environment import EnvironmentSettings
+from schemas.project import ProjectDoc, Quota
+
+
+@dataclass(frozen=True)
+class Env:
+    """One environment with its group's settings merged beneath its own."""
+
+    name: str
+    group: str
+    settings: EnvironmentSettings
+    origin: Origin                    # where the Environment document starts
+    files: tuple[str, ...] = ()       # the group file and the environment file
+
+    @property
+    def cluster(self) -> str:
+        return self.settings.cluster.name if self.settings.cluster else ""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project as seen from one environment."""
+
+    name: str
+    doc: ProjectDoc
+    env: Env
+    quota: Quota
+    origin: Origin
+    file: str
+
+    @property
+    def namespace(self) -> str:
+        return (self.doc.namespace or self.name) + self.env.settings.namespaceSuffix
+
+
+@dataclass
+class Target:
+    """One resource deployed to one environment: its effective spec and where each value came from."""
+
+    kind: str                         # "Job", "Service", ...
+    name: str
+    project: Project
+    spec: Any                         # the validated pydantic model of the kind's spec
+    values: dict[str, Any]            # the effective spec as plain data (interpolated)
+    tree: Optional[Value] = None      # the merged spec with provenance
+    origin: Optional[Origin] = None   # the resource document
+    files: tuple[str, ...] = ()       # every input file that shaped this target
+    app_type: Optional[str] = None
+    chain: tuple[str, ...] = ()       # the layers merged, lowest first
+    extra: dict[str, Any] = field(default_factory=dict)  # stage outputs (e.g. resolved model)
+
+    @property
+    def env(self) -> Env:
+        return self.project.env
+
+    @property
+    def identity(self) -> str:
+        return f"{self.project.name}/{self.kind}/{self.name}"
+
+    @property
+    def folder(self) -> str:
+        """Output folder relative to out/: <env>/<project>/<kind>-<name>."""
+        return f"{self.env.name}/{self.project.name}/{self.kind.lower()}-{self.name}"
+
+    def locate(self, *path: Any) -> Optional[Origin]:
+        """The origin of the value at `path` inside spec (deepest known), else the document."""
+        found = lookup(self.tree, tuple(path)) if self.tree is not None else None
+        return found.origin if found is not None else self.origin
+
+
+def spec_model(target: Target) -> BaseModel:
+    return target.spec

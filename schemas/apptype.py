@@ -1,0 +1,24 @@
+"""AppType: defaults for one kind, optionally extending another app type."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import Field, StrictStr
+
+from schemas.base import Name, Spec
+
+KindName = Literal["Dataset", "Job", "Model", "Service", "Pipeline", "Notebook"]
+
+
+class ChartRef(Spec):
+    name: Name = "model-service"
+    version: Optional[StrictStr] = None
+
+
+class AppTypeDoc(Spec):
+    kind: Literal["AppType"]
+    name: Name
+    for_: KindName = Field(alias="for")
+    extends: Optional[Name] = None
+    spec: dict[str, Any] = {}
+    chart: Optional[ChartRef] = None

@@ -1,0 +1,74 @@
+"""Sub-models that several kinds share: resources, env vars, dataset mounts, schedules."""
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
+
+from schemas.base import Duration, Name, Quantity, Spec, Text
+
+
+class SecretKeyRef(Spec):
+    name: Name
+    key: StrictStr
+
+
+class EnvVar(Spec):
+    """`value` or `secretRef` (a reference: secret values never live in specs)."""
+
+    name: StrictStr
+    value: Optional[Text] = None
+    secretRef: Optional[SecretKeyRef] = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "EnvVar":
+        if (self.value is None) == (self.secretRef is None):
+            raise ValueError(f"env var {self.name!r} needs exactly one of value or secretRef")
+        return self
+
+
+class Resources(Spec):
+    """`cpu`, `memory` and `gpu` become both request and limit of each container."""
+
+    cpu: Optional[Quantity] = None
+    memory: Optional[Quantity] = None
+    gpu: StrictInt = Field(0, ge=0)
+    gpuType: Optional[StrictStr] = None
+    shm: Optional[Quantity] = None
+    ephemeralStorage: Optional[Quantity] = None
+
+
+class DatasetMount(Spec):
+    name: Name
+    mountPath: StrictStr
+    readOnly: StrictBool = True
+
+
+class HistoryLimit(Spec):
+    successful: StrictInt = Field(3, ge=0)
+    failed: StrictInt = Field(3, ge=0)
+
+
+class Schedule(Spec):
+    """A cron schedule (Argo CronWorkflow semantics)."""
+
+    cron: Union[StrictStr, list[StrictStr]]
+    timezone: Optional[StrictStr] = None
+    concurrency: Literal["Allow", "Forbid", "Replace"] = "Forbid"
+    startingDeadlineSeconds: Optional[StrictInt] = Field(None, ge=0)
+    historyLimit: Union[StrictInt, HistoryLimit] = 3
+    suspend: StrictBool = False
+
+    @property
+    def crons(self) -> list[str]:
+        return [self.cron] if isinstance(self.cron, str) else list(self.cron)
+
+
+class Retry(Spec):
+    backoffLimit: StrictInt = Field(3, ge=0)
+
+
+__all__ = [
+    "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Resources", "Retry",
+    "Schedule", "SecretKeyRef",
+]

@@ -1,0 +1,50 @@
+"""Dataset: object-store/NFS/PVC sources, optionally cached by a Fluid runtime."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
+
+from schemas.base import Name, Quantity, Spec, StringMap, merge_key
+
+URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
+_URI = re.compile(r"^([a-z0-9]+)://(.+)$")
+
+
+class Source(Spec):
+    name: Name
+    uri: StrictStr
+    secretRef: Optional[Name] = None
+    options: StringMap = {}
+
+    @field_validator("uri")
+    @classmethod
+    def _known_scheme(cls, uri: str) -> str:
+        match = _URI.match(uri)
+        if not match or match.group(1) not in URI_SCHEMES:
+            raise ValueError(f"uri {uri!r} must start with one of " + ", ".join(f"{s}://" for s in URI_SCHEMES))
+        return uri
+
+    @property
+    def scheme(self) -> str:
+        return self.uri.split("://", 1)[0]
+
+
+class Tier(Spec):
+    medium: Literal["MEM", "SSD", "HDD"]
+    path: Optional[StrictStr] = None
+    quota: Quantity
+
+
+class Cache(Spec):
+    engine: Literal["alluxio", "jindo", "juicefs", "none"] = "none"
+    replicas: StrictInt = Field(1, ge=1)
+    tiers: list[Tier] = []
+    warmup: StrictBool = False
+
+
+class DatasetSpec(Spec):
+    sources: list[Source] = merge_key("name", min_length=1)
+    cache: Cache = Cache()
+    placement: Literal["preferred", "required"] = "preferred"

@@ -1,0 +1,70 @@
+"""EnvironmentGroup and Environment: the same settings; an Environment's override its group's."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+
+from schemas.base import Name, Spec, StringMap
+
+
+class Cluster(Spec):
+    """The kube context / cluster identity that `apply` must see."""
+
+    name: StrictStr
+    server: Optional[StrictStr] = None
+
+
+class Toleration(Spec):
+    key: Optional[StrictStr] = None
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: Optional[StrictStr] = None
+    effect: Optional[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]] = None
+
+
+class GpuPool(Spec):
+    """How a `gpuType` becomes pod scheduling in one environment."""
+
+    resourceName: StrictStr = "nvidia.com/gpu"
+    nodeSelector: StringMap = {}
+    tolerations: list[Toleration] = []
+
+
+class Policy(Spec):
+    requirePinnedImages: StrictBool = False
+    requirePinnedModels: StrictBool = False
+    requireResourceLimits: StrictBool = False
+    maxGpuPerWorkload: Optional[StrictInt] = Field(None, ge=0)
+    allowedGpuTypes: Optional[list[StrictStr]] = None
+    forbidHostPath: StrictBool = False
+
+
+class Promotion(Spec):
+    from_: Name = Field(alias="from")
+
+
+class EnvironmentSettings(Spec):
+    """Settings shared by EnvironmentGroup and Environment (merged group → env)."""
+
+    cluster: Optional[Cluster] = None
+    namespaceSuffix: StrictStr = ""
+    vars: StringMap = {}
+    scheduler: Literal["volcano", "kueue", "default"] = "default"
+    gpuPools: dict[StrictStr, GpuPool] = {}
+    defaults: dict[StrictStr, dict[str, Any]] = {}
+    appTypes: dict[StrictStr, dict[str, Any]] = {}
+    locked: list[StrictStr] = []
+    policy: Policy = Policy()
+    promotion: Optional[Promotion] = None
+    presets: list[StrictStr] = []
+
+
+class EnvironmentGroupDoc(EnvironmentSettings):
+    kind: Literal["EnvironmentGroup"]
+    name: Name
+
+
+class EnvironmentDoc(EnvironmentSettings):
+    kind: Literal["Environment"]
+    name: Name
+    group: Name

@@ -1,0 +1,24 @@
+"""Model: the registry kept in git. Versions are pinned URIs; aliases name versions."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from pydantic import BeforeValidator, StrictStr
+
+from schemas.base import Spec, Text, merge_key
+
+# A version is an integer or a string, compared as text.
+Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+
+
+class ModelVersion(Spec):
+    version: Version
+    uri: StrictStr
+    digest: Optional[StrictStr] = None
+    source: Optional[StrictStr] = None
+
+
+class ModelSpec(Spec):
+    format: Optional[StrictStr] = None
+    versions: list[ModelVersion] = merge_key("version", default=[])
+    aliases: dict[StrictStr, Version] = {}

@@ -1,0 +1,86 @@
+"""Service: an inference service that pulls its pinned model version at start."""
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import Field, StrictInt, StrictStr, model_validator
+
+from schemas.apptype import ChartRef
+from schemas.base import Spec, merge_key
+from schemas.common import DatasetMount, EnvVar, Resources
+from schemas.model import Version
+
+
+class ModelRef(Spec):
+    name: Optional[StrictStr] = None
+    version: Optional[Version] = None
+    alias: Optional[StrictStr] = None
+
+    @model_validator(mode="after")
+    def _version_or_alias(self) -> "ModelRef":
+        if (self.version is None) == (self.alias is None):
+            raise ValueError("a model reference needs exactly one of version or alias")
+        return self
+
+
+class ReplicaRange(Spec):
+    min: StrictInt = Field(ge=0)
+    max: StrictInt = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ReplicaRange":
+        if self.min > self.max:
+            raise ValueError(f"replicas.min ({self.min}) is greater than replicas.max ({self.max})")
+        return self
+
+
+class Autoscaling(Spec):
+    metric: Literal["cpu", "memory", "concurrency", "rps"] = "cpu"
+    target: StrictInt = Field(70, ge=1)
+
+
+class Canary(Spec):
+    """A second Deployment with its own model version and/or image, sized by weight."""
+
+    model: Optional[ModelRef] = None
+    image: Optional[StrictStr] = None
+    weight: StrictInt = Field(ge=0, le=100)
+
+
+class Port(Spec):
+    name: StrictStr
+    port: StrictInt = Field(ge=1, le=65535)
+    protocol: Literal["TCP", "UDP"] = "TCP"
+
+
+class Probe(Spec):
+    path: StrictStr = "/healthz"
+    port: Optional[StrictStr] = None
+    initialDelaySeconds: StrictInt = Field(0, ge=0)
+    periodSeconds: StrictInt = Field(10, ge=1)
+    failureThreshold: StrictInt = Field(3, ge=1)
+
+
+class Probes(Spec):
+    readiness: Optional[Probe] = None
+    liveness: Optional[Probe] = None
+    startup: Optional[Probe] = None
+
+
+class ServiceSpec(Spec):
+    runtime: Literal["chart", "kserve"] = "chart"
+    chart: ChartRef = ChartRef()
+    image: StrictStr
+    model: ModelRef
+    replicas: Union[StrictInt, ReplicaRange] = 1
+    autoscaling: Optional[Autoscaling] = None
+    canary: Optional[Canary] = None
+    resources: Resources = Resources()
+    ports: list[Port] = merge_key("name", default=[Port(name="http", port=8080)])
+    probes: Probes = Probes()
+    env: list[EnvVar] = merge_key("name", default=[])
+    datasets: list[DatasetMount] = merge_key("name", default=[])
+
+    @property
+    def max_replicas(self) -> int:
+        return self.replicas if isinstance(self.replicas, int) else self.replicas.max

@@ -1,0 +1,54 @@
+"""Build environments, projects and targets in memory for renderer unit tests.
+
+These bypass discover/load/merge: a spec dict goes straight through the kind's
+pydantic model, so a renderer test states only what it is about.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from compiler.provenance import Origin
+from compiler.render import RenderContext
+from compiler.targets import Env, Project, Target
+from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
+from schemas.project import Quota
+
+DEFAULT_POOLS = {
+    "a100": {"resourceName": "nvidia.com/gpu", "nodeSelector": {"gpu.pool": "a100"},
+             "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]},
+}
+
+
+def make_env(name: str = "dev", group: str = "test", **settings: Any) -> Env:
+    settings.setdefault("cluster", {"name": f"{name}-cluster"})
+    settings.setdefault("gpuPools", DEFAULT_POOLS)
+    return Env(name=name, group=group, settings=EnvironmentSettings.model_validate(settings),
+               origin=Origin(f"environments/{name}.yaml", 1, 1, f"environment {name}"))
+
+
+def make_project(name: str = "demo", env: Optional[Env] = None, quota: Optional[dict] = None,
+                 **doc: Any) -> Project:
+    env = env or make_env()
+    doc = {"kind": "Project", "name": name, "owner": "team-demo", "environments": [env.name], **doc}
+    return Project(name=name, doc=ProjectDoc.model_validate(doc), env=env,
+                   quota=Quota.model_validate(quota or {}),
+                   origin=Origin(f"projects/{name}/project.yaml", 1, 1, "project"),
+                   file=f"projects/{name}/project.yaml")
+
+
+def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Project] = None,
+                **extra: Any) -> Target:
+    project = project or make_project()
+    model = RESOURCE_SPECS[kind].model_validate(spec)
+    return Target(kind=kind, name=name, project=project, spec=model,
+                  values=model.model_dump(mode="json", by_alias=True, exclude_none=True),
+                  origin=Origin(f"projects/{project.name}/{kind.lower()}-{name}.yaml", 1, 1, "resource"),
+                  files=(f"projects/{project.name}/{kind.lower()}-{name}.yaml",), extra=dict(extra))
+
+
+def make_ctx(*targets: Target, repo: Path = Path(".")) -> RenderContext:
+    ctx = RenderContext(repo=repo, chart_dirs=(repo / "charts",))
+    for t in targets:
+        ctx.targets[(t.env.name, t.project.name, t.kind, t.name)] = t
+    return ctx
