@@ -32,6 +32,7 @@ class RenderContext:
     chart_dirs: tuple[Path, ...] = ()
     targets: dict[tuple[str, str, str, str], Target] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
+    warnings: Problems = field(default_factory=Problems)
 
     def find(self, target: Target, kind: str, name: str) -> Optional[Target]:
         """The `kind`/`name` resource of the same project in the same environment."""
@@ -40,6 +41,10 @@ class RenderContext:
     def error(self, target: Target, path: tuple, message: str) -> None:
         origin: Optional[Origin] = target.locate(*path)
         self.problems.add(f"{target.identity} in {target.env.name}: {message}", origin, target.chain)
+
+    def warn(self, target: Target, path: tuple, message: str) -> None:
+        """Printed as `file:LINE:COL: warning: ...`; does not fail the run."""
+        self.warnings.add(f"warning: {target.identity} in {target.env.name}: {message}", target.locate(*path))
 
 
 def renderers() -> dict[str, Renderer]:
