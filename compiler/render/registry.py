@@ -2,5 +2,12 @@
 from __future__ import annotations
 
 from compiler.render import Renderer
+from compiler.render.dataset import DatasetRenderer
+from compiler.render.job import JobRenderer
+from compiler.render.notebook import NotebookRenderer
 
-RENDERERS: dict[str, Renderer] = {}
+RENDERERS: dict[str, Renderer] = {
+    "Job": JobRenderer(),
+    "Dataset": DatasetRenderer(),
+    "Notebook": NotebookRenderer(),
+}

@@ -1,0 +1,59 @@
+"""Notebook → its workspace PVC (`<name>-workspace`) + a Kubeflow `kubeflow.org/v1` Notebook.
+
+The Notebook CRD's pod template has no metadata, so pod labels (Fluid's
+required-placement label) go on the Notebook itself: the notebook controller copies
+the Notebook's labels onto its pods.
+
+`idleTimeout`: Kubeflow culls idle notebooks with one controller-wide setting
+(CULL_IDLE_TIME) and has no per-notebook field, so the timeout is recorded as the
+annotation `strata.dev/idle-timeout-seconds` for the platform's culler to read,
+rather than dropped.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.render import RenderContext
+from compiler.render.common import k8s_object, metadata
+from compiler.render.pod import container, container_resources, pod_parts, pod_spec
+from compiler.targets import Target
+from schemas.notebook import NotebookSpec
+
+KUBEFLOW = "kubeflow.org/v1"
+IDLE_TIMEOUT = "strata.dev/idle-timeout-seconds"
+WORKSPACE_VOLUME = "workspace"
+NOTEBOOK_PORT = 8888  # the port Kubeflow's notebook controller routes to
+
+
+class NotebookRenderer:
+    kinds = ("Notebook",)
+
+    def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
+        return [workspace_claim(target), notebook(target, ctx)]
+
+
+def workspace_name(target: Target) -> str:
+    return f"{target.name}-workspace"
+
+
+def workspace_claim(target: Target) -> dict[str, Any]:
+    workspace = target.spec.workspace
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"]}
+    if workspace.storageClass:
+        spec["storageClassName"] = workspace.storageClass
+    spec["resources"] = {"requests": {"storage": workspace.size}}
+    return k8s_object("v1", "PersistentVolumeClaim", metadata(target, workspace_name(target)), spec=spec)
+
+
+def notebook(target: Target, ctx: RenderContext) -> dict[str, Any]:
+    spec: NotebookSpec = target.spec
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts.volumes.insert(0, {"name": WORKSPACE_VOLUME,
+                             "persistentVolumeClaim": {"claimName": workspace_name(target)}})
+    mounts = [{"name": WORKSPACE_VOLUME, "mountPath": spec.workspace.mountPath}, *parts.mounts]
+    main = container(target.name, spec.image, env=spec.env, mounts=mounts,
+                     resources=container_resources(target, spec.resources),
+                     ports=[{"name": "notebook-port", "containerPort": NOTEBOOK_PORT, "protocol": "TCP"}])
+    annotations = {IDLE_TIMEOUT: str(spec.idleTimeout)} if spec.idleTimeout is not None else None
+    meta = metadata(target, labels=parts.labels, annotations=annotations)
+    return k8s_object(KUBEFLOW, "Notebook", meta, spec={"template": {"spec": pod_spec([main], parts)}})
