@@ -1,6 +1,15 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "tests"))
+
+
+@pytest.fixture(scope="session")
+def crd_schemas():
+    """Every upstream CRD schema under ../shared/crds, loaded once per run (~3 s)."""
+    from compiler.crds import CrdSchemas
+    return CrdSchemas.load(SHARED / "crds")
