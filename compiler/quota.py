@@ -1,0 +1,208 @@
+"""The compile-time quota check (SPEC §3 Project).
+
+Every Job (all replicas, scheduled or not), Service (max replicas plus canary
+replicas) and Notebook of a project in one environment must fit the project's
+quota: cpu, memory (including `shm`, which is memory-backed) and GPUs per
+gpuType. GPU types that share a resource name also share the namespace's
+ResourceQuota line, so their sum — plus any GPUs asked for without a gpuType —
+is checked against it too. Pipeline steps are not counted.
+
+Kubernetes quantities are summed exactly (Decimal), never as floats.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Optional
+
+from compiler.errors import Problems
+from compiler.targets import Project, Target
+from schemas.common import Resources
+
+WORKLOAD_KINDS = ("Job", "Notebook", "Service")
+DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"  # what pod.py requests when a gpuType has no pool
+
+_BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$")
+
+
+# --- quantities ---------------------------------------------------------------------------------
+
+def parse_quantity(text: Any) -> Decimal:
+    """A Kubernetes quantity ("500m", "16Gi", "1.5", "2e3") as an exact Decimal."""
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity")
+    number, exponent, suffix = match.groups()
+    value = Decimal(number)
+    if exponent:
+        return value.scaleb(int(exponent[1:]))
+    if suffix in _BINARY:
+        return value * (Decimal(1024) ** _BINARY[suffix])
+    return value.scaleb(_DECIMAL[suffix or ""])
+
+
+def format_quantity(value: Decimal, binary: bool = False) -> str:
+    """The shortest exact spelling: Ki..Ei (then k..E) for memory, cores or millicores for cpu."""
+    if binary and value:
+        spellings = [f"{_plain(value / unit)}{suffix}" for suffix, unit in _MEMORY_UNITS if value % unit == 0]
+        return min(spellings + [_plain(value)], key=len)
+    if value != value.to_integral_value() and (value * 1000) == (value * 1000).to_integral_value():
+        return f"{_plain(value * 1000)}m"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+_MEMORY_UNITS = (
+    *((s, Decimal(1024) ** p) for s, p in sorted(_BINARY.items(), key=lambda item: -item[1])),
+    *((s, Decimal(10) ** p) for s, p in sorted(_DECIMAL.items(), key=lambda item: -item[1]) if p >= 3),
+)
+
+
+# --- replicas -----------------------------------------------------------------------------------
+
+def canary_replicas(spec: Any) -> int:
+    """Replicas of a Service's canary: ceil(max replicas × weight / 100), at least 1 when weight > 0.
+
+    The one definition the Service renderer and the quota check both use.
+    """
+    canary = getattr(spec, "canary", None)
+    if canary is None or canary.weight <= 0:
+        return 0
+    return max(1, -(-spec.max_replicas * canary.weight // 100))
+
+
+def pod_count(target: Target) -> int:
+    """How many pods of `target` can run at once, for quota purposes."""
+    spec = target.spec
+    if target.kind == "Job":
+        return spec.total_replicas
+    if target.kind == "Service":
+        return spec.max_replicas + canary_replicas(spec)
+    return 1
+
+
+# --- usage --------------------------------------------------------------------------------------
+
+@dataclass
+class Usage:
+    """What one workload (or a whole project) requests: cpu, memory, GPUs per gpuType."""
+
+    cpu: Decimal = Decimal(0)
+    memory: Decimal = Decimal(0)
+    gpu: dict[Optional[str], int] = field(default_factory=dict)   # None: no gpuType given
+
+    def add(self, other: "Usage") -> None:
+        self.cpu += other.cpu
+        self.memory += other.memory
+        for gpu_type, count in other.gpu.items():
+            self.gpu[gpu_type] = self.gpu.get(gpu_type, 0) + count
+
+
+def pod_usage(resources: Resources) -> Usage:
+    """One pod's requests; memory includes the memory-backed /dev/shm."""
+    memory = sum((parse_quantity(q) for q in (resources.memory, resources.shm) if q), Decimal(0))
+    gpu = {resources.gpuType: resources.gpu} if resources.gpu else {}
+    return Usage(cpu=parse_quantity(resources.cpu) if resources.cpu else Decimal(0), memory=memory, gpu=gpu)
+
+
+def workload_usage(target: Target) -> Usage:
+    pods, one = pod_count(target), pod_usage(target.spec.resources)
+    return Usage(cpu=one.cpu * pods, memory=one.memory * pods,
+                 gpu={gpu_type: count * pods for gpu_type, count in one.gpu.items()})
+
+
+def workloads(targets: Iterable[Target]) -> list[Target]:
+    """The targets the quota counts, in a stable order."""
+    return sorted((t for t in targets if t.kind in WORKLOAD_KINDS), key=lambda t: (t.kind, t.name))
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+def gpu_resource_name(project: Project, gpu_type: Optional[str]) -> str:
+    """The extended resource a gpuType is requested as in this environment (as pod.py does)."""
+    pool = project.env.settings.gpuPools.get(gpu_type or "")
+    return pool.resourceName if pool else DEFAULT_GPU_RESOURCE
+
+
+def gpu_quota_by_resource(project: Project) -> dict[str, int]:
+    """Quota GPUs summed per resource name (GPU types sharing a name share the line), sorted."""
+    totals: dict[str, int] = defaultdict(int)
+    for gpu_type, count in project.quota.gpu.items():
+        totals[gpu_resource_name(project, gpu_type)] += count
+    return dict(sorted(totals.items()))
+
+
+@dataclass(frozen=True)
+class Overage:
+    """One exceeded line: what it is, requested vs allowed, and who asks for it."""
+
+    label: str
+    requested: str
+    allowed: str
+    over: str
+    consumers: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (f"{self.label} requested {self.requested} > quota {self.allowed} (over by {self.over}) "
+                f"by {', '.join(self.consumers)}")
+
+
+def _quantity_overage(label: str, used: dict[str, Decimal], limit: Optional[str], binary: bool) -> list[Overage]:
+    if limit is None:
+        return []
+    allowed, total = parse_quantity(limit), sum(used.values(), Decimal(0))
+    if total <= allowed:
+        return []
+    consumers = tuple(f"{who} {format_quantity(amount, binary)}" for who, amount in used.items() if amount)
+    return [Overage(label, format_quantity(total, binary), limit, format_quantity(total - allowed, binary), consumers)]
+
+
+def _count_overage(label: str, used: dict[str, int], allowed: int) -> list[Overage]:
+    total = sum(used.values())
+    if total <= allowed:
+        return []
+    consumers = tuple(f"{who} {amount}" for who, amount in used.items() if amount)
+    return [Overage(label, str(total), str(allowed), str(total - allowed), consumers)]
+
+
+def find_overages(project: Project, targets: Iterable[Target]) -> list[Overage]:
+    """Every quota line the project's workloads exceed in its environment, in a fixed order."""
+    usages = {f"{t.kind}/{t.name}": workload_usage(t) for t in workloads(targets)}
+    quota = project.quota
+    found = _quantity_overage("cpu", {w: u.cpu for w, u in usages.items()}, quota.cpu, binary=False)
+    found += _quantity_overage("memory", {w: u.memory for w, u in usages.items()}, quota.memory, binary=True)
+    for gpu_type, allowed in sorted(quota.gpu.items()):
+        found += _count_overage(f"gpu {gpu_type}", {w: u.gpu.get(gpu_type, 0) for w, u in usages.items()}, allowed)
+    return found + _resource_overages(project, usages)
+
+
+def _resource_overages(project: Project, usages: dict[str, Usage]) -> list[Overage]:
+    """Per resource name, only where GPUs without their own gpuType quota line are involved
+    (otherwise the per-type lines above already say everything)."""
+    found = []
+    for resource, allowed in gpu_quota_by_resource(project).items():
+        used: dict[str, int] = {}
+        uncovered = False
+        for who, usage in usages.items():
+            for gpu_type, count in sorted(usage.gpu.items(), key=lambda item: item[0] or ""):
+                if gpu_resource_name(project, gpu_type) == resource:
+                    used[who] = used.get(who, 0) + count
+                    uncovered |= gpu_type not in project.quota.gpu
+        if uncovered:
+            found += _count_overage(f"{resource} (all GPU types)", used, allowed)
+    return found
+
+
+def check_quota(project: Project, targets: Iterable[Target], problems: Problems) -> None:
+    """One error at the project file when the project's workloads do not fit its quota."""
+    overages = find_overages(project, targets)
+    if overages:
+        problems.add(f"project {project.name} in {project.env.name} is over quota: "
+                     + "; ".join(o.describe() for o in overages), project.origin)
