@@ -13,3 +13,10 @@ def crd_schemas():
     """Every upstream CRD schema under ../shared/crds, loaded once per run (~3 s)."""
     from compiler.crds import CrdSchemas
     return CrdSchemas.load(SHARED / "crds")
+
+
+@pytest.fixture(scope="session")
+def kubernetes_schemas():
+    """Built-in Kubernetes schemas (kubernetes-validate, strict), each validator built once per run."""
+    from compiler.validate import KubernetesSchemas
+    return KubernetesSchemas()
