@@ -1,0 +1,44 @@
+"""The `strata plan` command (registered in compiler/cli.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from compiler.plan import FORMATS, format_for, render
+from compiler.plan import plan as make_plan
+
+EXIT_CHANGES = 2   # with --detailed-exitcode, as Terraform: 0 no changes, 1 error, 2 changes
+
+
+@click.command("plan")
+@click.option("--base", required=True, metavar="REF",
+              help="Git revision to compare the working tree with (a branch, tag or sha).")
+@click.option("--env", "envs", multiple=True, metavar="E", help="Only these environments (repeatable).")
+@click.option("--project", "projects", multiple=True, metavar="P", help="Only these projects (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What to print on stdout.")
+@click.option("--out", "outs", multiple=True, metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the plan to FILE (repeatable); .json → json, .md → markdown, "
+                   ".txt → text, any other suffix → --format.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes (0 none, 1 error).")
+@click.pass_context
+def plan(ctx: click.Context, base: str, envs: tuple[str, ...], projects: tuple[str, ...], fmt: str,
+         outs: tuple[Path, ...], detailed_exitcode: bool) -> None:
+    """Show what the working tree changes against REF, object by object.
+
+    `+` add, `~` change, `-` destroy, grouped by environment and target.
+    """
+    result = make_plan(_repo(ctx), base, envs=envs, projects=projects)
+    for out in outs:
+        out.write_text(render(result, format_for(out, fmt)), encoding="utf-8")
+    # click.echo drops the colours when stdout is not a terminal.
+    click.echo(render(result, fmt, color=fmt == "text"), nl=False)
+    if detailed_exitcode and result.has_changes:
+        ctx.exit(EXIT_CHANGES)
+
+
+def _repo(ctx: click.Context) -> Path:
+    repo = (ctx.obj or {}).get("repo") if isinstance(ctx.obj, dict) else None
+    return Path(repo) if repo else Path.cwd()

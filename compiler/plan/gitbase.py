@@ -1,0 +1,74 @@
+"""Read the base revision from git without touching the working tree or the index."""
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from compiler.errors import StrataError
+
+WORKING_TREE = "working tree"
+
+
+def git(repo: Path, *args: str) -> bytes:
+    """Run git in `repo`; a failure is a user error naming the command, never a traceback."""
+    try:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise StrataError("strata plan needs git on PATH") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise StrataError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
+    return done.stdout
+
+
+def resolve(repo: Path, ref: str) -> str:
+    """The commit sha `ref` names, or a clear error when it names none."""
+    try:
+        return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+    except StrataError:
+        raise StrataError(f"--base {ref}: not a commit in the git repository at {repo}") from None
+
+
+def head(repo: Path) -> str:
+    """HEAD's sha when the working tree matches it, else "working tree"."""
+    if git(repo, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip():
+        return WORKING_TREE
+    try:
+        return git(repo, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
+    except StrataError:
+        return WORKING_TREE
+
+
+def changed_files(repo: Path, sha: str) -> frozenset[str]:
+    """Repo-relative paths that differ between `sha` and the working tree, untracked files included.
+
+    Renames count as a deletion plus an addition so both names are seen.
+    """
+    diffed = git(repo, "diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--")
+    untracked = git(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    return frozenset(p for p in (diffed + untracked).decode().split("\0") if p)
+
+
+@contextmanager
+def checkout(repo: Path, sha: str) -> Iterator[Path]:
+    """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards."""
+    prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
+    archive = git(repo, "archive", "--format=tar", f"{sha}:{prefix}" if prefix else sha)
+    with tempfile.TemporaryDirectory(prefix="strata-plan-") as tmp:
+        root = Path(tmp) / "base"
+        root.mkdir()
+        _extract(archive, root)
+        yield root
+
+
+def _extract(archive: bytes, root: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        if hasattr(tarfile, "data_filter"):   # refuses links out of the tree and special files
+            tar.extractall(root, filter="data")
+        else:                                 # pragma: no cover - Python without PEP 706
+            tar.extractall(root)

@@ -1,0 +1,73 @@
+"""The versioned machine-readable plan (`format_version` major = breaking, minor = additive)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from compiler import __version__ as TOOL_VERSION
+from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, Plan
+
+FORMAT_VERSION = "1.0"
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(document(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(plan: Plan) -> dict[str, Any]:
+    entries = [entry_json(e, plan) for e in plan.entries]
+    return {
+        "format_version": FORMAT_VERSION,
+        "tool_version": TOOL_VERSION,
+        "base": {"ref": plan.base_ref, "sha": plan.base_sha},
+        "head": plan.head,
+        "digest": digest(entries),
+        "summary": {**plan.counts(), "changes": plan.has_changes},
+        "environments": {env: plan.counts(env) for env in plan.changed_envs()},
+        "unchanged_environments": sorted(set(plan.envs) - set(plan.changed_envs())),
+        "stats": {"targets": plan.targets_total, "rendered_on_base": plan.rendered_on_base},
+        "entries": entries,
+    }
+
+
+def digest(entries: list[dict[str, Any]]) -> str:
+    """sha256 of the canonical entries (sorted keys, no spaces): equal plans, equal digests.
+
+    Computed over the masked entries, so it never depends on a secret's value.
+    """
+    canonical = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def entry_json(entry: Entry, plan: Plan) -> dict[str, Any]:
+    k = entry.key
+    found: dict[str, Any] = {
+        "change": entry.change, "environment": k.env, "project": entry.project,
+        "resource": entry.resource, "apiVersion": k.api_version, "kind": k.kind,
+        "namespace": k.namespace or None, "name": k.name,
+        "changes": [field_json(c) for c in entry.changes],
+    }
+    note = plan.notes.get(entry.target)
+    if note is not None:
+        found["caused_by"] = {"source": note.source, "files": list(note.files),
+                              "spec": [cause_json(c) for c in note.causes]}
+    found["before"], found["after"] = entry.before, entry.after
+    return found
+
+
+def field_json(change: FieldChange) -> dict[str, Any]:
+    """`old`/`new` are left out (not null) when the field is absent on that side."""
+    return _sides({"path": change.path}, change.old, change.new)
+
+
+def cause_json(cause: Cause) -> dict[str, Any]:
+    return _sides({"path": cause.path, "where": cause.where}, cause.old, cause.new)
+
+
+def _sides(found: dict[str, Any], old: Any, new: Any) -> dict[str, Any]:
+    if old is not ABSENT:
+        found["old"] = old
+    if new is not ABSENT:
+        found["new"] = new
+    return found

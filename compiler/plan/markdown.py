@@ -1,0 +1,124 @@
+"""Markdown for one sticky pull-request comment.
+
+A summary table (environment × add/change/destroy), then a `<details>` per
+environment and per target with a fenced diff. Unchanged environments are left
+out. Over `LIMIT` characters the comment falls back to one line per object, cut
+only between list items, so no code block or `<details>` is ever split.
+"""
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from compiler.plan.lines import field_line, object_line, short_revision, target_title
+from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
+from compiler.plan.text import why
+
+MARKER = "<!-- strata-plan -->"   # CI finds and updates the sticky comment by this line
+LIMIT = 60_000                     # GitHub's limit is 65,536; leave room for a wrapper
+RESERVE = 100                      # room for the "… and N more" line
+
+
+def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
+    full = "\n".join(_header(plan) + _body(plan, _full_target)) + "\n"
+    if len(full) <= limit:
+        return full
+    return _compact(plan, len(full), limit)
+
+
+def _header(plan: Plan) -> list[str]:
+    lines = [MARKER, "### strata plan", "",
+             f"Base `{plan.base_ref}` (`{plan.base_sha[:12]}`) → head `{short_revision(plan.head)}`", ""]
+    if not plan.has_changes:
+        return lines + ["**No changes.** The compiled objects match the base revision."]
+    lines += [f"**{summary_line(plan.counts())}**", "",
+              "| Environment | Add | Change | Destroy |", "|---|---:|---:|---:|"]
+    for env in plan.changed_envs():
+        c = plan.counts(env)
+        lines.append(f"| `{env}` | {c[ADD]} | {c[CHANGE]} | {c[DESTROY]} |")
+    unchanged = sorted(set(plan.envs) - set(plan.changed_envs()))
+    if unchanged:
+        lines += ["", "Unchanged: " + ", ".join(f"`{e}`" for e in unchanged)]
+    return lines
+
+
+def _body(plan: Plan, render_target) -> list[str]:
+    lines: list[str] = []
+    for env in plan.changed_envs():
+        c = plan.counts(env)
+        lines += ["", f"<details><summary><b>{env}</b>: {c[ADD]} to add, {c[CHANGE]} to change, "
+                      f"{c[DESTROY]} to destroy</summary>", ""]
+        for target in plan.targets(env):
+            lines += render_target(plan, target)
+        lines += ["</details>"]
+    return lines
+
+
+def _full_target(plan: Plan, target: tuple[str, str, str]) -> list[str]:
+    entries = plan.entries_of(target)
+    symbols = "".join(sorted({e.symbol for e in entries}, key="+~-".index))
+    body = [object_line(e) + "".join("\n    " + field_line(c) for c in e.changes) for e in entries]
+    note = plan.notes.get(target, TargetNote())
+    return [f"<details><summary><code>{symbols} {target_title(target)}</code> — {_objects(len(entries))}</summary>",
+            "", *_why(note), *fenced("diff", "\n".join(body)), "", "</details>", ""]
+
+
+def _why(note: TargetNote) -> list[str]:
+    lines = [f"- {_inline(line)}" for line in why(note)]
+    source = [f"Defined in `{note.source}`."] if note.source else []
+    return source + ([""] if source and lines else []) + lines + ([""] if source or lines else [])
+
+
+def fenced(language: str, text: str) -> list[str]:
+    """A code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + language, text, fence]
+
+
+def _inline(text: str) -> str:
+    """Literal text in markdown: escape what would turn into markup or HTML."""
+    return re.sub(r"([\\`*_<>\[\]|])", r"\\\1", text)
+
+
+def _compact(plan: Plan, full_size: int, limit: int) -> str:
+    note = ["", f"> The full plan is {full_size:,} characters, over this comment's {limit:,}-character "
+                "limit, so only the objects are listed. Run `strata plan` locally, or read the plan "
+                "artifact of this CI run, for the field-level changes."]
+    head = _header(plan) + note
+    items = [(e.env, f"- `{object_line(e)}` ({target_title(e.target)})") for e in plan.entries]
+    return _fit(head, items, limit)
+
+
+def _fit(head: list[str], items: list[tuple[str, str]], limit: int) -> str:
+    """The object list by environment, as many items as fit; the rest are counted, not cut."""
+    lines, budget, left = list(head), limit - _size(head) - RESERVE, len(items)
+    for env, group in groupby(items, key=lambda pair: pair[0]):
+        wanted = [item for _, item in group]
+        block, kept = _block(env, wanted, budget)
+        lines, budget, left = lines + block, budget - _size(block), left - kept
+        if kept < len(wanted):
+            break
+    if left:
+        lines += ["", f"… and {left} more objects not listed."]
+    return "\n".join(lines) + "\n"
+
+
+def _block(env: str, items: list[str], budget: int) -> tuple[list[str], int]:
+    """One environment's `<details>` with the items that fit in `budget`, and how many fit."""
+    opening, closing = ["", f"<details><summary><b>{env}</b></summary>", ""], ["", "</details>"]
+    room, kept = budget - _size(opening + closing), []
+    for item in items:
+        room -= len(item) + 1
+        if room < 0:
+            break
+        kept.append(item)
+    return (opening + kept + closing if kept else []), len(kept)
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _objects(n: int) -> str:
+    return f"{n} object" + ("" if n == 1 else "s")

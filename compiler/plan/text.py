@@ -1,0 +1,56 @@
+"""Terraform-style text for a terminal or a CI log."""
+from __future__ import annotations
+
+from typing import Callable
+
+import click
+
+from compiler.plan.lines import causes_shown, field_line, object_line, short_revision, target_title
+from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
+
+COLOURS = {"+": "green", "~": "yellow", "-": "red"}
+Paint = Callable[[str], str]
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    lines = [f"strata plan: base {plan.base_ref} ({plan.base_sha[:12]}) → head {short_revision(plan.head)}", ""]
+    if not plan.has_changes:
+        return "\n".join(lines + ["No changes. The compiled objects match the base revision.", ""])
+    for env in plan.changed_envs():
+        lines += _environment(plan, env, color)
+    bold = (lambda s: click.style(s, bold=True)) if color else str
+    return "\n".join(lines + [bold(summary_line(plan.counts())), ""])
+
+
+def _environment(plan: Plan, env: str, color: bool) -> list[str]:
+    counts = plan.counts(env)
+    heading = f"Environment {env}: {counts[ADD]} to add, {counts[CHANGE]} to change, {counts[DESTROY]} to destroy"
+    lines = [click.style(heading, bold=True) if color else heading]
+    for target in plan.targets(env):
+        lines += _target(plan, target, color)
+    return lines + [""]
+
+
+def _target(plan: Plan, target: tuple[str, str, str], color: bool) -> list[str]:
+    note = plan.notes.get(target, TargetNote())
+    lines = [f"  {target_title(target)}" + (f"  ({note.source})" if note.source else "")]
+    lines += ["      " + line for line in why(note)]
+    for entry in plan.entries_of(target):
+        lines.append("    " + _paint(object_line(entry), entry.symbol, color))
+        lines += ["        " + _paint(field_line(c), c.symbol, color) for c in entry.changes]
+    return lines
+
+
+def why(note: TargetNote) -> list[str]:
+    """"because" lines: spec values with file:line, else the input files that changed."""
+    shown, hidden = causes_shown(note.causes)
+    lines = [f"because {line}" for line in shown]
+    if hidden:
+        lines.append(f"… and {hidden} more spec changes (see --format json)")
+    if not lines and note.files:
+        lines.append("because these inputs changed: " + ", ".join(note.files))
+    return lines
+
+
+def _paint(line: str, symbol: str, color: bool) -> str:
+    return click.style(line, fg=COLOURS[symbol]) if color else line
