@@ -5,9 +5,11 @@ from compiler.render import Renderer
 from compiler.render.dataset import DatasetRenderer
 from compiler.render.job import JobRenderer
 from compiler.render.notebook import NotebookRenderer
+from compiler.render.pipeline import PipelineRenderer
 
 RENDERERS: dict[str, Renderer] = {
     "Job": JobRenderer(),
     "Dataset": DatasetRenderer(),
     "Notebook": NotebookRenderer(),
+    "Pipeline": PipelineRenderer(),
 }

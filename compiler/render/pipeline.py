@@ -1,0 +1,242 @@
+"""Pipeline → an Argo WorkflowTemplate (a DAG), plus a CronWorkflow running it on a schedule.
+
+Each step becomes one DAG task (named after the step):
+- `container` → a local container template `step-<name>` (pod parts from pod.py);
+- `template: <preset>` → `templateRef` to the platform's ClusterWorkflowTemplate
+  `<preset>`. Convention: a preset's ClusterWorkflowTemplate is named after the preset
+  and its entry template carries the same name, so `template: data-validation`
+  calls `data-validation/data-validation`; `with:` becomes its input parameters;
+- `job: <Job>` → a local resource template `step-<name>` (job.py's `resource_template`)
+  that creates the object the Job renders on its own for this environment — under a
+  generated name per run, so a rerun never meets the previous run's job — and waits
+  on the success/failure conditions job.py generates from the job's replica status.
+
+The DAG entry template is `main`; local templates carry the `step-` prefix so no step
+name can collide with it. `forEach` fans a task out with `withItems` (`{{item}}`),
+`after` becomes `dependencies`, `params` become workflow arguments
+(`{{workflow.parameters.<name>}}`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from compiler.render import RenderContext
+from compiler.render import dag
+from compiler.render.common import k8s_object, metadata, target_labels
+from compiler.render.cron import check_schedule, cron_spec
+from compiler.render.job import resource_template
+from compiler.render.pod import container, container_resources, pod_parts
+from compiler.targets import Target
+from schemas.pipeline import PipelineSpec, Step
+
+ARGO = "argoproj.io/v1alpha1"
+ENTRYPOINT = "main"
+WORKFLOW_PARAM = re.compile(r"\{\{\s*workflow\.parameters\.([^\s}]+)\s*\}\}")
+ITEM = re.compile(r"\{\{\s*item(\.[^\s}]*)?\s*\}\}")
+
+
+class PipelineRenderer:
+    kinds = ("Pipeline",)
+
+    def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
+        check_pipeline(target, ctx)
+        if target.spec.schedule is None:
+            return [workflow_template(target, ctx)]
+        check_schedule(target, ctx, target.spec.schedule)
+        return [workflow_template(target, ctx), cron_workflow(target, ctx)]
+
+
+# --- objects -------------------------------------------------------------------------------
+
+def workflow_template(target: Target, ctx: RenderContext) -> dict[str, Any]:
+    return k8s_object(ARGO, "WorkflowTemplate", metadata(target), spec=workflow_spec(target, ctx))
+
+
+def cron_workflow(target: Target, ctx: RenderContext) -> dict[str, Any]:
+    """Runs the WorkflowTemplate by reference, so the DAG is defined once."""
+    spec = {**cron_spec(target.spec.schedule),
+            "workflowSpec": {"workflowTemplateRef": {"name": target.name}}}
+    return k8s_object(ARGO, "CronWorkflow", metadata(target), spec=spec)
+
+
+def workflow_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
+    spec: PipelineSpec = target.spec
+    out: dict[str, Any] = {"entrypoint": ENTRYPOINT}
+    if spec.params:
+        out["arguments"] = {"parameters": [_param(p.name, p.default) for p in spec.params]}
+    out.update(_run_settings(spec))
+    # Runs (manual or scheduled) carry the pipeline's labels, so `kubectl get wf -l` finds them.
+    out["workflowMetadata"] = {"labels": target_labels(target)}
+    out["templates"] = [dag_template(spec.steps), *step_templates(target, ctx)]
+    return out
+
+
+def _run_settings(spec: PipelineSpec) -> dict[str, Any]:
+    """The settings layers provide (app type `pipeline-default`), in Argo's field names."""
+    settings: dict[str, Any] = {}
+    if spec.serviceAccount:
+        settings["serviceAccountName"] = spec.serviceAccount
+    if spec.parallelism is not None:
+        settings["parallelism"] = spec.parallelism
+    if spec.podGC is not None:
+        settings["podGC"] = spec.podGC.model_dump(exclude_none=True)
+    ttl = spec.ttl.model_dump(exclude_none=True) if spec.ttl is not None else {}
+    if ttl:
+        settings["ttlStrategy"] = ttl
+    if spec.archiveLogs is not None:
+        settings["archiveLogs"] = spec.archiveLogs
+    return settings
+
+
+def _param(name: str, value: Any) -> dict[str, Any]:
+    return {"name": name} if value is None else {"name": name, "value": value}
+
+
+# --- the DAG -------------------------------------------------------------------------------
+
+def dag_template(steps: list[Step]) -> dict[str, Any]:
+    return {"name": ENTRYPOINT, "dag": {"tasks": [dag_task(step) for step in steps]}}
+
+
+def dag_task(step: Step) -> dict[str, Any]:
+    task: dict[str, Any] = {"name": step.name}
+    if step.template is not None:
+        task["templateRef"] = {"name": step.template, "template": step.template, "clusterScope": True}
+    else:
+        task["template"] = template_name(step)
+    if step.after:
+        task["dependencies"] = list(step.after)
+    if step.with_:
+        # Sorted: parameters are matched by name, and the order must not depend on layering.
+        task["arguments"] = {"parameters": [_param(k, v) for k, v in sorted(step.with_.items())]}
+    if step.forEach is not None:
+        task["withItems"] = list(step.forEach)
+    return task
+
+
+def template_name(step: Step) -> str:
+    return f"step-{step.name}"
+
+
+# --- step templates ------------------------------------------------------------------------
+
+def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
+    """The local templates (container and job steps), in step order; presets have none."""
+    templates = []
+    for step in target.spec.steps:
+        if step.container is not None:
+            templates.append(container_template(target, step, ctx))
+        elif step.job is not None:
+            job = ctx.find(target, "Job", step.job)
+            if job is not None:  # an unknown job is reported by check_pipeline
+                templates.append(job_template(step, job, ctx))
+    return templates
+
+
+def container_template(target: Target, step: Step, ctx: RenderContext) -> dict[str, Any]:
+    spec = step.container
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    # Argo names a container template's container `main` whatever is written; say so.
+    main = container("main", spec.image, command=spec.command, args=spec.args, env=spec.env,
+                     resources=container_resources(target, spec.resources), mounts=parts.mounts)
+    template: dict[str, Any] = {"name": template_name(step)}
+    if parts.labels:
+        template["metadata"] = {"labels": dict(sorted(parts.labels.items()))}
+    template["container"] = main
+    if parts.volumes:
+        template["volumes"] = parts.volumes
+    if parts.node_selector:
+        template["nodeSelector"] = dict(sorted(parts.node_selector.items()))
+    if parts.tolerations:
+        template["tolerations"] = parts.tolerations
+    return template
+
+
+def job_template(step: Step, job: Target, ctx: RenderContext) -> dict[str, Any]:
+    """job.py's own resource template: it creates the Job's rendered object under a fresh
+    generated name per run (so runs never collide) and waits on its generated conditions."""
+    return resource_template(job, ctx, template_name(step))
+
+
+# --- checks --------------------------------------------------------------------------------
+
+def check_pipeline(target: Target, ctx: RenderContext) -> None:
+    """Every problem of the pipeline's steps and params, each at its file:line."""
+    steps: list[Step] = target.spec.steps
+    _check_graph(target, ctx, [(s.name, s.after) for s in steps])
+    declared = {p.name for p in target.spec.params}
+    for index, step in enumerate(steps):
+        _check_step_kind(target, ctx, index, step)
+        _check_references(target, ctx, index, step, declared)
+    if target.spec.schedule is not None:
+        _check_scheduled_params(target, ctx)
+
+
+def _check_graph(target: Target, ctx: RenderContext, steps: dag.Steps) -> None:
+    for index in dag.duplicates(steps):
+        ctx.error(target, ("steps", index, "name"), f"duplicate step name {steps[index][0]!r}")
+    for edge in dag.unknown_after(steps):
+        ctx.error(target, ("steps", edge.step, "after", edge.position),
+                  f"step {steps[edge.step][0]!r}: `after` names unknown step {edge.target!r}"
+                  f"{_known(name for name, _ in steps)}")
+    for cycle in dag.cycles(steps):
+        ctx.error(target, ("steps", cycle.closing.step, "after", cycle.closing.position),
+                  f"steps form a cycle through `after`: {cycle.describe()}")
+
+
+def _check_step_kind(target: Target, ctx: RenderContext, index: int, step: Step) -> None:
+    if step.template is not None and step.template not in target.env.settings.presets:
+        allowed = ", ".join(target.env.settings.presets) or "none"
+        ctx.error(target, ("steps", index, "template"),
+                  f"step {step.name!r}: preset {step.template!r} is not allowed in environment "
+                  f"{target.env.name} (its `presets:` allow: {allowed})")
+    if step.job is not None and ctx.find(target, "Job", step.job) is None:
+        ctx.error(target, ("steps", index, "job"),
+                  f"step {step.name!r}: no Job {step.job!r} in project {target.project.name} "
+                  f"for environment {target.env.name}")
+    if step.job is not None and step.forEach is not None:
+        ctx.error(target, ("steps", index, "forEach"),
+                  f"step {step.name!r}: a job step cannot fan out with forEach "
+                  f"(the Job takes no {{{{item}}}}: every item would start an identical {step.job!r})")
+
+
+def _check_references(target: Target, ctx: RenderContext, index: int, step: Step,
+                      declared: set[str]) -> None:
+    """`{{workflow.parameters.x}}` must be a declared param; `{{item}}` needs `forEach`."""
+    for path, text in step_strings(step):
+        where = ("steps", index, *path)
+        for name in WORKFLOW_PARAM.findall(text):
+            if name not in declared:
+                ctx.error(target, where, f"step {step.name!r}: unknown pipeline param {name!r} "
+                                         f"in {text!r}{_known(declared)}")
+        if step.forEach is None and ITEM.search(text):
+            ctx.error(target, where, f"step {step.name!r}: {{{{item}}}} is only set in a step "
+                                     f"with forEach")
+
+
+def step_strings(step: Step) -> Iterator[tuple[tuple, str]]:
+    """(path inside the step, text) of every string Argo substitutes in."""
+    spec = step.container
+    if spec is not None:
+        for field in ("command", "args"):
+            for position, text in enumerate(getattr(spec, field)):
+                yield ("container", field, position), text
+        for position, var in enumerate(spec.env):
+            if var.value is not None:
+                yield ("container", "env", position, "value"), var.value
+    for key, text in sorted(step.with_.items()):
+        yield ("with", key), text
+
+
+def _check_scheduled_params(target: Target, ctx: RenderContext) -> None:
+    """A CronWorkflow submits without arguments: every param needs a default."""
+    for index, param in enumerate(target.spec.params):
+        if param.default is None:
+            ctx.error(target, ("params", index),
+                      f"param {param.name!r} needs a default: the schedule starts runs without arguments")
+
+
+def _known(names: Any) -> str:
+    listed = ", ".join(sorted(set(names)))
+    return f" (known: {listed})" if listed else ""
