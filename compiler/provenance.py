@@ -37,6 +37,7 @@ class Value:
     overrode: tuple[Origin, ...] = ()   # lower-layer origins this value replaced, nearest first
     tag: Optional[str] = None      # REPLACE / APPEND when written with that YAML tag
     key_origin: Optional[Origin] = None  # where the mapping key naming this value was written
+    raw: Optional[str] = None      # source text of a plain scalar read as a non-string (`1.10`)
 
     @property
     def is_map(self) -> bool:
@@ -58,7 +59,7 @@ def relayer(value: Value, layer: str) -> Value:
     elif isinstance(data, list):
         data = [relayer(v, layer) for v in data]
     key_origin = replace(value.key_origin, layer=layer) if value.key_origin else None
-    return Value(data, replace(value.origin, layer=layer), value.overrode, value.tag, key_origin)
+    return Value(data, replace(value.origin, layer=layer), value.overrode, value.tag, key_origin, value.raw)
 
 
 def plain(value: Value) -> Any:

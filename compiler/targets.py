@@ -79,3 +79,15 @@ class Target:
 
 def spec_model(target: Target) -> BaseModel:
     return target.spec
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """One Kubernetes object and where it goes."""
+
+    env: str
+    project: str
+    resource: str            # "<kind>.<name>" or "project.<name>"
+    folder: str              # output folder relative to out/
+    obj: dict[str, Any]
+    target: Optional[Target] = None

@@ -1,14 +1,14 @@
 """Model: the registry kept in git. Versions are pinned URIs; aliases name versions."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Optional
 
-from pydantic import BeforeValidator, StrictStr
+from pydantic import StrictStr
 
 from schemas.base import Spec, Text, merge_key
 
-# A version is an integer or a string, compared as text.
-Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+# A version is an integer or a string, compared as text (`1.10` stays "1.10").
+Version = Text
 
 
 class ModelVersion(Spec):

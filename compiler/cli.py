@@ -1,0 +1,92 @@
+"""The `strata` command line: thin click commands over the compile pipeline.
+
+One top-level handler turns every StrataError into its problems on stderr and
+an exit code (SPEC §5): 0 ok, 1 error, 2 changes (plan --detailed-exitcode),
+3 refused by a guard. No traceback reaches a user; STRATA_DEBUG=1 shows one for
+internal errors.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from compiler import __version__
+from compiler.errors import StrataError
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+class StrataGroup(click.Group):
+    """Runs every command inside the single error handler."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("standalone_mode", False)
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except StrataError as exc:
+            _report(exc)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug in strata, not in the user's specs
+            click.echo(f"strata: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("please report it; set STRATA_DEBUG=1 to see the traceback", err=True)
+            if os.environ.get("STRATA_DEBUG"):
+                traceback.print_exc()
+            sys.exit(EXIT_ERROR)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def _report(exc: StrataError) -> None:
+    from compiler.errors import MAX_REPORTED
+
+    problems = exc.problems
+    for problem in problems[:MAX_REPORTED]:
+        click.echo(problem.render(), err=True)
+    hidden = len(problems) - MAX_REPORTED
+    if hidden > 0:
+        click.echo(f"... and {hidden} more problems", err=True)
+    noun = "problem" if len(problems) == 1 else "problems"
+    click.secho(f"strata: {len(problems)} {noun}; nothing was written", err=True, fg="red")
+
+
+@click.group(cls=StrataGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="strata")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Config repository root (default: nearest folder upward with strata.yaml, or layers/ "
+                   "and environments/).")
+@click.pass_context
+def main(ctx: click.Context, repo: Optional[Path]) -> None:
+    """strata: compile layered ML-platform specs into Helm values and Kubernetes manifests."""
+    from compiler.discover import find_repo
+
+    ctx.ensure_object(dict)
+    ctx.obj["repo_option"] = repo
+    ctx.obj["repo"] = None if ctx.resilient_parsing else find_repo(Path.cwd(), repo)
+
+
+def _register() -> None:
+    from compiler.commands import COMMANDS
+
+    for command in COMMANDS():
+        main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,26 @@
+"""One module per `strata` subcommand; each is a thin click wrapper over library calls."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def COMMANDS() -> list[click.Command]:
+    from compiler.commands.compile import compile_command
+    from compiler.commands.explain import explain_command
+    from compiler.commands.schema import schema_command
+    from compiler.commands.validate import validate_command
+    from compiler.plan.command import plan
+
+    return [compile_command, validate_command, plan, explain_command, schema_command]
+
+
+def repo_of(ctx: click.Context) -> Path:
+    return ctx.find_root().obj["repo"]
+
+
+env_option = click.option("--env", "envs", multiple=True, metavar="ENV",
+                          help="Only this environment (repeatable).")
+project_option = click.option("--project", "projects", multiple=True, metavar="PROJECT",
+                              help="Only this project (repeatable).")

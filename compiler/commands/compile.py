@@ -1,0 +1,69 @@
+"""`strata compile`: compile every target (or a selection) and write out/ atomically."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from compiler.commands import env_option, project_option, repo_of
+
+
+@click.command("compile")
+@env_option
+@project_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: strata.yaml `output`, else out/ in the repo).")
+@click.pass_context
+def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
+                    out_dir: Optional[Path]) -> int:
+    """Compile specs into Helm values and manifests under out/."""
+    from compiler.pipeline import compile_repo
+    from compiler.write import write_output
+
+    repo = repo_of(ctx)
+    started = time.perf_counter()
+    with _progress() as progress:
+        build = compile_repo(repo, envs=envs, projects=projects, progress=progress)
+    out_dir = out_dir or repo / build.config.output
+    write_output(out_dir, build.files, partial=bool(envs or projects))
+    print_warnings(build.warnings)
+    deployed = sum(1 for t in build.targets if t.kind != "Model")
+    click.echo(f"Compiled {deployed} targets ({len(build.emitted)} objects, {len(build.files)} files) "
+               f"into {_shown(out_dir)} in {time.perf_counter() - started:.2f}s.")
+    return 0
+
+
+def print_warnings(warnings: list) -> None:
+    for warning in warnings:
+        click.secho(warning.render(), err=True, fg="yellow")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing when output is piped (CI logs stay clean)."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("compiling", total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if sys.stderr.isatty():
+            self.bar.stop()

@@ -1,0 +1,95 @@
+"""Stage 1, discover: find the repo root, read strata.yaml, list spec files by role.
+
+Files are listed in sorted order, but nothing downstream depends on that order:
+precedence comes from layer roles (SPEC §2), never from file names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from compiler.errors import StrataError
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
+CONFIG_FILE = "strata.yaml"
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    root: Path
+    output: str = "out"
+    charts: tuple[str, ...] = ("charts",)
+    crds: tuple[str, ...] = ()
+
+    @property
+    def chart_dirs(self) -> tuple[Path, ...]:
+        return tuple(self.root / c for c in self.charts)
+
+
+@dataclass
+class SourceFiles:
+    """Repo-relative paths of every spec file, grouped by the layer role they play."""
+
+    layers: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+    projects: dict[str, str] = field(default_factory=dict)          # project dir → project file
+    resources: dict[str, list[str]] = field(default_factory=dict)   # project dir → resource files
+
+    def all(self) -> list[str]:
+        files = self.layers + self.groups + self.environments + list(self.projects.values())
+        return sorted(files + [f for fs in self.resources.values() for f in fs])
+
+
+def find_repo(start: Path, explicit: Optional[Path] = None) -> Path:
+    """`--repo DIR`, else the nearest folder upward with strata.yaml or layers/ + environments/."""
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise StrataError(f"--repo {explicit}: not a directory")
+        return explicit.resolve()
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / CONFIG_FILE).is_file() or ((folder / "layers").is_dir() and (folder / "environments").is_dir()):
+            return folder
+    raise StrataError(f"no strata repository at or above {start} (looked for {CONFIG_FILE}, or layers/ and "
+                      "environments/); pass --repo DIR")
+
+
+def read_config(root: Path) -> RepoConfig:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return RepoConfig(root)
+    from compiler.loader import load_file
+    from compiler.provenance import plain
+    from schemas.repo import RepoSettings
+    from compiler.validation import validate_document
+
+    docs = load_file(root, CONFIG_FILE)
+    data = validate_document(RepoSettings, docs[0] if docs else None, CONFIG_FILE)
+    return RepoConfig(root, data.output, tuple(data.charts), tuple(data.crds))
+
+
+def _spec_files(root: Path, folder: str, recursive: bool = False) -> list[str]:
+    base = root / folder
+    if not base.is_dir():
+        return []
+    pattern = base.rglob("*") if recursive else base.iterdir()
+    return sorted(p.relative_to(root).as_posix() for p in pattern
+                  if p.suffix in SPEC_SUFFIXES and (p.is_file() or p.is_symlink()))
+
+
+def discover(root: Path) -> SourceFiles:
+    found = SourceFiles(
+        layers=_spec_files(root, "layers"),
+        groups=_spec_files(root, "environments/groups"),
+        environments=_spec_files(root, "environments"),
+    )
+    projects = root / "projects"
+    for project_dir in sorted(p for p in projects.iterdir() if p.is_dir()) if projects.is_dir() else []:
+        rel = project_dir.relative_to(root).as_posix()
+        files = _spec_files(root, rel, recursive=True)
+        project_files = [f for f in files if Path(f).stem == "project" and Path(f).parent.as_posix() == rel]
+        if project_files:
+            found.projects[rel] = project_files[0]
+        found.resources[rel] = [f for f in files if f not in project_files]
+    return found

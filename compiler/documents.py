@@ -1,0 +1,129 @@
+"""Load every discovered file and check each document's kind, name and place.
+
+Every problem of every file is collected, so one run reports them all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from compiler.discover import SourceFiles
+from compiler.errors import Problems
+from compiler.loader import LoadError, load_file
+from compiler.provenance import Origin, Value
+from schemas import RESOURCE_SPECS
+
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+# Which kinds may live where (SPEC §1).
+ROLE_KINDS = {
+    "layer": ("AppType",),
+    "group": ("EnvironmentGroup",),
+    "environment": ("Environment",),
+    "project": ("Project",),
+    "resource": tuple(RESOURCE_SPECS),
+}
+
+
+@dataclass(frozen=True)
+class Doc:
+    kind: str
+    name: str
+    value: Value
+    file: str
+
+    @property
+    def origin(self) -> Origin:
+        return self.value.origin
+
+    def get(self, key: str) -> Optional[Value]:
+        return self.value.data.get(key)
+
+
+@dataclass
+class Documents:
+    layers: list[Doc] = field(default_factory=list)
+    groups: list[Doc] = field(default_factory=list)
+    environments: list[Doc] = field(default_factory=list)
+    projects: dict[str, Doc] = field(default_factory=dict)          # project dir → doc
+    resources: dict[str, list[Doc]] = field(default_factory=dict)   # project dir → docs
+    hashes: dict[str, str] = field(default_factory=dict)            # file → sha256
+
+
+def load_documents(root: Path, files: SourceFiles, problems: Problems) -> Documents:
+    docs = Documents()
+    docs.layers = _load_role(root, files.layers, "layer", problems)
+    docs.groups = _load_role(root, files.groups, "group", problems)
+    docs.environments = _load_role(root, files.environments, "environment", problems)
+    for project_dir, project_file in files.projects.items():
+        found = _load_role(root, [project_file], "project", problems)
+        if found:
+            docs.projects[project_dir] = found[0]
+    for project_dir, resource_files in files.resources.items():
+        if project_dir not in files.projects:
+            problems.add(f"{project_dir} has no project.yaml", Origin(project_dir, 1, 1))
+            continue
+        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems)
+    _check_unique(docs, problems)
+    return docs
+
+
+def _load_role(root: Path, files: list[str], role: str, problems: Problems) -> list[Doc]:
+    found = []
+    for rel in files:
+        try:
+            values = load_file(root, rel)
+        except LoadError as exc:
+            problems.extend([exc.problem])
+            continue
+        except OSError as exc:
+            problems.add(f"cannot read file: {exc.strerror}", Origin(rel, 1, 1))
+            continue
+        for value in values:
+            doc = _document(value, rel, role, problems)
+            if doc is not None:
+                found.append(doc)
+    return found
+
+
+def _document(value: Value, rel: str, role: str, problems: Problems) -> Optional[Doc]:
+    if not value.is_map:
+        problems.add("a spec document must be a mapping with `kind` and `name`", value.origin)
+        return None
+    kind, name = value.data.get("kind"), value.data.get("name")
+    allowed = ROLE_KINDS[role]
+    if kind is None or not isinstance(kind.data, str):
+        problems.add("document has no `kind`", value.origin)
+        return None
+    if kind.data not in allowed:
+        problems.add(f"kind {kind.data!r} does not belong here; files in this folder hold "
+                     f"{' or '.join(allowed)}", kind.origin)
+        return None
+    if name is None or not isinstance(name.data, str) or not NAME_RE.match(name.data) or len(name.data) > 63:
+        where = name.origin if name is not None else value.origin
+        problems.add(f"`name` must be a DNS-1123 label (lower case letters, digits and '-', at most 63 "
+                     f"characters), got {name.data if name is not None else None!r}", where)
+        return None
+    return Doc(kind.data, name.data, value, rel)
+
+
+def _check_unique(docs: Documents, problems: Problems) -> None:
+    """Identities are unique: app type / group / env names, and <project>/<Kind>/<name>."""
+    groups = {"app type": docs.layers, "environment group": docs.groups, "environment": docs.environments,
+              "project": list(docs.projects.values())}
+    for what, found in groups.items():
+        _report_duplicates(what, [(d.name, d) for d in found], problems)
+    for project_dir, found in docs.resources.items():
+        _report_duplicates("resource", [(f"{Path(project_dir).name}/{d.kind}/{d.name}", d) for d in found], problems)
+
+
+def _report_duplicates(what: str, keyed: list[tuple[str, Doc]], problems: Problems) -> None:
+    first: dict[str, Doc] = {}
+    for key, doc in keyed:
+        if key in first:
+            problems.add(f"duplicate {what} {key!r}: also defined at {first[key].origin.where()}; "
+                         "rename one of them", doc.get("name").origin)
+        else:
+            first[key] = doc

@@ -1,0 +1,98 @@
+"""Target expansion: which resource goes to which environment (SPEC §2).
+
+The project's `environments:` (groups expand to their environments), narrowed
+by the resource's optional `deployTo:`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from compiler.documents import Documents
+from compiler.errors import Problems
+from compiler.layering import build_target, resource_envelope
+from compiler.targets import Project, Target
+from compiler.world import World, project_in_env
+
+
+@dataclass(frozen=True)
+class Selection:
+    envs: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+
+    def wants(self, env: str, project: str) -> bool:
+        return (not self.envs or env in self.envs) and (not self.projects or project in self.projects)
+
+
+def check_selection(world: World, selection: Selection, problems: Problems) -> None:
+    for env in selection.envs:
+        if env not in world.envs:
+            problems.add(f"--env {env}: no such environment (known: {', '.join(sorted(world.envs))})")
+    for project in selection.projects:
+        if project not in world.projects:
+            problems.add(f"--project {project}: no such project (known: {', '.join(sorted(world.projects))})")
+
+
+def build_targets(world: World, docs: Documents, selection: Selection,
+                  problems: Problems) -> tuple[list[Project], list[Target]]:
+    """Every selected (project, environment) pair and every target in it."""
+    all_projects: list[Project] = []
+    targets: list[Target] = []
+    for name in sorted(world.projects):
+        doc, model = world.projects[name]
+        project_envs = world.expand(model.environments)
+        projects = {env: project_in_env(world, name, env, problems)
+                    for env in project_envs if selection.wants(env, name)}
+        all_projects += [p for p in projects.values() if p is not None]
+        for resource in docs.resources.get(world.project_dirs[name], []):
+            envelope = resource_envelope(resource, problems)
+            if envelope is None or not _app_type_ok(world, resource, envelope, problems):
+                continue
+            for env in _resource_envs(world, project_envs, resource, envelope, problems):
+                project = projects.get(env)
+                if project is not None:
+                    target = build_target(world, project, resource, envelope, problems)
+                    if target is not None:
+                        targets.append(target)
+    return all_projects, targets
+
+
+def _app_type_ok(world: World, resource, envelope, problems: Problems) -> bool:
+    if envelope.appType is None:
+        return True
+    app_type = world.app_types.get(envelope.appType)
+    where = resource.get("appType").origin
+    if app_type is None:
+        problems.add(f"unknown app type {envelope.appType!r} (known: {', '.join(sorted(world.app_types))})", where)
+        return False
+    if app_type.for_kind != resource.kind:
+        problems.add(f"app type {app_type.name} is for {app_type.for_kind}, not {resource.kind}", where)
+        return False
+    return True
+
+
+def _resource_envs(world: World, project_envs: list[str], resource, envelope, problems: Problems) -> list[str]:
+    _check_override_keys(world, resource, problems)
+    if envelope.deployTo is None:
+        return project_envs
+    wanted = set()
+    for item in resource.get("deployTo").data:
+        expanded = world.expand([item.data])
+        if not expanded:
+            problems.add(f"deployTo: unknown environment or group {item.data!r}", item.origin)
+        elif not set(expanded) & set(project_envs):
+            problems.add(f"deployTo: {item.data} is not among the project's environments "
+                         f"({', '.join(project_envs)})", item.origin)
+        wanted.update(expanded)
+    return [env for env in project_envs if env in wanted]
+
+
+def _check_override_keys(world: World, resource, problems: Problems) -> None:
+    overrides = resource.get("overrides")
+    if overrides is None or not overrides.is_map:
+        return
+    known = set(world.known_targets())
+    for key, value in overrides.data.items():
+        if key not in known:
+            problems.add(f"overrides.{key}: no environment or group is named {key!r} "
+                         f"(known: {', '.join(sorted(known))})", value.key_origin or value.origin)

@@ -1,0 +1,75 @@
+"""`${...}` references in string values, resolved after merging (SPEC §2).
+
+Known references: env.name, env.group, env.cluster, env.namespace,
+env.vars.<k>, group.vars.<k>, project.name, project.namespace,
+project.vars.<k>, resource.name, resource.kind. `$${` escapes. Every unknown
+reference of a run is reported, each at the file:line of its string.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from compiler.errors import Problems
+from compiler.provenance import Value
+
+_REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+
+
+def context(*, env, group_vars: dict[str, str], project, kind: str, name: str) -> dict[str, str]:
+    """Every reference a spec may use, flattened to dotted keys."""
+    found = {
+        "env.name": env.name, "env.group": env.group, "env.cluster": env.cluster,
+        "env.namespace": project.namespace, "project.name": project.name,
+        "project.namespace": project.namespace, "resource.name": name, "resource.kind": kind,
+    }
+    found.update({f"env.vars.{k}": v for k, v in env.settings.vars.items()})
+    found.update({f"group.vars.{k}": v for k, v in group_vars.items()})
+    found.update({f"project.vars.{k}": v for k, v in project.doc.vars.items()})
+    return found
+
+
+def interpolate(value: Value, refs: dict[str, str], problems: Problems) -> Value:
+    """The tree with references replaced; untouched subtrees are shared, not copied."""
+    data = value.data
+    if isinstance(data, str):
+        return _string(value, refs, problems) if "$" in data else value
+    if isinstance(data, dict):
+        changed = {k: interpolate(v, refs, problems) for k, v in data.items()}
+        if all(changed[k] is data[k] for k in data):
+            return value
+        return Value(changed, value.origin, value.overrode, value.tag, value.key_origin)
+    if isinstance(data, list):
+        items = [interpolate(v, refs, problems) for v in data]
+        if all(a is b for a, b in zip(items, data)):
+            return value
+        return Value(items, value.origin, value.overrode, value.tag, value.key_origin)
+    return value
+
+
+def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:
+    def replace(match: re.Match) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        key = match.group(1).strip()
+        if key in refs:
+            return refs[key]
+        problems.add(f"unknown reference ${{{key}}}{_hint(key, refs)}", value.origin)
+        return match.group(0)
+
+    text = _REF.sub(replace, value.data)
+    if text == value.data:
+        return value
+    return Value(text, value.origin, value.overrode, value.tag, value.key_origin)
+
+
+def _hint(key: str, refs: dict[str, str]) -> str:
+    prefix = key.rsplit(".", 1)[0] + "." if "." in key else ""
+    known = sorted(k for k in refs if k.startswith(prefix)) if prefix else []
+    if known and len(known) <= 8:
+        return f" (known here: {', '.join(known)})"
+    return " (see SPEC §2 Interpolation for the references strata knows)"
+
+
+def unresolved(text: Optional[str]) -> bool:
+    return bool(text) and "${" in text

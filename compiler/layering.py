@@ -1,0 +1,187 @@
+"""Build one target: its layers in SPEC §2 order, merged, lock-checked, interpolated, validated.
+
+Precedence, lowest first (what `strata explain` prints):
+  1 schema defaults · 2 app-type chain · 3 group defaults.<Kind>, group appTypes.<t>
+  4 env defaults.<Kind>, env appTypes.<t> · 5 project defaults.<Kind> · 6 resource spec
+  7 resource overrides.<group>, overrides.<env>
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from compiler import interpolate as interp
+from compiler.documents import Doc
+from compiler.errors import Problems
+from compiler.merge import merge
+from compiler.provenance import Origin, Value, lookup, plain, relayer
+from compiler.rules import rule_for_model
+from compiler.targets import Project, Target
+from compiler.validation import validate
+from compiler.world import World
+from schemas import RESOURCE_SPECS
+from schemas.resource import ResourceDoc
+
+ENVELOPE = ("kind", "name", "appType", "deployTo", "overrides")
+
+
+@dataclass(frozen=True)
+class Layer:
+    label: str
+    value: Value
+    locks: tuple["Lock", ...] = ()   # locks that take effect right after this layer
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: tuple[str, ...]
+    origin: Origin
+    text: str
+
+
+def resource_envelope(doc: Doc, problems: Problems) -> Optional[ResourceDoc]:
+    """Validate kind/name/appType/deployTo/overrides; `spec` is validated after merging."""
+    shallow = Value({k: v for k, v in doc.value.data.items() if k != "spec"}, doc.origin)
+    envelope = validate(ResourceDoc, shallow, problems)
+    spec = doc.get("spec")
+    if spec is not None and not spec.is_map:
+        problems.add("`spec` must be a mapping", spec.origin)
+        return None
+    return envelope
+
+
+def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, problems: Problems) -> list[Layer]:
+    env_layers = world.envs[project.env.name]
+    kind, app_type = doc.kind, envelope.appType
+    layers: list[Layer] = []
+    if app_type is not None:
+        chain = world.app_types[app_type].chain
+        layers += [Layer(f"app-type {d.name}", _app_type_spec(d)) for d in chain]
+    for scope in (env_layers.group_doc, env_layers.env_doc):
+        found = [_layer(scope, f"defaults.{kind}", "defaults", kind), _layer(scope, f"appTypes.{app_type}", "appTypes", app_type)]
+        found = [layer for layer in found if layer is not None]
+        locks = _locks(scope, kind, problems)
+        if found:
+            found[-1] = Layer(found[-1].label, found[-1].value, locks)
+        else:
+            found = [Layer(f"{scope.value.origin.layer} (locks)", Value({}, scope.origin), locks)]
+        layers += found
+    project_doc = world.projects[project.name][0]
+    project_layer = _layer(project_doc, f"defaults.{kind}", "defaults", kind)
+    if project_layer is not None:
+        layers.append(project_layer)
+    resource = relayer(doc.value, "resource")
+    if resource.data.get("spec") is not None:
+        layers.append(Layer(f"resource {doc.file}", resource.data["spec"]))
+    overrides = resource.data.get("overrides")
+    for key in (project.env.group, project.env.name):
+        layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None
+        if layer is not None:
+            layers.append(Layer(f"overrides.{key}", relayer(layer, f"overrides.{key}")))
+    return layers
+
+
+def _app_type_spec(doc: Doc) -> Value:
+    """An app type's `spec`, plus its `chart:` as the Service's `spec.chart` default."""
+    spec = doc.get("spec") or Value({}, doc.origin)
+    chart = doc.get("chart")
+    if chart is None or not spec.is_map:
+        return spec
+    return Value({**spec.data, "chart": chart}, spec.origin)
+
+
+def _layer(doc: Doc, label: str, section: str, key: Optional[str]) -> Optional[Layer]:
+    holder = doc.get(section)
+    if key is None or holder is None or not holder.is_map or key not in holder.data:
+        return None
+    value = holder.data[key]
+    return Layer(f"{doc.value.origin.layer} {label}", value) if value.data is not None else None
+
+
+def _locks(doc: Doc, kind: str, problems: Problems) -> tuple[Lock, ...]:
+    locked = doc.get("locked")
+    if locked is None or not locked.is_list:
+        return ()
+    found = []
+    for item in locked.data:
+        text = str(item.data)
+        head, _, rest = text.partition(".")
+        if not rest:
+            problems.add(f"locked path {text!r} must look like <Kind>.<field path> or *.<field path>", item.origin)
+        elif head in (kind, "*"):
+            found.append(Lock(tuple(rest.split(".")), item.origin, text))
+    return tuple(found)
+
+
+def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
+    """Fold the layers lowest first, enforcing each lock from the layer that sets it."""
+    rule = rule_for_model(RESOURCE_SPECS[kind])
+    merged: Optional[Value] = None
+    pinned: list[tuple[Lock, object]] = []
+    for layer in layers:
+        merged = merge(merged, layer.value, rule, problems.items.append) if layer.value.data else (merged or None)
+        if merged is None:
+            merged = Value({}, layer.value.origin)
+        _check_locks(pinned, merged, layer, problems)
+        pinned += [(lock, _value_at(merged, lock.path)) for lock in layer.locks]
+    return merged if merged is not None else Value({}, Origin("", 1, 1))
+
+
+def _value_at(tree: Value, path: tuple[str, ...]) -> object:
+    found = lookup_exact(tree, path)
+    return plain(found) if found is not None else None
+
+
+def lookup_exact(tree: Value, path: tuple) -> Optional[Value]:
+    node: Optional[Value] = tree
+    for step in path:
+        if node is None or not node.is_map or step not in node.data:
+            return None
+        node = node.data[step]
+    return node
+
+
+def _check_locks(pinned: list[tuple["Lock", object]], merged: Value, layer: Layer, problems: Problems) -> None:
+    for lock, expected in pinned:
+        if _value_at(merged, lock.path) != expected:
+            found = lookup_exact(merged, lock.path)
+            where = found.origin if found is not None else layer.value.origin
+            problems.add(f"{'.'.join(lock.path)} is locked by {lock.origin.describe()} ({lock.text}) to "
+                         f"{expected!r}; this layer may not change it", where)
+
+
+def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
+                 problems: Problems) -> Optional[Target]:
+    """Merge, interpolate and validate one resource for one environment."""
+    layers = layers_for(world, project, doc, envelope, problems)
+    merged = merge_layers(layers, doc.kind, problems)
+    env_layers = world.envs[project.env.name]
+    refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,
+                          kind=doc.kind, name=doc.name)
+    tree = interp.interpolate(merged, refs, problems)
+    chain = tuple(layer.label for layer in layers)
+    found = Problems()
+    spec = validate(RESOURCE_SPECS[doc.kind], tree, found,
+                    context=f"{project.name}/{doc.kind}/{doc.name} in {project.env.name}: spec.", chain=chain)
+    problems.extend(found.items)
+    if spec is None:
+        return None
+    files = _input_files(world, project, doc, envelope)
+    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec,
+                  values=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+                  tree=tree, origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
+
+
+def _group_vars(group_doc: Doc) -> dict[str, str]:
+    found = group_doc.get("vars")
+    if found is None or not found.is_map:
+        return {}
+    return {k: (v.raw if v.raw is not None else str(v.data)) for k, v in found.data.items()}
+
+
+def _input_files(world: World, project: Project, doc: Doc, envelope: ResourceDoc) -> tuple[str, ...]:
+    files = {doc.file, project.file, *project.env.files}
+    if envelope.appType is not None:
+        files.update(d.file for d in world.app_types[envelope.appType].chain)
+    return tuple(sorted(files))
+

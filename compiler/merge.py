@@ -1,0 +1,125 @@
+"""Stage 3, merge: one pure function for SPEC §2's rules, for every kind.
+
+- mapping over mapping: deep merge;
+- scalar or list over scalar or list: replace;
+- mapping over scalar/list (or back): an error naming both places, unless the
+  field accepts both forms or the higher value is tagged `!replace`;
+- `null` deletes the key (the schema default applies again), as in Helm;
+- a list whose field declares a merge key merges item by item on it, keeping
+  the lower layer's order and appending new items;
+- `!replace` replaces a mapping or list outright; `!append` appends to a list.
+
+Inputs are never mutated: unchanged subtrees are shared, so a layer used by a
+thousand targets is not copied a thousand times. A value that replaces another
+records the origins it overrode, which `strata explain` prints.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from compiler.errors import Problem
+from compiler.provenance import APPEND, REPLACE, Value
+from compiler.rules import ANY, Rule
+
+Report = Callable[[Problem], None]
+
+
+def merge(lower: Optional[Value], higher: Value, rule: Rule, report: Report) -> Optional[Value]:
+    """`higher` layered over `lower`; None means the key is deleted."""
+    if higher.data is None and higher.tag is None:
+        return None
+    if lower is None or higher.tag == REPLACE:
+        return _overriding(normalize(higher, rule, report), lower)
+    if higher.is_map and lower.is_map:
+        return _merge_maps(lower, higher, rule, report)
+    if higher.is_list and lower.is_list:
+        return _merge_lists(lower, higher, rule, report)
+    if (higher.is_map != lower.is_map) and not rule.both_forms:
+        report(Problem(f"{_form(higher)} cannot replace the {_form(lower)} set at {lower.origin.describe()}; "
+                       "tag it !replace if that is intended", higher.origin))
+    return _overriding(normalize(higher, rule, report), lower)
+
+
+def normalize(value: Value, rule: Rule, report: Report) -> Value:
+    """A layer's value on its own: nulls dropped, tags applied, merge keys checked."""
+    data = value.data
+    if isinstance(data, dict):
+        kept = {}
+        for key, child in data.items():
+            if child.data is not None or child.tag is not None:
+                kept[key] = normalize(child, rule.child(key) or ANY, report)
+        return Value(kept, value.origin, value.overrode, None, value.key_origin)
+    if isinstance(data, list):
+        items = [normalize(item, rule.items or ANY, report) for item in data]
+        if rule.merge_key:
+            _check_keys(items, rule.merge_key, report)
+        return Value(items, value.origin, value.overrode, None, value.key_origin)
+    if value.tag == APPEND and not isinstance(data, list):
+        report(Problem("!append applies to lists only", value.origin))
+    return value if value.tag is None else Value(data, value.origin, value.overrode, None, value.key_origin, value.raw)
+
+
+def _merge_maps(lower: Value, higher: Value, rule: Rule, report: Report) -> Value:
+    if higher.tag == APPEND:
+        report(Problem("!append applies to lists only; use !replace or a plain mapping", higher.origin))
+    merged = dict(lower.data)
+    for key, value in higher.data.items():
+        result = merge(merged.get(key), value, rule.child(key) or ANY, report)
+        if result is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = result
+    return Value(merged, higher.origin, (), None, lower.key_origin or higher.key_origin)
+
+
+def _merge_lists(lower: Value, higher: Value, rule: Rule, report: Report) -> Value:
+    items = normalize(higher, rule, report).data
+    if higher.tag == APPEND:
+        return Value(list(lower.data) + items, higher.origin, (), None, lower.key_origin)
+    if not rule.merge_key:
+        return _overriding(Value(items, higher.origin, (), None, higher.key_origin), lower)
+    return Value(_merge_by_key(lower.data, items, rule, report), higher.origin, (), None, lower.key_origin)
+
+
+def _merge_by_key(lower: list[Value], higher: list[Value], rule: Rule, report: Report) -> list[Value]:
+    key = rule.merge_key
+    merged = list(lower)
+    position = {_key_of(item, key): i for i, item in enumerate(merged)}
+    for item in higher:
+        name = _key_of(item, key)
+        if name in position:
+            merged[position[name]] = merge(merged[position[name]], item, rule.items or ANY, report)
+        else:
+            position[name] = len(merged)
+            merged.append(item)
+    return [item for item in merged if item is not None]
+
+
+def _check_keys(items: list[Value], key: str, report: Report) -> None:
+    seen: dict[object, Value] = {}
+    for item in items:
+        if not item.is_map or key not in item.data:
+            report(Problem(f"each item of this list needs `{key}` (its merge key)", item.origin))
+            continue
+        name = _key_of(item, key)
+        if name in seen:
+            report(Problem(f"duplicate {key} {name!r} in one list (first at line {seen[name].origin.line})",
+                           item.origin))
+        seen[name] = item
+
+
+def _key_of(item: Value, key: str) -> object:
+    """Merge keys compare as text (model version 3 and "3" are the same version)."""
+    found = item.data.get(key) if item.is_map else None
+    return str(found.data) if found is not None else id(item)
+
+
+def _overriding(value: Value, lower: Optional[Value]) -> Value:
+    if lower is None:
+        return value
+    return Value(value.data, value.origin, (lower.origin,) + lower.overrode, None, value.key_origin or lower.key_origin,
+                 value.raw)
+
+
+def _form(value: Value) -> str:
+    return "a mapping" if value.is_map else "a list" if value.is_list else "a scalar"

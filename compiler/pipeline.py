@@ -1,0 +1,64 @@
+"""The whole compile as a pipeline of stages; `compile_repo` is the one entry point.
+
+discover → load → merge (world, targets) → validate (cross-references) →
+render → assemble output. `plan`, `validate`, `explain` and the CLI all build
+on this function; nothing writes to disk here (see `write`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from compiler import discover as disc
+from compiler.documents import Documents, load_documents
+from compiler.errors import Problems
+from compiler.expand import Selection, build_targets, check_selection
+from compiler.render import RenderContext
+from compiler.render.stage import render_all
+from compiler.targets import Emitted, Project, Target
+from compiler.world import World, build_world
+from compiler.xref import check_references
+
+
+@dataclass
+class Build:
+    root: Path
+    config: disc.RepoConfig
+    selection: Selection
+    docs: Documents
+    world: World
+    projects: list[Project]     # every selected (project, environment) pair
+    targets: list[Target]
+    emitted: list[Emitted] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
+    warnings: list = field(default_factory=list)
+
+
+def load_stage(root: Path, selection: Selection = Selection(), problems: Optional[Problems] = None) -> Build:
+    """Discover, load, merge and validate: every target's effective spec, nothing rendered."""
+    problems = problems if problems is not None else Problems()
+    config = disc.read_config(root)
+    docs = load_documents(root, disc.discover(root), problems)
+    world = build_world(docs, problems)
+    check_selection(world, selection, problems)
+    projects, targets = build_targets(world, docs, selection, problems)
+    check_references(targets, problems)
+    return Build(root, config, selection, docs, world, projects, targets)
+
+
+def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
+                 render_only: Optional[Callable[[Target], bool]] = None,
+                 progress: Optional[Callable[[int, int], None]] = None) -> Build:
+    """Compile the repo (or a selection) in memory; raises StrataError with every problem found."""
+    from compiler.output import assemble
+
+    problems = Problems()
+    build = load_stage(repo, Selection(tuple(envs), tuple(projects)), problems)
+    problems.raise_if_any()
+    ctx = RenderContext(repo=repo, chart_dirs=build.config.chart_dirs, problems=problems)
+    build.emitted = render_all(build, ctx, render_only=render_only, progress=progress)
+    problems.raise_if_any()
+    build.warnings = list(ctx.warnings.items)
+    build.files = assemble(build)
+    return build

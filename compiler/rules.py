@@ -1,0 +1,96 @@
+"""Per-field merge behaviour, read off the schema models once.
+
+The merge engine never guesses from content: whether a list merges by key,
+whether a field accepts both a mapping and a scalar (Service `replicas`), or
+whether a map keeps scalars as written text comes from the pydantic field.
+"""
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Optional
+
+from pydantic import BaseModel
+from pydantic.functional_validators import BeforeValidator
+
+from schemas.base import MERGE_KEY, _text
+
+
+@dataclass(frozen=True)
+class Rule:
+    merge_key: Optional[str] = None     # list items merge by this key
+    both_forms: bool = False            # a mapping may replace a scalar/list and back
+    text: bool = False                  # scalars are kept as their source text
+    fields: Optional[dict[str, "Rule"]] = None  # a model's fields, by YAML name
+    items: Optional["Rule"] = None      # rule of each list item
+    values: Optional["Rule"] = None     # rule of each value of a free-keyed map
+    model: Optional[type] = None        # for "did you mean" suggestions
+
+    def child(self, key: Any) -> Optional["Rule"]:
+        if self.fields is not None:
+            return self.fields.get(key)
+        return self.values
+
+
+ANY = Rule()
+
+
+@lru_cache(maxsize=None)
+def rule_for_model(model: type[BaseModel]) -> Rule:
+    fields = {}
+    for name, info in model.model_fields.items():
+        rule = _rule(info.annotation, tuple(info.metadata))
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if MERGE_KEY in extra:
+            rule = Rule(merge_key=extra[MERGE_KEY], both_forms=rule.both_forms, items=rule.items)
+        fields[info.alias or name] = rule
+    return Rule(fields=fields, model=model)
+
+
+def _rule(annotation: Any, metadata: tuple = ()) -> Rule:
+    annotation, text = _unwrap(annotation, metadata)
+    members = _union_members(annotation)
+    mapping = [m for m in members if _is_mapping(m)]
+    others = [m for m in members if not _is_mapping(m) and m is not type(None)]
+    base = _mapping_rule(mapping[0]) if mapping else _list_rule(others)
+    return Rule(base.merge_key, bool(mapping and others), text or base.text,
+                base.fields, base.items, base.values, base.model)
+
+
+def _unwrap(annotation: Any, metadata: tuple) -> tuple[Any, bool]:
+    text = any(isinstance(m, BeforeValidator) and m.func is _text for m in metadata)
+    while typing.get_origin(annotation) is typing.Annotated:
+        args = typing.get_args(annotation)
+        annotation = args[0]
+        text = text or any(isinstance(m, BeforeValidator) and m.func is _text for m in args[1:])
+    return annotation, text
+
+
+def _union_members(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_unwrap(a, ())[0] for a in typing.get_args(annotation)]
+    return [annotation]
+
+
+def _is_mapping(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return typing.get_origin(annotation) is dict or annotation is dict
+
+
+def _mapping_rule(annotation: Any) -> Rule:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return rule_for_model(annotation)
+    args = typing.get_args(annotation)
+    return Rule(values=_rule(args[1]) if len(args) == 2 else ANY)
+
+
+def _list_rule(members: list[Any]) -> Rule:
+    for member in members:
+        if typing.get_origin(member) is list:
+            args = typing.get_args(member)
+            return Rule(items=_rule(args[0]) if args else ANY)
+    text = any(_unwrap(m, ())[1] for m in members)
+    return Rule(text=text)

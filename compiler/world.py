@@ -1,0 +1,173 @@
+"""Environments, app types and projects: the settings every target is merged within.
+
+An Environment's settings are merged over its group's with the same merge
+function as specs. App types resolve their `extends:` chain; projects expand
+`environments:` (a group name stands for its environments).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from compiler.documents import Doc, Documents
+from compiler.errors import Problems
+from compiler.merge import merge
+from compiler.provenance import Origin, Value, relayer
+from compiler.rules import rule_for_model
+from compiler.targets import Env, Project
+from compiler.validation import validate
+from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
+from schemas.environment import EnvironmentSettings
+from schemas.project import Quota, QuotaSettings
+
+ENVELOPE_KEYS = ("kind", "name", "group")
+
+
+@dataclass
+class EnvLayers:
+    """One environment: merged settings plus its group and env documents as layers."""
+
+    env: Env
+    group_doc: Doc
+    env_doc: Doc
+
+
+@dataclass
+class AppType:
+    name: str
+    for_kind: str
+    chain: list[Doc]          # base first, this app type last
+    doc: Doc
+
+
+@dataclass
+class World:
+    envs: dict[str, EnvLayers] = field(default_factory=dict)
+    groups: dict[str, Doc] = field(default_factory=dict)
+    app_types: dict[str, AppType] = field(default_factory=dict)
+    projects: dict[str, tuple[Doc, ProjectDoc]] = field(default_factory=dict)   # name → (doc, model)
+    project_dirs: dict[str, str] = field(default_factory=dict)                  # name → dir
+
+    def expand(self, names: list[str]) -> list[str]:
+        """Environment or group names → environment names, in environment-name order."""
+        wanted = set()
+        for name in names:
+            if name in self.envs:
+                wanted.add(name)
+            wanted.update(e for e, layers in self.envs.items() if layers.env.group == name)
+        return sorted(wanted)
+
+    def known_targets(self) -> list[str]:
+        return sorted(set(self.envs) | set(self.groups))
+
+
+def build_world(docs: Documents, problems: Problems) -> World:
+    world = World()
+    for doc in docs.groups:
+        world.groups[doc.name] = _labelled(doc, f"group {doc.name}")
+        validate(EnvironmentGroupDoc, doc.value, problems)
+    for doc in docs.environments:
+        _add_env(world, _labelled(doc, f"environment {doc.name}"), problems)
+    for doc in docs.layers:
+        validate(AppTypeDoc, doc.value, problems)
+    _resolve_app_types(world, [_labelled(d, f"app-type {d.name}") for d in docs.layers], problems)
+    for project_dir, doc in docs.projects.items():
+        _add_project(world, project_dir, _labelled(doc, f"project {doc.name}"), problems)
+    return world
+
+
+def _labelled(doc: Doc, layer: str) -> Doc:
+    return Doc(doc.kind, doc.name, relayer(doc.value, layer), doc.file)
+
+
+def _settings_only(value: Value) -> Value:
+    return Value({k: v for k, v in value.data.items() if k not in ENVELOPE_KEYS}, value.origin)
+
+
+def _add_env(world: World, doc: Doc, problems: Problems) -> None:
+    model = validate(EnvironmentDoc, doc.value, problems)
+    if model is None:
+        return
+    group_doc = world.groups.get(model.group)
+    if group_doc is None:
+        problems.add(f"environment {doc.name} names group {model.group!r}, which has no file under "
+                     "environments/groups/", doc.get("group").origin)
+        return
+    rule = rule_for_model(EnvironmentSettings)
+    merged = merge(_settings_only(group_doc.value), _settings_only(doc.value), rule, problems.items.append)
+    settings = validate(EnvironmentSettings, merged or Value({}, doc.origin), problems)
+    if settings is not None:
+        env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file))
+        world.envs[doc.name] = EnvLayers(env, group_doc, doc)
+
+
+def _resolve_app_types(world: World, docs: list[Doc], problems: Problems) -> None:
+    by_name = {d.name: d for d in docs}
+    for doc in docs:
+        chain = _chain(doc, by_name, problems)
+        kind = doc.get("for")
+        if chain is None or kind is None:
+            continue
+        for base in chain[:-1]:
+            base_kind = base.get("for")
+            if base_kind is not None and base_kind.data != kind.data:
+                problems.add(f"app type {doc.name} (for {kind.data}) extends {base.name}, which is for "
+                             f"{base_kind.data}", doc.get("extends").origin)
+        world.app_types[doc.name] = AppType(doc.name, kind.data, chain, doc)
+
+
+def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> Optional[list[Doc]]:
+    chain = [doc]
+    while (parent := chain[-1].get("extends")) is not None:
+        base = by_name.get(parent.data)
+        if base is None:
+            problems.add(f"app type {chain[-1].name} extends unknown app type {parent.data!r}", parent.origin)
+            return None
+        if base in chain:
+            cycle = " -> ".join([d.name for d in reversed(chain)] + [base.name])
+            problems.add(f"app types extend each other in a cycle: {cycle}", parent.origin)
+            return None
+        chain.append(base)
+    return list(reversed(chain))
+
+
+def _add_project(world: World, project_dir: str, doc: Doc, problems: Problems) -> None:
+    folder = Path(project_dir).name
+    if doc.name != folder:
+        problems.add(f"project name {doc.name!r} must match its folder {folder!r}", doc.get("name").origin)
+    model = validate(ProjectDoc, doc.value, problems)
+    if model is None:
+        return
+    known = set(world.known_targets())
+    for item in doc.get("environments").data:
+        if item.data not in known:
+            problems.add(f"unknown environment or group {item.data!r} (known: {', '.join(sorted(known))})",
+                         item.origin)
+    world.projects[doc.name] = (doc, model)
+    world.project_dirs[doc.name] = project_dir
+
+
+def project_in_env(world: World, name: str, env_name: str, problems: Problems) -> Optional[Project]:
+    """The project as seen from one environment: namespace suffix, merged quota."""
+    doc, model = world.projects[name]
+    env = world.envs[env_name].env
+    quota = _quota(doc, env, problems)
+    if quota is None:
+        return None
+    return Project(name, model, env, quota, doc.origin, doc.file)
+
+
+def _quota(doc: Doc, env: Env, problems: Problems) -> Optional[Quota]:
+    """`quota.default`, then `quota.overrides.<group>`, then `quota.overrides.<env>`."""
+    quota = doc.get("quota")
+    if quota is None:
+        return Quota()
+    rule = rule_for_model(Quota)
+    merged: Optional[Value] = quota.data.get("default")
+    overrides = quota.data.get("overrides")
+    for key in (env.group, env.name):
+        layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None
+        if layer is not None:
+            merged = merge(merged, layer, rule, problems.items.append)
+    return validate(Quota, merged or Value({}, quota.origin), problems, context="quota: ")

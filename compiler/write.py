@@ -1,0 +1,73 @@
+"""Stage 6b, write: put assembled files on disk atomically.
+
+Everything is written to a temporary folder beside out/, which is then swapped
+in with renames: a failed or interrupted compile leaves the previous out/
+untouched. `compile --env/--project` rewrites only its selection and keeps the
+rest of out/ (and of manifest.json) as it was.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from compiler.output import MANIFEST
+
+
+def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = False) -> None:
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if partial and (out_dir / MANIFEST).is_file():
+        files = _merge_with_previous(out_dir, files)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        for rel, data in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        _swap(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.rename(out_dir, old / "out")
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        if old is not None:
+            os.rename(old / "out", out_dir)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """Keep the previous targets outside this compile's selection, files and manifest entries."""
+    new = json.loads(files[MANIFEST])
+    old = json.loads((out_dir / MANIFEST).read_text())
+    fresh_projects = {(e["env"], e["project"]) for e in new["projects"]}
+    selection = new["selection"]
+
+    def selected(entry: dict) -> bool:
+        return ((not selection["envs"] or entry["env"] in selection["envs"]) and
+                (not selection["projects"] or entry["project"] in selection["projects"]))
+
+    kept_targets = [e for e in old.get("targets", []) if not selected(e)]
+    kept_projects = [e for e in old.get("projects", []) if not selected(e) and (e["env"], e["project"]) not in fresh_projects]
+    merged = dict(files)
+    for entry in kept_targets + kept_projects:
+        for rel in entry["outputs"]:
+            if (out_dir / rel).is_file():
+                merged[rel] = (out_dir / rel).read_bytes()
+    new["targets"] = sorted(new["targets"] + kept_targets, key=lambda e: e["folder"])
+    new["projects"] = sorted(new["projects"] + kept_projects, key=lambda e: e["folder"])
+    new["selection"] = {"envs": [], "projects": []}
+    merged[MANIFEST] = (json.dumps(new, indent=2, sort_keys=True) + "\n").encode()
+    return merged

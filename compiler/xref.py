@@ -1,0 +1,59 @@
+"""Cross-references between targets of one environment: datasets and GPU pools.
+
+Models (Service → Model version) and jobs (Pipeline step → Job) are resolved
+by their renderers, which report unknown names the same way.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from compiler.errors import Problems
+from compiler.targets import Target
+from schemas.common import DatasetMount, Resources
+
+WORKLOAD_KINDS = ("Job", "Notebook", "Service")
+
+
+def check_references(targets: list[Target], problems: Problems) -> None:
+    index = {(t.env.name, t.project.name, t.kind, t.name) for t in targets}
+    for target in targets:
+        for path, resources in _resources(target):
+            _check_gpu(target, path, resources, problems)
+        for path, mount in _mounts(target):
+            if (target.env.name, target.project.name, "Dataset", mount.name) not in index:
+                problems.add(f"{target.identity} in {target.env.name}: dataset {mount.name!r} is not defined in "
+                             f"project {target.project.name} for environment {target.env.name}",
+                             target.locate(*path, "name"), target.chain)
+
+
+def _resources(target: Target) -> Iterator[tuple[tuple, Resources]]:
+    spec = target.spec
+    if target.kind in WORKLOAD_KINDS:
+        yield ("resources",), spec.resources
+    if target.kind == "Pipeline":
+        for i, step in enumerate(spec.steps):
+            if step.container is not None:
+                yield ("steps", i, "container", "resources"), step.container.resources
+
+
+def _mounts(target: Target) -> Iterator[tuple[tuple, DatasetMount]]:
+    spec = target.spec
+    if target.kind in WORKLOAD_KINDS:
+        for i, mount in enumerate(spec.datasets):
+            yield ("datasets", i), mount
+    if target.kind == "Pipeline":
+        for i, step in enumerate(spec.steps):
+            for j, mount in enumerate(step.container.datasets if step.container else []):
+                yield ("steps", i, "container", "datasets", j), mount
+
+
+def _check_gpu(target: Target, path: tuple, resources: Resources, problems: Problems) -> None:
+    pools = target.env.settings.gpuPools
+    where = f"{target.identity} in {target.env.name}"
+    if resources.gpu and not resources.gpuType:
+        problems.add(f"{where}: resources.gpu is {resources.gpu} but no gpuType is set "
+                     f"(this environment's pools: {', '.join(sorted(pools)) or 'none'})",
+                     target.locate(*path, "gpu"), target.chain)
+    elif resources.gpuType and resources.gpuType not in pools:
+        problems.add(f"{where}: gpuType {resources.gpuType!r} is not in environment {target.env.name}'s "
+                     f"gpuPools ({', '.join(sorted(pools)) or 'none'})", target.locate(*path, "gpuType"), target.chain)
