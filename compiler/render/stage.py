@@ -1,6 +1,7 @@
 """Stage 5, render: every target through its kind's renderer, then per-project objects and checks."""
 from __future__ import annotations
 
+from collections import defaultdict
 from itertools import groupby
 from typing import Callable, Optional
 
@@ -42,16 +43,21 @@ def _render_target(target: Target, ctx: RenderContext) -> list[Emitted]:
 
 
 def _render_projects(all_projects: list[Project], ordered: list[Target], ctx: RenderContext) -> list[Emitted]:
+    """Per environment: each project's objects (+ the env's shared Kueue flavors) and cross-project checks."""
     from compiler.quota import check_quota
-    from compiler.render.project import check_queue_names, render_project
+    from compiler.render.project import check_namespaces, check_queue_names, render_projects
 
+    members = {key: list(group) for key, group in groupby(ordered, key=lambda t: (t.env.name, t.project.name))}
+    by_env: dict[str, list[Project]] = defaultdict(list)
+    for project in all_projects:
+        by_env[project.env.name].append(project)
     emitted: list[Emitted] = []
-    members_of = {key: list(group) for key, group in groupby(ordered, key=lambda t: (t.env.name, t.project.name))}
-    projects = {(p.env.name, p.name): (p, members_of.get((p.env.name, p.name), [])) for p in all_projects}
-    for (env, name), (project, members) in sorted(projects.items()):
-        check_quota(project, members, ctx.problems)
-        folder = f"{env}/{name}"
-        for obj in render_project(project, members, ctx):
-            emitted.append(Emitted(env, name, f"project.{name}", folder, obj, None))
-    check_queue_names(projects, ctx)
+    for env, projects in sorted(by_env.items()):
+        targets_of = {p.name: members.get((env, p.name), []) for p in projects}
+        for project in sorted(projects, key=lambda p: p.name):
+            check_quota(project, targets_of[project.name], ctx.problems)
+        for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
+            emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None) for obj in objects]
+    check_queue_names(by_env, ctx.problems)
+    check_namespaces(by_env, ctx.problems)
     return emitted
