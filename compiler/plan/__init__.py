@@ -31,6 +31,7 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     """Compile `base` and the working tree of `repo` and diff their objects."""
     compile_fn = compile_fn or _compile_repo()
     repo = Path(repo).resolve()
+    gitbase.require_worktree(repo)
     base_sha = gitbase.resolve(repo, base)
     head_rev = gitbase.head(repo)
     changed = gitbase.changed_files(repo, base_sha)

@@ -26,6 +26,13 @@ def git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
+def require_worktree(repo: Path) -> None:
+    try:
+        git(repo, "rev-parse", "--is-inside-work-tree")
+    except StrataError:
+        raise StrataError(f"{repo} is not in a git working tree: strata plan compares git revisions") from None
+
+
 def resolve(repo: Path, ref: str) -> str:
     """The commit sha `ref` names, or a clear error when it names none."""
     try:
@@ -58,7 +65,8 @@ def changed_files(repo: Path, sha: str) -> frozenset[str]:
 def checkout(repo: Path, sha: str) -> Iterator[Path]:
     """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards."""
     prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
-    archive = git(repo, "archive", "--format=tar", f"{sha}:{prefix}" if prefix else sha)
+    top = Path(git(repo, "rev-parse", "--show-toplevel").decode().strip())
+    archive = git(top, "archive", "--format=tar", f"{sha}:{prefix}" if prefix else sha)
     with tempfile.TemporaryDirectory(prefix="strata-plan-") as tmp:
         root = Path(tmp) / "base"
         root.mkdir()
