@@ -72,7 +72,25 @@ def test_markdown_summary_table_details_and_hidden_unchanged_env():
     assert "<summary><code>+~ asr/service.serve</code> — 2 objects</summary>" in out
     assert "```diff\n~ apps/v1 Deployment ns/serve\n    ~ /spec/replicas: 2 → 3\n+ v1 Service ns/serve\n```" in out
     assert out.count("<details>") == out.count("</details>") == 3
-    assert "- because replicas: 2 → 3  (projects/asr/serve.yaml:9:3)" in out
+    assert "- `replicas`: `2` → `3` at `projects/asr/serve.yaml:9:3`" in out
+    assert "- changed inputs: `projects/asr/lab.yaml`" in out
+    assert "- changed inputs: `projects/asr/serve.yaml`" not in out   # a listed cause points at it
+
+
+def test_markdown_code_spans_survive_backticks():
+    from compiler.plan.markdown import _code
+    assert _code("a`b") == "`` a`b ``" and _code("plain") == "`plain`"
+
+
+def test_why_names_inputs_no_cause_points_at():
+    from compiler.plan.text import why
+    note = TargetNote(causes=(Cause("image", "r1/x:1", "r2/x:1", "projects/p/job.yaml:4:10"),),
+                      files=("environments/dev.yaml", "projects/p/job.yaml"))
+    assert why(note) == ['because image: "r1/x:1" → "r2/x:1"  (projects/p/job.yaml:4:10)',
+                         "and these inputs changed: environments/dev.yaml"]
+    many = TargetNote(causes=tuple(Cause(f"k{i}", i, i + 1, "") for i in range(12)))
+    assert why(many)[-1] == "… and 4 more spec changes (see --format json)" and len(why(many)) == 9
+    assert why(TargetNote(causes=(Cause("gone", 1, ABSENT, "a.yaml:1:1"),)))[0] == "because removed gone: 1  (a.yaml:1:1)"
 
 
 def test_markdown_fence_outgrows_backticks_in_values():

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from compiler.plan.lines import field_line, object_line, short_revision, target_title
-from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
-from compiler.plan.text import why
+from compiler.plan.lines import MAX_CAUSES, field_lines, object_line, other_inputs, short_revision, show, target_title
+from compiler.plan.model import ABSENT, ADD, CHANGE, DESTROY, Cause, Plan, TargetNote, summary_line
 
 MARKER = "<!-- strata-plan -->"   # CI finds and updates the sticky comment by this line
 LIMIT = 60_000                     # GitHub's limit is 65,536; leave room for a wrapper
@@ -57,16 +56,39 @@ def _body(plan: Plan, render_target) -> list[str]:
 def _full_target(plan: Plan, target: tuple[str, str, str]) -> list[str]:
     entries = plan.entries_of(target)
     symbols = "".join(sorted({e.symbol for e in entries}, key="+~-".index))
-    body = [object_line(e) + "".join("\n    " + field_line(c) for c in e.changes) for e in entries]
+    body = [object_line(e) + "".join("\n    " + line for c in e.changes for line in field_lines(c)) for e in entries]
     note = plan.notes.get(target, TargetNote())
     return [f"<details><summary><code>{symbols} {target_title(target)}</code> — {_objects(len(entries))}</summary>",
             "", *_why(note), *fenced("diff", "\n".join(body)), "", "</details>", ""]
 
 
 def _why(note: TargetNote) -> list[str]:
-    lines = [f"- {_inline(line)}" for line in why(note)]
-    source = [f"Defined in `{note.source}`."] if note.source else []
+    """The target's source, the spec values that changed, and other changed inputs, as a list."""
+    lines = [_cause(c) for c in note.causes[:MAX_CAUSES]]
+    if len(note.causes) > MAX_CAUSES:
+        lines.append(f"- … and {len(note.causes) - MAX_CAUSES} more spec changes (see the JSON plan)")
+    others = other_inputs(note)
+    if others:
+        lines.append("- changed inputs: " + ", ".join(_code(f) for f in others))
+    source = [f"Defined in {_code(note.source)}."] if note.source else []
     return source + ([""] if source and lines else []) + lines + ([""] if source or lines else [])
+
+
+def _cause(cause: Cause) -> str:
+    if cause.new is ABSENT:
+        change = f"removed (was {_code(show(cause.old))})"
+    elif cause.old is ABSENT:
+        change = _code(show(cause.new))
+    else:
+        change = f"{_code(show(cause.old))} → {_code(show(cause.new))}"
+    return f"- {_code(cause.path)}: {change}" + (f" at {_code(cause.where)}" if cause.where else "")
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    return f"{ticks} {text} {ticks}" if longest else f"{ticks}{text}{ticks}"
 
 
 def fenced(language: str, text: str) -> list[str]:
@@ -74,11 +96,6 @@ def fenced(language: str, text: str) -> list[str]:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + language, text, fence]
-
-
-def _inline(text: str) -> str:
-    """Literal text in markdown: escape what would turn into markup or HTML."""
-    return re.sub(r"([\\`*_<>\[\]|])", r"\\\1", text)
 
 
 def _compact(plan: Plan, full_size: int, limit: int) -> str:

@@ -1,15 +1,12 @@
 """Terraform-style text for a terminal or a CI log."""
 from __future__ import annotations
 
-from typing import Callable
-
 import click
 
-from compiler.plan.lines import causes_shown, field_line, object_line, short_revision, target_title
+from compiler.plan.lines import causes_shown, field_lines, object_line, other_inputs, short_revision, target_title
 from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
 
 COLOURS = {"+": "green", "~": "yellow", "-": "red"}
-Paint = Callable[[str], str]
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -36,21 +33,24 @@ def _target(plan: Plan, target: tuple[str, str, str], color: bool) -> list[str]:
     lines = [f"  {target_title(target)}" + (f"  ({note.source})" if note.source else "")]
     lines += ["      " + line for line in why(note)]
     for entry in plan.entries_of(target):
-        lines.append("    " + _paint(object_line(entry), entry.symbol, color))
-        lines += ["        " + _paint(field_line(c), c.symbol, color) for c in entry.changes]
+        lines.append("    " + _paint(object_line(entry), color))
+        lines += ["        " + _paint(line, color) for c in entry.changes for line in field_lines(c)]
     return lines
 
 
 def why(note: TargetNote) -> list[str]:
-    """"because" lines: spec values with file:line, else the input files that changed."""
+    """"because" lines: spec values with file:line, then changed input files no value points at."""
     shown, hidden = causes_shown(note.causes)
     lines = [f"because {line}" for line in shown]
     if hidden:
         lines.append(f"… and {hidden} more spec changes (see --format json)")
-    if not lines and note.files:
-        lines.append("because these inputs changed: " + ", ".join(note.files))
+    others = other_inputs(note)
+    if others:
+        lines.append(("and these inputs changed: " if lines else "because these inputs changed: ") + ", ".join(others))
     return lines
 
 
-def _paint(line: str, symbol: str, color: bool) -> str:
-    return click.style(line, fg=COLOURS[symbol]) if color else line
+def _paint(line: str, color: bool) -> str:
+    """Coloured by its leading symbol (`+`, `~`, `-`, also in a text diff); other lines plain."""
+    colour = COLOURS.get(line.lstrip()[:1])
+    return click.style(line, fg=colour) if color and colour else line
