@@ -1,0 +1,140 @@
+"""Environment policies (SPEC §3 `policy:`), each violation an error at the spec's file:line.
+
+`check_policies` looks at a target's effective spec: pinned images, cpu and
+memory on every workload container, GPUs per workload, allowed GPU types.
+`check_objects` looks at what was emitted: hostPath volumes in workload pods
+(a Fluid runtime's own cache tiers are the platform's business, not a workload's).
+`requirePinnedModels` belongs to the Service stage, which resolves models.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from compiler.quota import pod_count
+from compiler.targets import Target
+from schemas.common import Resources
+
+FLUID_GROUP = "data.fluid.io/"
+
+
+@dataclass(frozen=True)
+class Container:
+    """One workload container as the spec describes it: where it sits, its image and resources."""
+
+    path: tuple            # spec path of the part holding `image` and `resources`
+    image: str
+    resources: Resources
+    pods: int              # how many pods run it at once (all replicas)
+    label: str = ""        # "step <name>: " for a pipeline step, so messages say which
+
+
+def containers(target: Target) -> list[Container]:
+    """The workload containers a target runs (pipeline `container` steps included)."""
+    spec = target.spec
+    if target.kind in ("Job", "Notebook", "Service"):
+        return [Container((), spec.image, spec.resources, pod_count(target))]
+    if target.kind == "Pipeline":
+        return [Container(("steps", i, "container"), step.container.image, step.container.resources, 1,
+                          f"step {step.name}: ")
+                for i, step in enumerate(spec.steps) if step.container is not None]
+    return []
+
+
+def images(target: Target) -> Iterator[tuple[tuple, str]]:
+    """(spec path, image) of every image the target runs, the Service canary's included."""
+    for container in containers(target):
+        yield container.path + ("image",), container.image
+    canary = getattr(target.spec, "canary", None) if target.kind == "Service" else None
+    if canary is not None and canary.image:
+        yield ("canary", "image"), canary.image
+
+
+def is_pinned(image: str) -> bool:
+    """A digest, or a tag other than `latest` (a registry port is not a tag)."""
+    name, _, digest = image.partition("@")
+    if digest:
+        return True
+    tag = name.rpartition("/")[2].partition(":")[2]
+    return bool(tag) and tag != "latest"
+
+
+# --- the spec checks -------------------------------------------------------------------------------
+
+def check_policies(target: Target, ctx: Any) -> None:
+    """Report every policy violation of `target` in its environment."""
+    policy = target.env.settings.policy
+    if policy.requirePinnedImages:
+        _pinned_images(target, ctx)
+    for container in containers(target):
+        if policy.requireResourceLimits:
+            _resource_limits(target, container, ctx)
+        if policy.maxGpuPerWorkload is not None:
+            _max_gpus(target, container, policy.maxGpuPerWorkload, ctx)
+        if policy.allowedGpuTypes is not None:
+            _allowed_gpu_type(target, container, policy.allowedGpuTypes, ctx)
+
+
+def _pinned_images(target: Target, ctx: Any) -> None:
+    for path, image in images(target):
+        if not is_pinned(image):
+            ctx.error(target, path, f"image {image!r} is not pinned: policy requirePinnedImages needs a tag "
+                                    "other than `latest`, or a digest")
+
+
+def _resource_limits(target: Target, container: Container, ctx: Any) -> None:
+    missing = [name for name in ("cpu", "memory") if getattr(container.resources, name) is None]
+    if missing:
+        ctx.error(target, container.path + ("resources", missing[0]),
+                  f"{container.label}resources {' and '.join(missing)} not set: policy requireResourceLimits "
+                  "needs cpu and memory on every workload container")
+
+
+def _max_gpus(target: Target, container: Container, limit: int, ctx: Any) -> None:
+    total = container.resources.gpu * container.pods
+    if total > limit:
+        detail = f" ({container.resources.gpu} per pod x {container.pods} pods)" if container.pods > 1 else ""
+        ctx.error(target, container.path + ("resources", "gpu"),
+                  f"{container.label}{total} GPUs{detail} exceed policy maxGpuPerWorkload {limit}")
+
+
+def _allowed_gpu_type(target: Target, container: Container, allowed: list[str], ctx: Any) -> None:
+    resources = container.resources
+    if not resources.gpu or resources.gpuType in allowed:
+        return
+    what = f"gpuType {resources.gpuType!r}" if resources.gpuType else "GPUs without a gpuType"
+    field = "gpuType" if resources.gpuType else "gpu"
+    ctx.error(target, container.path + ("resources", field),
+              f"{container.label}{what} not allowed: policy allowedGpuTypes is {', '.join(allowed) or 'empty'}")
+
+
+# --- the emitted-object checks ---------------------------------------------------------------------
+
+def check_objects(target: Target, objects: list[dict[str, Any]], ctx: Any) -> None:
+    """forbidHostPath: no hostPath volume in any workload pod strata emits for `target`."""
+    if not target.env.settings.policy.forbidHostPath:
+        return
+    for obj in objects:
+        if str(obj.get("apiVersion", "")).startswith(FLUID_GROUP):
+            continue  # a Fluid runtime's cache tiers live on its own pods, not the workload's
+        for pointer, volume in host_path_volumes(obj):
+            ctx.error(target, (), f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')} volume "
+                                  f"{volume.get('name')!r} at {pointer} mounts hostPath "
+                                  f"{volume['hostPath'].get('path')!r}: policy forbidHostPath")
+
+
+def host_path_volumes(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, volume) of every hostPath volume in any `volumes:` list, depth first."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "volumes" and isinstance(value, list):
+                yield from ((f"{pointer}/volumes/{i}", v) for i, v in enumerate(value)
+                            if isinstance(v, dict) and isinstance(v.get("hostPath"), dict))
+            yield from host_path_volumes(value, f"{pointer}/{_escape(key)}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from host_path_volumes(item, f"{pointer}/{index}")
+
+
+def _escape(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
