@@ -35,7 +35,7 @@ def merge(lower: Optional[Value], higher: Value, rule: Rule, report: Report) -> 
     if higher.is_list and lower.is_list:
         return _merge_lists(lower, higher, rule, report)
     if (higher.is_map != lower.is_map) and not rule.both_forms:
-        report(Problem(f"{_form(higher)} cannot replace the {_form(lower)} set at {lower.origin.describe()}; "
+        report(Problem(f"{_form(higher)} cannot replace {_form(lower)} set at {lower.origin.describe()}; "
                        "tag it !replace if that is intended", higher.origin))
     return _overriding(normalize(higher, rule, report), lower)
 

@@ -1,0 +1,88 @@
+"""Small config repos written into a temp folder, dbt-style: a dict of path → YAML text.
+
+`BASE` is a minimal valid repo (one group, two environments, one project); a
+test states only the files it is about, which replace or extend the base.
+"""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Optional
+
+from click.testing import CliRunner
+
+BASE = {
+    "environments/groups/test.yaml": """
+        kind: EnvironmentGroup
+        name: test
+        vars: {registry: reg.test.local, region: test-1}
+        gpuPools:
+          t4: {resourceName: nvidia.com/gpu, nodeSelector: {pool: t4}}
+        """,
+    "environments/dev.yaml": """
+        kind: Environment
+        name: dev
+        group: test
+        cluster: {name: dev-cluster}
+        namespaceSuffix: -dev
+        vars: {registry: reg.dev.local}
+        """,
+    "environments/staging.yaml": """
+        kind: Environment
+        name: staging
+        group: test
+        cluster: {name: staging-cluster}
+        """,
+    "projects/demo/project.yaml": """
+        kind: Project
+        name: demo
+        owner: team-demo
+        environments: [test]
+        vars: {team: vision}
+        """,
+    "projects/demo/train.yaml": """
+        kind: Job
+        name: train
+        spec:
+          image: ${env.vars.registry}/demo/train:1.0
+          command: [python, train.py]
+        """,
+}
+
+
+def write_repo(root: Path, files: Optional[dict[str, Optional[str]]] = None, *, base: bool = True) -> Path:
+    """Write BASE (unless base=False) updated with `files`; a None value removes a base file."""
+    content = dict(BASE) if base else {}
+    content.update(files or {})
+    for rel, text in content.items():
+        if text is None:
+            continue
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def run(repo: Path, *args: str):
+    """Invoke the real CLI (with its single error handler) in-process."""
+    from compiler.cli import main
+
+    result = CliRunner().invoke(main, ["--repo", str(repo), *args], catch_exceptions=False)
+    return result
+
+
+def compile_targets(repo: Path, **selection):
+    from compiler.errors import Problems
+    from compiler.expand import Selection
+    from compiler.pipeline import load_stage
+
+    problems = Problems()
+    build = load_stage(repo, Selection(**selection), problems)
+    return build, problems
+
+
+def target(build, identity: str, env: str):
+    return next(t for t in build.targets if t.identity == identity and t.env.name == env)
