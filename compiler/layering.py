@@ -152,3 +152,40 @@ def _check_locks(pinned: list[tuple["Lock", object]], merged: Value, layer: Laye
             problems.add(f"{'.'.join(lock.path)} is locked by {lock.origin.describe()} ({lock.text}) to "
                          f"{shown}; this layer may not change it", where)
             pinned.remove(entry)
+
+
+def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
+                 problems: Problems) -> Optional[Target]:
+    """Merge, interpolate and validate one resource for one environment."""
+    layers = layers_for(world, project, doc, envelope, problems)
+    merged = merge_layers(layers, doc.kind, problems)
+    env_layers = world.envs[project.env.name]
+    refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,
+                          kind=doc.kind, name=doc.name)
+    tree = interp.interpolate(merged, refs, problems)
+    chain = tuple(layer.label for layer in layers)
+    found = Problems()
+    spec = validate(RESOURCE_SPECS[doc.kind], tree, found,
+                    context=f"{project.name}/{doc.kind}/{doc.name} in {project.env.name}: spec.", chain=chain)
+    problems.extend(found.items)
+    if spec is None:
+        return None
+    files = _input_files(world, project, doc, envelope)
+    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec,
+                  values=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+                  tree=tree, origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
+
+
+def _group_vars(group_doc: Doc) -> dict[str, str]:
+    found = group_doc.get("vars")
+    if found is None or not found.is_map:
+        return {}
+    return {k: (v.raw if v.raw is not None else str(v.data)) for k, v in found.data.items()}
+
+
+def _input_files(world: World, project: Project, doc: Doc, envelope: ResourceDoc) -> tuple[str, ...]:
+    files = {doc.file, project.file, *project.env.files}
+    if envelope.appType is not None:
+        files.update(d.file for d in world.app_types[envelope.appType].chain)
+    return tuple(sorted(files))
+
