@@ -1,0 +1,187 @@
+{{/* The object name: the release name unless overridden. */}}
+{{- define "model-service.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Pods of both tracks (stable and canary): what the Service selects. */}}
+{{- define "model-service.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Every object: the chart's labels plus the ones strata passes (SPEC §4). */}}
+{{- define "model-service.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "model-service.selectorLabels" . }}
+app.kubernetes.io/component: inference
+{{- with .Values.labels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Changes whenever the model does, so a new model version rolls the pods. */}}
+{{- define "model-service.modelChecksum" -}}
+{{- printf "%s\n%s\n%s" .uri (toString .version) (.digest | default "") | sha256sum -}}
+{{- end -}}
+
+{{/* pvc://<claim>/<sub/path> → (dict "claim" .. "subPath" ..); empty for other schemes. */}}
+{{- define "model-service.pvcSource" -}}
+{{- if hasPrefix "pvc://" .uri -}}
+{{- $parts := splitList "/" (trimPrefix "pvc://" .uri) -}}
+claim: {{ first $parts | quote }}
+subPath: {{ rest $parts | join "/" | trimSuffix "/" | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The downloader script. Its only input is the environment (MODEL_URI, MODEL_PATH), never
+text spliced into the script, so a URI cannot inject shell.
+*/}}
+{{- define "model-service.downloadScript" -}}
+set -eu
+case "$MODEL_URI" in
+  s3://*)    rclone copy --s3-env-auth ":s3:${MODEL_URI#s3://}" "$MODEL_PATH" ;;
+  oss://*)   rclone copy --s3-provider Alibaba --s3-env-auth ":s3:${MODEL_URI#oss://}" "$MODEL_PATH" ;;
+  https://*) rclone copyurl --auto-filename "$MODEL_URI" "$MODEL_PATH"
+             for f in "$MODEL_PATH"/*.tar.gz "$MODEL_PATH"/*.tgz; do
+               if [ -f "$f" ]; then tar -xzf "$f" -C "$MODEL_PATH" && rm -f "$f"; fi
+             done ;;
+  pvc://*)   cp -a /mnt/model-source/. "$MODEL_PATH"/ ;;
+  *)         echo "unsupported model URI: $MODEL_URI" >&2; exit 1 ;;
+esac
+echo "model ready in $MODEL_PATH"
+{{- end -}}
+
+{{/* One HTTP probe; ints go through `int` (values arrive as JSON numbers). */}}
+{{- define "model-service.probe" -}}
+httpGet:
+  path: {{ .path | quote }}
+  port: {{ .port | quote }}
+initialDelaySeconds: {{ .initialDelaySeconds | default 0 | int }}
+periodSeconds: {{ .periodSeconds | default 10 | int }}
+failureThreshold: {{ .failureThreshold | default 3 | int }}
+{{- end -}}
+
+{{/*
+The pod template of one track. Arguments: root (the chart context), track (stable or
+canary), image, model ({name, version, uri, digest}).
+*/}}
+{{- define "model-service.podTemplate" -}}
+{{- $root := .root -}}
+{{- $values := $root.Values -}}
+{{- $pvc := include "model-service.pvcSource" .model | fromYaml -}}
+metadata:
+  labels:
+    {{- include "model-service.selectorLabels" $root | nindent 4 }}
+    strata.dev/track: {{ .track }}
+    {{- with $values.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- with $values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  annotations:
+    checksum/model: {{ include "model-service.modelChecksum" .model }}
+    strata.dev/model: {{ printf "%s@%s" .model.name (toString .model.version) | quote }}
+spec:
+  {{- with $values.serviceAccountName }}
+  serviceAccountName: {{ . }}
+  {{- end }}
+  initContainers:
+    - name: model-downloader
+      image: {{ $values.downloader.image | quote }}
+      command: ["/bin/sh", "-c"]
+      args:
+        - |
+          {{- include "model-service.downloadScript" $root | nindent 10 }}
+      env:
+        - name: MODEL_URI
+          value: {{ .model.uri | quote }}
+        - name: MODEL_PATH
+          value: /mnt/models
+        {{- with $values.env }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with $values.downloader.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      volumeMounts:
+        - name: model
+          mountPath: /mnt/models
+        {{- if $pvc }}
+        - name: model-source
+          mountPath: /mnt/model-source
+          readOnly: true
+          {{- with $pvc.subPath }}
+          subPath: {{ . | quote }}
+          {{- end }}
+        {{- end }}
+  containers:
+    - name: server
+      image: {{ .image | quote }}
+      imagePullPolicy: {{ $values.imagePullPolicy }}
+      ports:
+        {{- range $values.ports }}
+        - name: {{ .name }}
+          containerPort: {{ .port | int }}
+          protocol: {{ .protocol | default "TCP" }}
+        {{- end }}
+      env:
+        - name: MODEL_PATH
+          value: /mnt/models
+        - name: MODEL_NAME
+          value: {{ .model.name | quote }}
+        - name: MODEL_VERSION
+          value: {{ toString .model.version | quote }}
+        {{- with $values.env }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with $values.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.probes.readiness }}
+      readinessProbe:
+        {{- include "model-service.probe" . | nindent 8 }}
+      {{- end }}
+      {{- with $values.probes.liveness }}
+      livenessProbe:
+        {{- include "model-service.probe" . | nindent 8 }}
+      {{- end }}
+      {{- with $values.probes.startup }}
+      startupProbe:
+        {{- include "model-service.probe" . | nindent 8 }}
+      {{- end }}
+      volumeMounts:
+        - name: model
+          mountPath: /mnt/models
+          readOnly: true
+        {{- with $values.volumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+  {{- with $values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumes:
+    - name: model
+      emptyDir:
+        {{- with $values.modelVolume.sizeLimit }}
+        sizeLimit: {{ . | quote }}
+        {{- else }} {}
+        {{- end }}
+    {{- if $pvc }}
+    - name: model-source
+      persistentVolumeClaim:
+        claimName: {{ $pvc.claim | quote }}
+        readOnly: true
+    {{- end }}
+    {{- with $values.volumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end -}}

@@ -1,0 +1,175 @@
+"""Render a Helm chart in process with the real Helm engine (helm-python-sdk), no helm binary.
+
+`render_chart(chart_dir, values, release, namespace)` returns the chart's
+objects as plain dicts, sorted like Helm installs them (kind order, then name).
+Left out: NOTES.txt and test hooks (`helm.sh/hook: test`), which are not part
+of a release's desired state. Problems a user can fix (a values.schema.json
+violation, a failing template, a dependency missing from `charts/`) raise
+`ChartError`, carrying the values path Helm names where it names one, so the
+caller can point at the spec line that produced that value.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import helm_python
+import yaml
+
+from compiler.errors import StrataError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Helm's install order (pkg/release/util/kind_sorter.go); other kinds follow, by kind name.
+INSTALL_ORDER = (
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
+    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+    "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
+    "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+)
+_RANK = {kind: rank for rank, kind in enumerate(INSTALL_ORDER)}
+
+# Kinds Helm leaves without a namespace that must stay without one.
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "PriorityClass", "StorageClass", "PersistentVolume", "CustomResourceDefinition",
+    "ClusterRole", "ClusterRoleBinding", "IngressClass", "APIService", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration", "PodSecurityPolicy", "RuntimeClass", "CSIDriver", "Node",
+})
+OK_DEPENDENCY = ("ok", "unpacked")   # `unpacked`: the subchart sits in charts/ as a folder
+
+_SCHEMA_LINE = re.compile(r"^- at '([^']*)': (.*)$")
+_VALUES_REF = re.compile(r"<\.Values\.([A-Za-z0-9_.]+)>")
+
+
+@dataclass(frozen=True)
+class ChartProblem:
+    message: str
+    values_path: tuple[Any, ...] = ()   # e.g. ("autoscaling", "minReplicas"); () when unknown
+
+
+class ChartError(StrataError):
+    """A chart that does not render; `problems` say where in the values, when Helm tells."""
+
+    def __init__(self, chart: str, problems: list[ChartProblem]):
+        self.chart = chart
+        self.chart_problems = problems
+        super().__init__("\n".join(f"chart {chart}: {p.message}" for p in problems))
+
+
+def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespace: str) -> list[dict[str, Any]]:
+    """Every object the chart renders for `values`, sorted; raises ChartError."""
+    chart_dir = Path(chart_dir)
+    check_dependencies(chart_dir)
+    try:
+        with helm_python.Chart.load(chart_dir) as chart:
+            rendered = chart.render(values=values, name=release, namespace=namespace,
+                                    is_install=True, revision=1)
+    except helm_python.HelmValuesError as err:
+        raise ChartError(chart_dir.name, schema_problems(str(err))) from None
+    except helm_python.HelmRenderError as err:
+        raise ChartError(chart_dir.name, [template_problem(str(err))]) from None
+    except helm_python.HelmError as err:
+        raise ChartError(chart_dir.name, [ChartProblem(_one_line(str(err)))]) from None
+    objects = [doc for name in sorted(rendered) for doc in _documents(name, rendered[name])]
+    return sort_objects([_namespaced(obj, namespace) for obj in objects if not is_test_hook(obj)])
+
+
+def check_dependencies(chart_dir: Path) -> None:
+    """Helm silently skips a declared dependency missing from `charts/`; we refuse."""
+    try:
+        dependencies = helm_python.dependency_list(chart_dir)
+    except helm_python.HelmError as err:
+        raise ChartError(chart_dir.name, [ChartProblem(_one_line(str(err)))]) from None
+    problems = [ChartProblem(
+        f"dependency {dep.get('name')} {dep.get('version')} is {dep.get('status')} in "
+        f"{chart_dir.name}/charts/ (vendor it with `helm dependency build`; strata never fetches charts)")
+        for dep in dependencies if dep.get("status") not in OK_DEPENDENCY]
+    if problems:
+        raise ChartError(chart_dir.name, problems)
+
+
+def chart_version(chart_dir: Path) -> Optional[str]:
+    """The `version:` of a chart's Chart.yaml (text), None when unreadable."""
+    try:
+        meta = yaml.load((Path(chart_dir) / "Chart.yaml").read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, yaml.YAMLError):
+        return None
+    version = meta.get("version") if isinstance(meta, dict) else None
+    return None if version is None else str(version)
+
+
+def find_chart(chart_dirs: tuple[Path, ...], name: str) -> Optional[Path]:
+    """The first `<dir>/<name>` holding a Chart.yaml, in the repo's configured order."""
+    for directory in chart_dirs:
+        candidate = Path(directory) / name
+        if (candidate / "Chart.yaml").is_file():
+            return candidate
+    return None
+
+
+def schema_problems(text: str) -> list[ChartProblem]:
+    """Helm's `- at '/a/b': message` lines, sorted (Helm lists them in map order)."""
+    found = []
+    for line in text.splitlines():
+        match = _SCHEMA_LINE.match(line.strip())
+        if match:
+            pointer, message = match.groups()
+            found.append(ChartProblem(f"values.schema.json: at {pointer or '/'}: {message}", pointer_path(pointer)))
+    found = sorted(set(found), key=lambda p: ([str(s) for s in p.values_path], p.message))
+    return found or [ChartProblem(_one_line(text))]
+
+
+def template_problem(text: str) -> ChartProblem:
+    """A failing template: the message, and the `.Values` path it was evaluating if Helm says."""
+    ref = _VALUES_REF.search(text)
+    path = tuple(ref.group(1).split(".")) if ref else ()
+    return ChartProblem(f"template error: {_one_line(text)}", path)
+
+
+def pointer_path(pointer: str) -> tuple[Any, ...]:
+    """'/ports/0/port' → ('ports', 0, 'port')."""
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:] if s != ""]
+    return tuple(int(s) if s.isdigit() else s for s in steps)
+
+
+def is_test_hook(obj: dict[str, Any]) -> bool:
+    hooks = ((obj.get("metadata") or {}).get("annotations") or {}).get("helm.sh/hook", "")
+    return any(h.strip() in ("test", "test-success", "test-failure") for h in str(hooks).split(","))
+
+
+def sort_objects(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(objects, key=_object_key)
+
+
+def _object_key(obj: dict[str, Any]) -> tuple:
+    kind = str(obj.get("kind", ""))
+    meta = obj.get("metadata") or {}
+    return (_RANK.get(kind, len(_RANK)), kind, str(meta.get("namespace", "")), str(meta.get("name", "")))
+
+
+def _documents(name: str, text: str) -> list[dict[str, Any]]:
+    if name.endswith("NOTES.txt") or not text.strip():
+        return []
+    try:
+        docs = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError as err:
+        raise ChartError(name.split("/")[0], [ChartProblem(f"{name} renders invalid YAML: {_one_line(str(err))}")])
+    return [doc for doc in docs if isinstance(doc, dict) and doc]
+
+
+def _namespaced(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """Helm leaves namespaces to `kubectl -n`; strata's output states them (SPEC §4)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "namespace" not in meta and obj.get("kind") not in CLUSTER_SCOPED:
+        obj["metadata"] = {"name": meta.get("name"), "namespace": namespace,
+                           **{k: v for k, v in meta.items() if k != "name"}}
+    return obj
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
