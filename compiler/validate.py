@@ -28,7 +28,7 @@ from compiler.errors import Problems
 from compiler.provenance import Origin
 from compiler.targets import Project, Target
 
-Owner = Union[Target, Project]
+Owner = Union[Target, Project, None]   # None: known only by the object's own strata labels
 
 _SCHEMA_ROOT = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 
@@ -129,43 +129,50 @@ def _container_path(rest: list[str]) -> tuple:
 
 
 def _locate(owner: Owner, json_pointer: str) -> Optional[Origin]:
-    if isinstance(owner, Project):
-        return owner.origin
+    if owner is None or isinstance(owner, Project):
+        return owner.origin if owner is not None else None
     path = spec_path(json_pointer)
     return owner.locate(*path) if path else owner.origin
 
 
-def _describe(owner: Owner) -> str:
+def _describe(owner: Owner, obj: dict[str, Any]) -> str:
+    if isinstance(owner, Target):
+        return f"{owner.identity} in {owner.env.name}"
     if isinstance(owner, Project):
         return f"project {owner.name} in {owner.env.name}"
-    return f"{owner.identity} in {owner.env.name}"
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return f"project {labels.get('strata.dev/project', '?')} in {labels.get('strata.dev/environment', '?')}"
 
 
 # --- entry point --------------------------------------------------------------------------------------
 
-def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: CrdSchemas, problems: Problems,
-                     kubernetes: Optional[KubernetesSchemas] = None, crd_dirs: Iterable[str] = ()) -> None:
+def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: Optional[CrdSchemas], problems: Problems,
+                     kubernetes: Optional[KubernetesSchemas] = None, crd_dirs: Iterable[Any] = ()) -> None:
     """Check every (owner, object) pair; report each violation into `problems`.
 
-    Pass one `KubernetesSchemas` across calls to reuse its validators; `crd_dirs`
-    only words the "no schema" error.
+    Without `crds` (no --crds at all) custom resources are left unchecked; with
+    them, a custom resource kind they do not define is an error. Pass one
+    `KubernetesSchemas` across calls to reuse its validators; `crd_dirs` only
+    words the "no schema" error.
     """
     kubernetes = kubernetes or KubernetesSchemas()
     where = " ".join(str(d) for d in crd_dirs) or "(none given)"
     for owner, obj in items:
         for json_pointer, message in _object_errors(obj, crds, kubernetes, where):
             name = (obj.get("metadata") or {}).get("name", "?")
-            problems.add(f"{_describe(owner)}: {obj.get('kind')}/{name} at {json_pointer or '/'}: {message}",
+            problems.add(f"{_describe(owner, obj)}: {obj.get('kind')}/{name} at {json_pointer or '/'}: {message}",
                          _locate(owner, json_pointer))
 
 
-def _object_errors(obj: dict[str, Any], crds: CrdSchemas, kubernetes: KubernetesSchemas,
+def _object_errors(obj: dict[str, Any], crds: Optional[CrdSchemas], kubernetes: KubernetesSchemas,
                    where: str) -> list[tuple[str, str]]:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     if is_builtin(api_version):
         if kubernetes.knows(api_version, kind):
             return kubernetes.errors(obj)
         return [("", f"{api_version} {kind} is not a Kubernetes {kubernetes.version} kind")]
+    if crds is None:
+        return []
     if crds.knows(api_version, kind):
         return crds.errors(obj)
     return [("", f"no schema for {api_version} {kind} in --crds {where}")]

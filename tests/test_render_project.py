@@ -163,3 +163,13 @@ def test_namespace_clash():
     assert [p.message for p in problems.items] == [
         "namespace 'asr-dev' in environment dev is used by two projects: "
         "asr (projects/asr/project.yaml:1:1) and vision (projects/vision/project.yaml:1:1)"]
+
+
+def test_kueue_coverage_ignores_jobs_sent_to_another_queue_and_untyped_gpus_with_a_flavor():
+    project = asr("kueue", quota={"cpu": "8", "gpu": {"a100": 4}})
+    elsewhere = make_target("Job", "a", {"image": "x:1", "scheduling": {"queue": "shared"},
+                                         "resources": {"gpu": 1, "gpuType": "h100"}}, project)
+    untyped = make_target("Job", "b", {"image": "x:1", "resources": {"cpu": "1", "gpu": 1}}, project)
+    ctx = make_ctx(elsewhere, untyped)
+    render_project(project, [elsewhere, untyped], ctx)
+    assert not ctx.warnings

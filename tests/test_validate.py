@@ -128,3 +128,17 @@ def test_pointer_escapes_slashes():
 ])
 def test_spec_path(json_pointer, path):
     assert spec_path(json_pointer) == path
+
+
+def test_without_crds_custom_resources_are_unchecked(job, kubernetes_schemas):
+    bad = copy.deepcopy(PYTORCH_JOB)
+    bad["spec"]["typo"] = 1
+    assert check([(job, bad)], None, kubernetes_schemas) == []
+
+
+def test_owner_unknown_falls_back_to_the_object_labels(crd_schemas, kubernetes_schemas):
+    obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "asr", "labels": {
+        "strata.dev/project": "asr", "strata.dev/environment": "prod"}}, "spec": {"bogus": True}}
+    assert check([(None, obj)], crd_schemas, kubernetes_schemas) == [
+        "strata: project asr in prod: Namespace/asr at /spec: Additional properties are not allowed "
+        "('bogus' was unexpected)"]

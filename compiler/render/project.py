@@ -153,21 +153,29 @@ def kueue_uncovered(project: Project, targets: Iterable[Target]) -> list[tuple[T
 
     Kueue leaves a workload pending when it requests a resource its ClusterQueue
     does not cover, so an unset quota line means "never" there, not "unlimited".
+    Jobs sent to another queue (`scheduling.queue`) are that queue's business.
     """
-    gpu_resources = set(gpu_quota_by_resource(project))
     found = []
     for target in workloads(targets):
+        if target.kind == "Job" and target.spec.scheduling.queue not in (None, queue_name(project)):
+            continue
         resources = target.spec.resources
         usage = pod_usage(resources)
         missing = [name for name in ("cpu", "memory") if getattr(usage, name) and getattr(project.quota, name) is None]
         missing += ["ephemeral-storage"] if resources.ephemeralStorage else []
-        for gpu_type in sorted(usage.gpu, key=lambda t: t or ""):
-            if gpu_type is None and gpu_resource_name(project, None) not in gpu_resources:
-                missing.append("GPUs without a gpuType")
-            elif gpu_type is not None and gpu_type not in project.quota.gpu:
-                missing.append(f"gpuType {gpu_type}")
-        found += [(target, what) for what in missing]
+        found += [(target, what) for what in missing + _uncovered_gpus(project, usage.gpu)]
     return found
+
+
+def _uncovered_gpus(project: Project, gpus: dict[Optional[str], int]) -> list[str]:
+    """GPU types without a flavor; untyped GPUs fit any flavor of their resource name."""
+    missing = []
+    for gpu_type in sorted(gpus, key=lambda t: t or ""):
+        if gpu_type is None and gpu_resource_name(project, None) not in gpu_quota_by_resource(project):
+            missing.append("GPUs without a gpuType")
+        elif gpu_type is not None and gpu_type not in project.quota.gpu:
+            missing.append(f"gpuType {gpu_type}")
+    return missing
 
 
 # --- entry points ----------------------------------------------------------------------------------
