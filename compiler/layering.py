@@ -166,7 +166,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     chain = tuple(layer.label for layer in layers)
     found = Problems()
     spec = validate(RESOURCE_SPECS[doc.kind], tree, found,
-                    context=f"{project.name}/{doc.kind}/{doc.name} in {project.env.name}: spec.", chain=chain)
+                    context=f"{project.name}/{doc.kind}/{doc.name} in {project.env.name}: ", root="spec", chain=chain)
     problems.extend(found.items)
     if spec is None:
         return None

@@ -36,7 +36,7 @@ def to_data(value: Value, rule: Rule, problems: Problems) -> Any:
     return data
 
 
-def validate(model: type[M], value: Value, problems: Problems, *, context: str = "",
+def validate(model: type[M], value: Value, problems: Problems, *, context: str = "", root: str = "",
              chain: tuple[str, ...] = ()) -> Optional[M]:
     """The model instance, or None with every problem added (located, deduplicated)."""
     rule = rule_for_model(model)
@@ -45,7 +45,7 @@ def validate(model: type[M], value: Value, problems: Problems, *, context: str =
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        found.extend(_problems(exc, value, rule, context, chain))
+        found.extend(_problems(exc, value, rule, context, root, chain))
         instance = None
     problems.extend(found.items)
     return None if found else instance
@@ -62,7 +62,7 @@ def validate_document(model: type[M], value: Optional[Value], file: str) -> M:
     return instance
 
 
-def _problems(exc: ValidationError, root: Value, rule: Rule, context: str,
+def _problems(exc: ValidationError, root: Value, rule: Rule, context: str, root_name: str,
               chain: tuple[str, ...]) -> list[Problem]:
     seen: set[tuple] = set()
     out = []
@@ -72,8 +72,11 @@ def _problems(exc: ValidationError, root: Value, rule: Rule, context: str,
             continue
         seen.add((path, error["type"]))
         message = _message(error, path, parent_rule)
-        out.append(Problem(f"{context}{_dotted(path)}: {message}" if path else f"{context}{message}",
-                           node.origin if node else root.origin, chain))
+        where = _dotted((root_name,) + path if root_name else path)
+        origin = node.origin if node else root.origin
+        if error["type"] == "extra_forbidden" and node is not None and node.key_origin is not None:
+            origin = node.key_origin
+        out.append(Problem(f"{context}{where}: {message}" if where else f"{context}{message}", origin, chain))
     return out
 
 

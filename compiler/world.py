@@ -125,8 +125,8 @@ def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> Optional[li
             problems.add(f"app type {chain[-1].name} extends unknown app type {parent.data!r}", parent.origin)
             return None
         if base in chain:
-            cycle = " -> ".join([d.name for d in reversed(chain)] + [base.name])
-            problems.add(f"app types extend each other in a cycle: {cycle}", parent.origin)
+            cycle = " -> ".join([d.name for d in chain] + [base.name])
+            problems.add(f"app types extend each other in a cycle: {cycle}", doc.get("extends").origin)
             return None
         chain.append(base)
     return list(reversed(chain))
