@@ -1,0 +1,177 @@
+"""Time strata on a large repo: full compile, no-change recompile, one-file change, plan.
+
+Runs `strata --repo R compile --out O` three times and `strata --repo R plan --base HEAD~1`.
+
+    python bench/run.py                               # generate 200 x 3 x 6 = 3,600 targets, time it
+    python bench/run.py --projects 50 --envs 4        # a smaller generated repo
+    python bench/run.py --repo .                      # an existing repo (copied first, never modified)
+
+Every step is timed with the wall clock, as a user would see it, from a fresh process. The
+baseline is bench/baseline.py (PyYAML C loader + deep merge + C dumper) on the same repo. The
+work happens in a scratch copy that is a git repository, so `strata plan --base HEAD~1` can
+compare the one-file change with the commit before it. Slowness never fails the run; a step
+that exits with an error is reported in the table (and makes the exit status 1).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+BENCH = Path(__file__).resolve().parent
+REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts")
+IMAGE_TAG = re.compile(r"^(\s*image:\s*\S+:)(\S+?)(\s*)$", re.MULTILINE)
+GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.invalid",
+       "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: Optional[float]
+    code: Optional[int]
+    note: str = ""
+    ok: bool = True
+
+
+def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = (0,)) -> Step:
+    """Run a command, wall-clock timed; note its last output line, or its error if it failed."""
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    ok = result.returncode in expected
+    note = _tail(result.stdout, 1) if ok else _tail(result.stderr or result.stdout)
+    return Step(name, seconds, result.returncode, note, ok)
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:])
+
+
+def strata_command(explicit: Optional[str]) -> list[str]:
+    """`--strata`, else the `strata` next to this Python, else the one on PATH."""
+    if explicit:
+        return explicit.split()
+    beside = Path(sys.executable).parent / "strata"
+    found = str(beside) if beside.exists() else shutil.which("strata")
+    if found is None:
+        sys.exit("run: no `strata` command found; install the project (pip install -e .) or pass --strata")
+    return [found]
+
+
+def copy_repo(source: Path, target: Path) -> None:
+    """Only the config repo itself (SPEC §1), never out/, .git or the source code."""
+    target.mkdir(parents=True)
+    for entry in REPO_ENTRIES:
+        path = source / entry
+        if path.is_dir():
+            shutil.copytree(path, target / entry, ignore=shutil.ignore_patterns("__pycache__"))
+        elif path.is_file():
+            shutil.copy2(path, target / entry)
+
+
+def generate(args: argparse.Namespace, target: Path) -> Step:
+    command = [sys.executable, str(BENCH / "generate.py"), "--out", str(target),
+               "--projects", str(args.projects), "--envs", str(args.envs), "--app-types", str(args.app_types),
+               "--resources-per-project", str(args.resources_per_project), "--seed", str(args.seed)]
+    return timed("generate repo", command, BENCH)
+
+
+def git_commit(repo: Path, message: str) -> None:
+    if not (repo / ".git").exists():
+        subprocess.run([*GIT, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=repo, check=True)
+
+
+def change_one_file(repo: Path) -> Optional[str]:
+    """Bump the image tag in the first resource file that has one; returns that file."""
+    for path in sorted((repo / "projects").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        changed, count = IMAGE_TAG.subn(lambda m: f"{m.group(1)}{m.group(2)}-bench{m.group(3)}", text, count=1)
+        if count:
+            path.write_text(changed, encoding="utf-8")
+            return str(path.relative_to(repo))
+    return None
+
+
+def has_command(strata: list[str], name: str, cwd: Path) -> bool:
+    return subprocess.run([*strata, name, "--help"], cwd=cwd, capture_output=True).returncode == 0
+
+
+def run_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
+    compile_cmd = [*strata, "--repo", str(repo), "compile", "--out", str(out)]
+    steps = [timed("baseline: PyYAML C load + merge + dump", [sys.executable, str(BENCH / "baseline.py"), str(repo)], repo)]
+    steps.append(timed("strata compile (full)", compile_cmd, repo))
+    steps.append(timed("strata compile (no change)", compile_cmd, repo))
+    changed = change_one_file(repo)
+    steps.append(timed("strata compile (one file changed)", compile_cmd, repo))
+    if steps[-1].ok:
+        steps[-1].note = f"changed {changed}; {steps[-1].note}" if changed else "no image tag found to change"
+    if changed and has_command(strata, "plan", repo):
+        git_commit(repo, "bench: one-file change")
+        plan = [*strata, "--repo", str(repo), "plan", "--base", "HEAD~1"]
+        steps.append(timed("strata plan --base HEAD~1", plan, repo))
+    else:
+        steps.append(Step("strata plan --base HEAD~1", None, None, "not available"))
+    return steps
+
+
+def print_table(steps: list[Step]) -> None:
+    width = max(len(s.name) for s in steps)
+    print(f"{'step':<{width}}  {'seconds':>8}  {'exit':>4}  note")
+    for step in steps:
+        seconds = f"{step.seconds:8.2f}" if step.seconds is not None else f"{'-':>8}"
+        code = f"{step.code:>4}" if step.code is not None else f"{'-':>4}"
+        print(f"{step.name:<{width}}  {seconds}  {code}  {step.note}")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", type=Path, help="time this repo (copied first) instead of generating one")
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--envs", type=int, default=6)
+    parser.add_argument("--app-types", type=int, default=12)
+    parser.add_argument("--resources-per-project", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--strata", help="the strata command (default: the one beside this Python)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    strata = strata_command(args.strata)
+    scratch = Path(tempfile.mkdtemp(prefix="strata-bench-"))
+    repo, out = scratch / "repo", scratch / "out"
+    try:
+        steps = _prepare(args, repo)
+        if steps[-1].ok:
+            git_commit(repo, "bench: initial")
+            steps += run_steps(repo, out, strata)
+        print_table(steps)
+    finally:
+        if args.keep:
+            print(f"scratch folder kept: {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if all(s.ok for s in steps) else 1
+
+
+def _prepare(args: argparse.Namespace, repo: Path) -> list[Step]:
+    if args.repo is None:
+        return [generate(args, repo)]
+    started = time.perf_counter()
+    copy_repo(args.repo.resolve(), repo)
+    return [Step(f"copy {args.repo}", time.perf_counter() - started, None)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
