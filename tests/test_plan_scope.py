@@ -14,7 +14,7 @@ def target(env: str, project: str, name: str, *files: str, kind: str = "Job") ->
 
 
 HEAD = [target("dev", "a", "train", "layers/training.yaml"), target("prod", "a", "train", "layers/training.yaml"),
-        target("dev", "b", "serve"), target("prod", "b", "serve")]
+        target("dev", "b", "serve", kind="Service"), target("prod", "b", "serve", kind="Service")]
 
 
 def rendered(changed: list[str], base=HEAD) -> set:
@@ -74,4 +74,21 @@ def test_base_side_files_count_too():
 def test_predicate_records_reused_targets():
     scope = BaseScope.build(["projects/a/train.yaml"], HEAD)
     assert [scope(t) for t in HEAD] == [True, True, False, False]
-    assert scope.reused == {("dev", "b", "job.serve"), ("prod", "b", "job.serve")}
+    assert scope.reused == {("dev", "b", "service.serve"), ("prod", "b", "service.serve")}
+
+
+def test_a_changed_job_renders_what_references_it_in_that_env():
+    pipeline = [target("dev", "a", "retrain", kind="Pipeline"), target("prod", "a", "retrain", kind="Pipeline")]
+    scope = BaseScope.build(["environments/dev.yaml"], HEAD + pipeline)
+    assert [scope(t) for t in pipeline] == [True, False]
+    scope = BaseScope.build(["layers/training.yaml"], HEAD + pipeline)   # the Job's layer, not the Pipeline's
+    assert [scope(t) for t in pipeline] == [True, True]
+    assert [scope(t) for t in HEAD[2:]] == [False, False]                  # another project
+
+
+def test_a_changed_service_does_not_widen_to_its_project():
+    others = [target("dev", "b", "lab", kind="Notebook"), target("dev", "b", "data", kind="Dataset")]
+    scope = BaseScope.build(["projects/b/serve.yaml"], HEAD + others)
+    assert [scope(t) for t in others] == [False, False]
+    scope = BaseScope.build(["projects/b/data.yaml"], HEAD + others)      # a Dataset: its mounts change
+    assert [scope(t) for t in others] == [True, True] and scope(HEAD[2]) is True and scope(HEAD[3]) is False

@@ -3,9 +3,12 @@
 The rule (docs/plan.md): a base target is rendered when
   1. the head has no such target (it is being destroyed or renamed), or
   2. one of its input files (`target.files`, on the base or the head side) changed, or
-  3. a file changed inside its project folder (resources of a project reference one
-     another: a Service its Model, a Pipeline its Jobs, a workload its Datasets), or
-  4. a changed input file is listed by no target and lies outside `projects/<p>/`
+  3. a Dataset, Job or Model of its project in its environment is affected by a changed
+     file: resources reference one another inside a project (a Service resolves its Model,
+     a Pipeline embeds its Jobs, a workload mounts its Datasets), or
+  4. a file changed inside its project folder that no target lists (a removed resource,
+     a Jsonnet library the project imports), or
+  5. a changed input file is listed by no target and lies outside `projects/<p>/`
      (a chart, `strata.yaml`, a Jsonnet library): then every target is rendered.
 Everything else has the same inputs on both sides, hence the same objects.
 """
@@ -16,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable
 
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
+REFERENCED_KINDS = ("Dataset", "Job", "Model")   # the kinds other resources of a project point at
 
 
 def target_key(target: Any) -> tuple[str, str, str]:
@@ -41,6 +45,7 @@ class BaseScope:
     head_files: dict[tuple[str, str, str], frozenset[str]]
     everything: bool
     changed_folders: frozenset[str]
+    changed_groups: frozenset[tuple[str, str]]   # (env, project) with an affected referenced resource
     rendered: set[tuple[str, str, str]] = field(default_factory=set)
     reused: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -51,9 +56,10 @@ class BaseScope:
         head_files = {target_key(t): frozenset(t.files) for t in targets}
         folders = {project_folder(t) for t in targets}
         claimed = frozenset().union(*head_files.values()) if head_files else frozenset()
-        in_folder = {f for f in folders if any(_inside(p, f) for p in changed)}
-        loose = [p for p in changed - claimed if not _project_owned(p) and not any(_inside(p, f) for f in folders)]
-        return cls(changed, head_files, bool(loose), frozenset(in_folder))
+        unclaimed = changed - claimed
+        in_folder = {f for f in folders if any(_inside(p, f) for p in unclaimed)}
+        loose = [p for p in unclaimed if not _project_owned(p) and not any(_inside(p, f) for f in folders)]
+        return cls(changed, head_files, bool(loose), frozenset(in_folder), _referenced_groups(changed, targets))
 
     def __call__(self, target: Any) -> bool:
         """The `render_only` predicate of the base compile; records its answer."""
@@ -65,9 +71,16 @@ class BaseScope:
     def _needs_render(self, target: Any, key: tuple[str, str, str]) -> bool:
         if self.everything or key not in self.head_files:
             return True
+        if (target.env.name, target.project.name) in self.changed_groups:
+            return True
         if project_folder(target) in self.changed_folders:
             return True
         return not self.changed.isdisjoint(set(target.files) | self.head_files[key])
+
+
+def _referenced_groups(changed: frozenset[str], targets: list[Any]) -> frozenset[tuple[str, str]]:
+    return frozenset((t.env.name, t.project.name) for t in targets
+                     if t.kind in REFERENCED_KINDS and not changed.isdisjoint(t.files))
 
 
 def _project_owned(path: str) -> bool:

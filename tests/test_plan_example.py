@@ -1,0 +1,176 @@
+"""`strata plan` on a git copy of the example config, with the real compiler.
+
+Each scenario commits the example config, edits the working tree like a pull
+request would, and checks the plan in every format, its counts and exit codes.
+Every scenario also checks the base-side shortcut: a plan that renders only the
+changed targets on the base side equals one that renders all of them.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from compiler.pipeline import compile_repo
+from compiler.plan import plan, render
+from compiler.plan.command import plan as plan_command
+from conftest import ROOT
+from test_plan_support import commit, init_repo
+
+EXAMPLE = ("strata.yaml", "layers", "environments", "projects", "charts")
+RESNET = "projects/cv-shoe-identify/training/train-resnet.yaml"
+SEARCH = "projects/cv-shoe-identify/serving/shoe-search.yaml"
+NOTEBOOK = "projects/cv-shoe-identify/notebooks/shoe-lab.yaml"
+PYTORCH_LAYER = "layers/training-pytorch.yaml"
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory) -> Path:
+    """The example config committed once; each test works on its own copy."""
+    repo = init_repo(tmp_path_factory.mktemp("example") / "config")
+    for name in EXAMPLE:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, repo / name)
+    (repo / ".gitignore").write_text("out/\n")
+    commit(repo, "example config")
+    return repo
+
+
+@pytest.fixture
+def repo(committed, tmp_path) -> Path:
+    copy = tmp_path / "config"
+    shutil.copytree(committed, copy, symlinks=True)
+    return copy
+
+
+def edit(repo: Path, path: str, change) -> None:
+    """Round-trip the YAML document through `change`, keeping comments and tags like `!replace`."""
+    rt = YAML()
+    doc = rt.load((repo / path).read_text())
+    change(doc)
+    with (repo / path).open("w") as out:
+        rt.dump(doc, out)
+
+
+def full_base(root, **kwargs):
+    """compile_repo without the base-side shortcut: every target rendered."""
+    kwargs.pop("render_only", None)
+    return compile_repo(root, **kwargs)
+
+
+def check_shortcut(repo: Path, result) -> None:
+    reference = plan(repo, "main", compile_fn=full_base)
+    assert reference.rendered_on_base == 0 and result.rendered_on_base < result.targets_total
+    assert _without_stats(render(result, "json")) == _without_stats(render(reference, "json"))
+    assert render(result, "markdown") == render(reference, "markdown")
+
+
+def _without_stats(text: str) -> dict:
+    doc = json.loads(text)
+    del doc["stats"]
+    return doc
+
+
+def run_cli(repo: Path, *args: str):
+    return CliRunner().invoke(plan_command, ["--base", "main", *args], obj={"repo": repo}, catch_exceptions=False)
+
+
+def test_no_changes_says_so_and_exits_0(repo):
+    result = plan(repo, "main")
+    assert not result.has_changes and result.rendered_on_base == 0 and result.targets_total > 0
+    cli = run_cli(repo, "--detailed-exitcode")
+    assert cli.exit_code == 0 and "No changes." in cli.output and "Plan:" not in cli.output
+    assert "**No changes.**" in run_cli(repo, "--format", "markdown").output
+    doc = json.loads(run_cli(repo, "--format", "json").output)
+    assert doc["summary"]["changes"] is False and doc["entries"] == []
+
+
+def test_env_override_changes_only_that_group(repo):
+    edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))
+    result = plan(repo, "main")
+    counts = result.counts()
+    assert counts["add"] == counts["destroy"] == 0 and counts["change"] >= 2
+    assert set(result.changed_envs()) == {"dev", "staging"}          # the `test` group only
+    changed = {e.resource for e in result.entries if e.project == "cv-shoe-identify"}
+    assert "job.train-resnet" in changed
+    note = result.notes[("dev", "cv-shoe-identify", "job.train-resnet")]
+    assert any(c.path == "resources.memory" and c.new == "40Gi" and c.where.startswith(RESNET) for c in note.causes)
+    assert result.rendered_on_base < result.targets_total / 2
+    text = render(result, "text")
+    assert "~ kubeflow.org/v1 PyTorchJob cv-shoe-identify-dev/train-resnet" in text
+    assert '"48Gi" → "40Gi"' in text and f"Plan: 0 to add, {counts['change']} to change, 0 to destroy." in text
+    cli = run_cli(repo, "--detailed-exitcode")
+    assert cli.exit_code == 2 and cli.output == text
+    assert run_cli(repo).exit_code == 0
+    check_shortcut(repo, result)
+
+
+def test_add_a_service(repo):
+    def rename(doc):
+        doc["name"] = "shoe-search-b"
+    shutil.copy(repo / SEARCH, repo / "projects/cv-shoe-identify/serving/shoe-search-b.yaml")
+    edit(repo, "projects/cv-shoe-identify/serving/shoe-search-b.yaml", rename)
+    result = plan(repo, "main")
+    assert result.counts()["add"] > 0 and result.counts()["destroy"] == 0
+    added = [e for e in result.entries if e.change == "add"]
+    assert {e.resource for e in added} == {"service.shoe-search-b"}
+    assert {e.env for e in added} == {"dev", "staging", "prod-sh", "prod-bj"}
+    assert all(e.after["metadata"]["labels"]["strata.dev/resource"] == "service.shoe-search-b" for e in added)
+    md = render(result, "markdown")
+    assert "| `dev` |" in md and "+ cv-shoe-identify/service.shoe-search-b" in md
+    doc = json.loads(render(result, "json"))
+    assert {e["change"] for e in doc["entries"] if e["resource"] == "service.shoe-search-b"} == {"add"}
+    check_shortcut(repo, result)
+
+
+def test_remove_a_notebook(repo):
+    (repo / NOTEBOOK).unlink()
+    result = plan(repo, "main")
+    destroyed = [e for e in result.entries if e.change == "destroy"]
+    assert destroyed and {e.resource for e in destroyed} == {"notebook.shoe-lab"}
+    assert {e.key.kind for e in destroyed} >= {"Notebook"}
+    assert result.counts()["add"] == 0
+    text = render(result, "text")
+    assert "- kubeflow.org/v1 Notebook cv-shoe-identify-dev/shoe-lab" in text
+    assert json.loads(render(result, "json"))["summary"]["destroy"] == len(destroyed)
+    check_shortcut(repo, result)
+
+
+def test_layer_change_touches_many_targets(repo):
+    def threads(doc):
+        for item in doc["spec"]["env"]:
+            if item["name"] == "OMP_NUM_THREADS":
+                item["value"] = "8"
+    edit(repo, PYTORCH_LAYER, threads)
+    result = plan(repo, "main")
+    assert result.counts()["add"] == result.counts()["destroy"] == 0
+    assert len(result.changed_envs()) >= 2 and len(result.entries) >= 4
+    # the retraining Pipeline embeds the PyTorchJob: it changes although it does not use the layer
+    assert ("dev", "cv-shoe-identify", "pipeline.retrain-weekly") in {e.target for e in result.entries}
+    assert any(c.path.endswith("/value") and c.new == "8" for e in result.entries for c in e.changes)
+    md = render(result, "markdown")
+    assert md.count("<details>") == md.count("</details>") and len(md) < 60_000
+    for env in result.changed_envs():
+        assert f"| `{env}` | 0 | {result.counts(env)['change']} | 0 |" in md
+    check_shortcut(repo, result)
+
+
+def test_committed_change_plans_against_an_older_ref(repo):
+    edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))
+    commit(repo, "smaller smoke runs")
+    assert plan(repo, "HEAD").has_changes is False
+    result = plan(repo, "HEAD~1")
+    assert result.head != "working tree" and result.counts()["change"] >= 2
+
+
+def test_base_that_does_not_compile_is_reported(repo):
+    (repo / NOTEBOOK).unlink()
+    commit(repo, "remove notebook")
+    edit(repo, "projects/cv-shoe-identify/project.yaml", lambda d: d.update(owner=None))
+    from compiler.errors import StrataError
+    with pytest.raises(StrataError):
+        plan(repo, "HEAD~1")
