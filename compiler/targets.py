@@ -91,3 +91,8 @@ class Emitted:
     folder: str              # output folder relative to out/
     obj: dict[str, Any]
     target: Optional[Target] = None
+    project_ref: Optional[Project] = None   # set for project objects (target is None)
+
+    @property
+    def owner(self) -> "Target | Project | None":
+        return self.target if self.target is not None else self.project_ref

@@ -20,3 +20,8 @@ def kubernetes_schemas():
     """Built-in Kubernetes schemas (kubernetes-validate, strict), each validator built once per run."""
     from compiler.validate import KubernetesSchemas
     return KubernetesSchemas()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/ from the current output (never in CI).")

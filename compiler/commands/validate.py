@@ -29,7 +29,7 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
     dirs = crd_dirs or tuple(repo / d for d in build.config.crds)
     crds = CrdSchemas.load(*dirs) if dirs else None
     problems = Problems()
-    validate_objects([(e.target, e.obj) for e in build.emitted], crds, problems)
+    validate_objects([(e.owner, e.obj) for e in build.emitted], crds, problems, crd_dirs=dirs)
     print_warnings(build.warnings)
     problems.raise_if_any()
     checked = "Kubernetes and CRD schemas" if crds else "Kubernetes schemas (no --crds given: custom resources unchecked)"

@@ -56,8 +56,10 @@ def _render_projects(all_projects: list[Project], ordered: list[Target], ctx: Re
         targets_of = {p.name: members.get((env, p.name), []) for p in projects}
         for project in sorted(projects, key=lambda p: p.name):
             check_quota(project, targets_of[project.name], ctx.problems)
+        by_name = {p.name: p for p in projects}
         for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
-            emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None) for obj in objects]
+            emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, by_name[name])
+                        for obj in objects]
     check_queue_names(by_env, ctx.problems)
     check_namespaces(by_env, ctx.problems)
     return emitted
