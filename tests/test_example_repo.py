@@ -20,7 +20,7 @@ def test_example_emits_every_workload_family():
     from compiler.pipeline import compile_repo
 
     kinds = {(e.obj["apiVersion"], e.obj["kind"]) for e in compile_repo(ROOT).emitted}
-    for expected in [("kubeflow.org/v1", "PyTorchJob"), ("kubeflow.org/v1", "TFJob"), ("kubeflow.org/v1", "XGBoostJob"),
+    for expected in [("kubeflow.org/v1", "PyTorchJob"), ("kubeflow.org/v1", "TFJob"),
                      ("batch/v1", "Job"), ("data.fluid.io/v1alpha1", "Dataset"), ("kubeflow.org/v1", "Notebook"),
                      ("argoproj.io/v1alpha1", "WorkflowTemplate"), ("argoproj.io/v1alpha1", "CronWorkflow"),
                      ("v1", "Namespace"), ("v1", "ResourceQuota")]:
