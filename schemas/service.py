@@ -67,6 +67,13 @@ class Probes(Spec):
     startup: Optional[Probe] = None
 
 
+class KServeOptions(Spec):
+    """`runtime: kserve` only. The mode is always written on the InferenceService, so the
+    cluster's default mode never decides whether canary traffic splitting works."""
+
+    deploymentMode: Literal["Serverless", "RawDeployment"] = "Serverless"
+
+
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
     chart: ChartRef = ChartRef()
@@ -80,6 +87,7 @@ class ServiceSpec(Spec):
     probes: Probes = Probes()
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
+    kserve: Optional[KServeOptions] = None
 
     @property
     def max_replicas(self) -> int:
