@@ -19,9 +19,22 @@ def test_example_validates_against_upstream_crds_and_kubernetes_schemas():
 def test_example_emits_every_workload_family():
     from compiler.pipeline import compile_repo
 
-    kinds = {(e.obj["apiVersion"], e.obj["kind"]) for e in compile_repo(ROOT).emitted}
-    for expected in [("kubeflow.org/v1", "PyTorchJob"), ("kubeflow.org/v1", "TFJob"),
+    objects = [e.obj for e in compile_repo(ROOT).emitted]
+    kinds = {(o["apiVersion"], o["kind"]) for o in objects + _embedded(objects)}
+    for expected in [("kubeflow.org/v1", "PyTorchJob"), ("kubeflow.org/v1", "TFJob"), ("kubeflow.org/v1", "XGBoostJob"),
                      ("batch/v1", "Job"), ("data.fluid.io/v1alpha1", "Dataset"), ("kubeflow.org/v1", "Notebook"),
                      ("argoproj.io/v1alpha1", "WorkflowTemplate"), ("argoproj.io/v1alpha1", "CronWorkflow"),
                      ("v1", "Namespace"), ("v1", "ResourceQuota")]:
         assert expected in kinds, expected
+
+
+def _embedded(objects):
+    """Jobs a CronWorkflow or pipeline step creates live in resource templates as YAML text."""
+    import yaml
+
+    found = []
+    for obj in objects:
+        for template in (obj.get("spec", {}).get("workflowSpec") or obj.get("spec", {})).get("templates", []):
+            if "resource" in template:
+                found.append(yaml.safe_load(template["resource"]["manifest"]))
+    return found
