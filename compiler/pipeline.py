@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import discover as disc
+from compiler.deps import add_dependencies
 from compiler.documents import Documents, load_documents
 from compiler.errors import Problems
 from compiler.expand import Selection, build_targets, check_selection
@@ -44,6 +45,7 @@ def load_stage(root: Path, selection: Selection = Selection(), problems: Optiona
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems)
     check_references(targets, problems)
+    add_dependencies(targets, root, config.chart_dirs)
     return Build(root, config, selection, docs, world, projects, targets)
 
 
