@@ -176,7 +176,7 @@ def load_yaml(text: str, rel: str) -> list[Value]:
     docs = []
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is not None:
+            if node is not None and not _empty(node):
                 docs.append(conv.value(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -186,6 +186,11 @@ def load_yaml(text: str, rel: str) -> list[Value]:
     except yaml.YAMLError as exc:
         raise LoadError(Problem(f"malformed YAML: {exc}", Origin(rel, 1, 1))) from None
     return docs
+
+
+def _empty(node: yaml.Node) -> bool:
+    """A document that is only `---` (or a comment) holds nothing."""
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value == "" and node.tag == _STR
 
 
 def load_jsonnet(repo: Path, rel: str) -> list[Value]:

@@ -52,6 +52,7 @@ def rule_for_model(model: type[BaseModel]) -> Rule:
 def _rule(annotation: Any, metadata: tuple = ()) -> Rule:
     annotation, text = _unwrap(annotation, metadata)
     members = _union_members(annotation)
+    text = text or any(_unwrap(a, ())[1] for a in _raw_members(annotation))
     mapping = [m for m in members if _is_mapping(m)]
     others = [m for m in members if not _is_mapping(m) and m is not type(None)]
     base = _mapping_rule(mapping[0]) if mapping else _list_rule(others)
@@ -72,6 +73,12 @@ def _union_members(annotation: Any) -> list[Any]:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return [_unwrap(a, ())[0] for a in typing.get_args(annotation)]
     return [annotation]
+
+
+def _raw_members(annotation: Any) -> tuple:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return ()
 
 
 def _is_mapping(annotation: Any) -> bool:
