@@ -31,9 +31,8 @@ def test_no_changes(repo):
     result = plan(repo, "main", compile_fn=fake)
     assert not result.has_changes
     assert result.head == git(repo, "rev-parse", "HEAD").strip()
-    assert fake.calls[1]["render_only"] and fake.calls[1]["rendered"] == []
+    assert fake.calls == []            # no input changed: identical objects, nothing to compile
     assert "No changes." in render(result, "text")
-    assert result.envs == ("dev", "prod")
 
 
 def test_env_override_changes_only_that_env(repo):
@@ -63,6 +62,25 @@ def test_add_change_destroy_in_one_plan(repo):
     cause = result.notes[("dev", "a", "job.train")].causes[0]
     assert (cause.path, cause.old, cause.new, cause.where) == ("image", "train:1", "train:2", "projects/a/job-train.yaml:1:1")
     assert "Plan: 2 to add, 2 to change, 2 to destroy." in render(result, "text")
+
+
+def test_a_change_inside_one_project_compiles_only_that_project(repo):
+    write(repo, "projects/a/job-train.yaml", "image: train:2\n")
+    fake = FakeCompiler()
+    result = plan(repo, "main", compile_fn=fake)
+    assert [c["projects"] for c in fake.calls] == [("a",), ("a",)]
+    assert result.counts() == {"add": 0, "change": 2, "destroy": 0}
+
+
+def test_a_removed_project_is_compiled_on_the_base_side_only(repo):
+    for path in (repo / "projects/b").iterdir():
+        path.unlink()
+    (repo / "projects/b").rmdir()
+    write(repo, "projects/c/job-new.yaml", "image: new:1\n")
+    fake = FakeCompiler()
+    result = plan(repo, "main", compile_fn=fake)
+    assert [c["projects"] for c in fake.calls] == [("c",), ("b",)]
+    assert result.counts() == {"add": 2, "change": 0, "destroy": 2}
 
 
 def test_committed_changes_against_an_older_ref(repo):

@@ -92,3 +92,16 @@ def test_a_changed_service_does_not_widen_to_its_project():
     assert [scope(t) for t in others] == [False, False]
     scope = BaseScope.build(["projects/b/data.yaml"], HEAD + others)      # a Dataset: its mounts change
     assert [scope(t) for t in others] == [True, True] and scope(HEAD[2]) is True and scope(HEAD[3]) is False
+
+
+def test_a_changed_job_does_not_render_services():
+    extra = [target("dev", "a", "retrain", kind="Pipeline"), target("dev", "a", "api", kind="Service")]
+    scope = BaseScope.build(["projects/a/train.yaml"], HEAD + extra)
+    assert [scope(t) for t in extra] == [True, False]
+
+
+def test_touched_projects():
+    from compiler.plan.scope import touched_projects
+    assert touched_projects(["projects/a/x.yaml", "projects/b/sub/y.yaml", "README.md"]) == {"a", "b"}
+    assert touched_projects(["projects/a/x.yaml", "layers/l.yaml"]) is None
+    assert touched_projects(["docs/plan.md", ".github/workflows/ci.yaml"]) == frozenset()

@@ -59,7 +59,8 @@ class FakeCompiler:
                 if render_only is None or render_only(target):
                     rendered.append(target.name)
                     build.emitted.append(_object(target))
-        self.calls.append({"repo": repo, "render_only": render_only is not None, "rendered": rendered})
+        self.calls.append({"repo": repo, "projects": tuple(projects), "render_only": render_only is not None,
+                           "rendered": rendered})
         return build
 
 
