@@ -113,6 +113,8 @@ def group_doc(group: str) -> Doc:
                 "scheduler": SCHEDULER[group],
                 "defaults": {"Job": {"retry": {"backoffLimit": 1 if group != "prod" else 3},
                                      "ttlAfterFinished": "6h" if group != "prod" else "24h"}}}
+    if SCHEDULER[group] == "default":     # kube-scheduler cannot gang-schedule
+        doc["defaults"]["Job"]["scheduling"] = {"gang": False}
     if group == "prod":
         doc["locked"] = ["Job.ttlAfterFinished"]
         doc["policy"] = {"requirePinnedImages": True, "requirePinnedModels": True,
