@@ -28,7 +28,7 @@ def repo(tmp_path):
 
 def test_no_changes(repo):
     fake = FakeCompiler()
-    result = plan(repo, "main", compile_fn=fake)
+    result = plan(repo, "main", compiler=fake)
     assert not result.has_changes
     assert result.head == git(repo, "rev-parse", "HEAD").strip()
     assert fake.calls == []            # no input changed: identical objects, nothing to compile
@@ -38,11 +38,12 @@ def test_no_changes(repo):
 def test_env_override_changes_only_that_env(repo):
     write(repo, "environments/prod.yaml", "replicas: 5\n")
     fake = FakeCompiler()
-    result = plan(repo, "main", compile_fn=fake)
+    result = plan(repo, "main", compiler=fake)
     assert result.counts() == {"add": 0, "change": 3, "destroy": 0}
     assert {e.env for e in result.entries} == {"prod"}
     assert sorted(fake.calls[1]["rendered"]) == ["etl", "lab", "train"]   # prod only: 3 of 6
-    assert result.rendered_on_base == 3 and result.targets_total == 6
+    assert sorted(fake.calls[0]["rendered"]) == ["etl", "lab", "train"]   # the same on the head side
+    assert result.rendered == 3 and result.targets_total == 6
     assert [(c.path, c.old, c.new) for c in result.entries[0].changes] == [("/data/replicas", 3, 5)]
     note = result.notes[("prod", "a", "job.train")]
     assert note.files == ("environments/prod.yaml",)
@@ -54,7 +55,7 @@ def test_add_change_destroy_in_one_plan(repo):
     write(repo, "projects/b/service-serve.yaml", "image: serve:1\n")           # untracked: add
     (repo / "projects/a/notebook-lab.yaml").unlink()                             # destroy
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")               # change
-    result = plan(repo, "main", compile_fn=FakeCompiler())
+    result = plan(repo, "main", compiler=FakeCompiler())
     assert result.counts() == {"add": 2, "change": 2, "destroy": 2}
     assert [(e.env, e.resource, e.change) for e in result.entries] == [
         ("dev", "job.train", "change"), ("dev", "notebook.lab", "destroy"), ("dev", "service.serve", "add"),
@@ -67,7 +68,7 @@ def test_add_change_destroy_in_one_plan(repo):
 def test_a_change_inside_one_project_compiles_only_that_project(repo):
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")
     fake = FakeCompiler()
-    result = plan(repo, "main", compile_fn=fake)
+    result = plan(repo, "main", compiler=fake)
     assert [c["projects"] for c in fake.calls] == [("a",), ("a",)]
     assert result.counts() == {"add": 0, "change": 2, "destroy": 0}
 
@@ -78,7 +79,7 @@ def test_a_removed_project_is_compiled_on_the_base_side_only(repo):
     (repo / "projects/b").rmdir()
     write(repo, "projects/c/job-new.yaml", "image: new:1\n")
     fake = FakeCompiler()
-    result = plan(repo, "main", compile_fn=fake)
+    result = plan(repo, "main", compiler=fake)
     assert [c["projects"] for c in fake.calls] == [("c",), ("b",)]
     assert result.counts() == {"add": 2, "change": 0, "destroy": 2}
 
@@ -87,15 +88,15 @@ def test_committed_changes_against_an_older_ref(repo):
     first = git(repo, "rev-parse", "HEAD").strip()
     write(repo, "projects/b/job-etl.yaml", "image: etl:2\nschedule: hourly\n")
     second = commit(repo, "etl 2")
-    result = plan(repo, first, compile_fn=FakeCompiler())
+    result = plan(repo, first, compiler=FakeCompiler())
     assert result.head == second and result.base_sha == first
     assert result.counts()["change"] == 2
-    assert not plan(repo, "HEAD", compile_fn=FakeCompiler()).has_changes
+    assert not plan(repo, "HEAD", compiler=FakeCompiler()).has_changes
 
 
 def test_renamed_file_counts_both_names(repo):
     git(repo, "mv", "projects/a/job-train.yaml", "projects/a/job-fit.yaml")
-    result = plan(repo, "main", compile_fn=FakeCompiler())
+    result = plan(repo, "main", compiler=FakeCompiler())
     assert result.counts() == {"add": 2, "change": 0, "destroy": 2}
 
 
@@ -104,7 +105,7 @@ def test_working_tree_and_index_are_untouched(repo):
     git(repo, "add", "projects/a/job-train.yaml")
     write(repo, "environments/dev.yaml", "replicas: 2\n")
     before = git(repo, "status", "--porcelain"), git(repo, "worktree", "list"), git(repo, "stash", "list")
-    plan(repo, "main", compile_fn=FakeCompiler())
+    plan(repo, "main", compiler=FakeCompiler())
     assert (git(repo, "status", "--porcelain"), git(repo, "worktree", "list"), git(repo, "stash", "list")) == before
     assert (repo / "projects/a/job-train.yaml").read_text() == "image: train:2\n"
 
@@ -112,31 +113,33 @@ def test_working_tree_and_index_are_untouched(repo):
 def test_base_side_is_compiled_from_a_temporary_copy(repo):
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")
     fake = FakeCompiler()
-    plan(repo, "main", compile_fn=fake)
+    plan(repo, "main", compiler=fake)
     base_root = fake.calls[1]["repo"]
     assert base_root != repo and not base_root.exists()
 
 
 def test_unknown_ref_is_a_user_error(repo):
     with pytest.raises(StrataError, match="--base nope: not a commit"):
-        plan(repo, "nope", compile_fn=FakeCompiler())
+        plan(repo, "nope", compiler=FakeCompiler())
 
 
 def test_not_a_git_repository(tmp_path):
     with pytest.raises(StrataError, match="not in a git working tree"):
-        plan(tmp_path, "main", compile_fn=FakeCompiler())
+        plan(tmp_path, "main", compiler=FakeCompiler())
 
 
 def test_base_compile_errors_say_so(repo):
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")
 
-    def broken_base(root, **kwargs):
-        if kwargs.get("render_only") is not None:
-            raise StrataError("projects/a/job-train.yaml:1:1: boom")
-        return FakeCompiler()(root, **kwargs)
+    class BrokenBase(FakeCompiler):
+        def load(self, root, envs=(), projects=()):
+            if root != repo:
+                raise StrataError("projects/a/job-train.yaml:1:1: boom")
+            return super().load(root, envs, projects)
 
-    with pytest.raises(StrataError, match=r"the base revision main \([0-9a-f]{12}\) does not compile"):
-        plan(repo, "main", compile_fn=broken_base)
+    with pytest.raises(StrataError, match=r"the base revision main \([0-9a-f]{12}\) does not compile") as caught:
+        plan(repo, "main", compiler=BrokenBase())
+    assert "boom" in str(caught.value)
 
 
 def test_config_in_a_subfolder_of_the_git_repository(tmp_path):
@@ -148,7 +151,7 @@ def test_config_in_a_subfolder_of_the_git_repository(tmp_path):
     write(top, "config/projects/a/job-train.yaml", "image: train:2\n")
     write(top, "elsewhere/job-x.yaml", "ignored: true\n")
     fake = FakeCompiler()
-    result = plan(top / "config", "main", compile_fn=fake)
+    result = plan(top / "config", "main", compiler=fake)
     assert [(e.resource, e.change) for e in result.entries] == [("job.train", "change")]
     assert result.notes[("dev", "a", "job.train")].files == ("projects/a/job-train.yaml",)
 
@@ -156,14 +159,14 @@ def test_config_in_a_subfolder_of_the_git_repository(tmp_path):
 def test_env_and_project_selection_is_passed_to_both_sides(repo):
     write(repo, "environments/prod.yaml", "replicas: 5\n")
     fake = FakeCompiler()
-    result = plan(repo, "main", envs=("prod",), projects=("a",), compile_fn=fake)
+    result = plan(repo, "main", envs=("prod",), projects=("a",), compiler=fake)
     assert {(e.env, e.project) for e in result.entries} == {("prod", "a")}
     assert result.envs == ("prod",)
 
 
 @pytest.fixture
 def cli(repo, monkeypatch):
-    monkeypatch.setattr(plan_pkg, "_compile_repo", lambda: FakeCompiler())
+    monkeypatch.setattr(plan_pkg, "StrataCompiler", FakeCompiler)
 
     def run(*args: str):
         return CliRunner().invoke(plan_command, list(args), obj={"repo": repo}, catch_exceptions=False)

@@ -36,32 +36,30 @@ def emitted(env: str, project: str, resource: str, kind: str, name: str, namespa
 
 @dataclass
 class FakeBuild:
-    emitted: list = field(default_factory=list)
+    root: Path
     targets: list = field(default_factory=list)
+    call: dict = field(default_factory=dict)
 
 
 @dataclass
 class FakeCompiler:
-    """Records every call and which targets it rendered."""
+    """The plan's two-step compiler protocol; records every load and what each render chose."""
 
     calls: list = field(default_factory=list)
 
-    def __call__(self, repo: Path, *, envs=(), projects=(), render_only: Optional[Callable] = None) -> FakeBuild:
-        build, rendered = FakeBuild(), []
-        for env_file in sorted((repo / "environments").glob("*.yaml")):
-            if envs and env_file.stem not in envs:
-                continue
-            for res_file in sorted((repo / "projects").glob("*/*.yaml")):
-                if projects and res_file.parent.name not in projects:
-                    continue
-                target = _target(repo, env_file, res_file)
-                build.targets.append(target)
-                if render_only is None or render_only(target):
-                    rendered.append(target.name)
-                    build.emitted.append(_object(target))
-        self.calls.append({"repo": repo, "projects": tuple(projects), "render_only": render_only is not None,
-                           "rendered": rendered})
+    def load(self, root: Path, envs=(), projects=()) -> FakeBuild:
+        build = FakeBuild(root, call={"repo": root, "projects": tuple(projects), "rendered": None})
+        for env_file in sorted((root / "environments").glob("*.yaml")):
+            for res_file in sorted((root / "projects").glob("*/*.yaml")):
+                if (not envs or env_file.stem in envs) and (not projects or res_file.parent.name in projects):
+                    build.targets.append(_target(root, env_file, res_file))
+        self.calls.append(build.call)
         return build
+
+    def render(self, build: FakeBuild, render_only: Optional[Callable] = None) -> list:
+        chosen = [t for t in build.targets if render_only is None or render_only(t)]
+        build.call["rendered"] = [t.name for t in chosen]
+        return [_object(t) for t in chosen]
 
 
 def _target(repo: Path, env_file: Path, res_file: Path) -> SimpleNamespace:

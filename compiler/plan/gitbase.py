@@ -7,7 +7,7 @@ import tarfile
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Optional
 
 from compiler.errors import StrataError
 
@@ -62,16 +62,34 @@ def changed_files(repo: Path, sha: str) -> frozenset[str]:
 
 
 @contextmanager
-def checkout(repo: Path, sha: str) -> Iterator[Path]:
-    """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards."""
+def checkout(repo: Path, sha: str, projects: Optional[Iterable[str]] = None) -> Iterator[Path]:
+    """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards.
+
+    With `projects`, `projects/` holds only those folders: a change confined to a few
+    projects need not extract (and later discover) thousands of unrelated files.
+    """
     prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
     top = Path(git(repo, "rev-parse", "--show-toplevel").decode().strip())
-    archive = git(top, "archive", "--format=tar", f"{sha}:{prefix}" if prefix else sha)
+    tree = f"{sha}:{prefix}"          # the repo folder's tree ("<sha>:" is the root tree)
+    paths = _paths(top, tree, projects) if projects is not None else []
+    archive = git(top, "archive", "--format=tar", tree, "--", *paths)
     with tempfile.TemporaryDirectory(prefix="strata-plan-") as tmp:
         root = Path(tmp) / "base"
         root.mkdir()
         _extract(archive, root)
         yield root
+
+
+def _paths(top: Path, tree: str, projects: Iterable[str]) -> list[str]:
+    """Every top-level entry but `projects`, plus the wanted project folders that exist in `tree`."""
+    entries = _ls(top, tree)
+    existing = set(_ls(top, tree.rstrip("/") + ("projects" if tree.endswith(":") else "/projects"))) \
+        if "projects" in entries else set()
+    return [e for e in entries if e != "projects"] + [f"projects/{p}" for p in sorted(set(projects) & existing)]
+
+
+def _ls(top: Path, tree: str) -> list[str]:
+    return [e for e in git(top, "ls-tree", "--name-only", "-z", tree).decode().split("\0") if e]
 
 
 def _extract(archive: bytes, root: Path) -> None:

@@ -26,7 +26,7 @@ def document(plan: Plan) -> dict[str, Any]:
         "summary": {**plan.counts(), "changes": plan.has_changes},
         "environments": {env: plan.counts(env) for env in plan.changed_envs()},
         "unchanged_environments": sorted(set(plan.envs) - set(plan.changed_envs())),
-        "stats": {"targets": plan.targets_total, "rendered_on_base": plan.rendered_on_base},
+        "stats": {"targets": plan.targets_total, "rendered": plan.rendered},
         "entries": entries,
     }
 

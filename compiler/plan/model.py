@@ -93,8 +93,8 @@ class Plan:
     entries: list[Entry] = field(default_factory=list)
     notes: dict[tuple[str, str, str], TargetNote] = field(default_factory=dict)
     envs: tuple[str, ...] = ()     # every environment compiled on either side
-    rendered_on_base: int = 0      # targets rendered on the base side (the rest were reused)
-    targets_total: int = 0
+    rendered: int = 0              # targets rendered (on both sides); the others cannot have changed
+    targets_total: int = 0         # targets loaded on either side
 
     @property
     def has_changes(self) -> bool:

@@ -1,32 +1,35 @@
-"""Which targets the base side must render; the others reuse the head's objects.
+"""Which targets a plan renders: those a changed file can affect, on both sides alike.
 
-The rule (docs/plan.md): a base target is rendered when
-  1. the head has no such target (it is being destroyed or renamed), or
+A target's objects depend only on its inputs, so a target whose inputs are the same
+at the base revision and in the working tree has the same objects on both sides and
+cannot appear in the plan: it is loaded (merged and validated) but not rendered.
+The rule (docs/plan.md) renders a target when
+  1. it exists on one side only (it is being added or destroyed), or
   2. one of its input files (`target.files`, on the base or the head side) changed, or
-  3. a resource it may reference, in its project and environment, is affected by a changed
+  3. a resource it may reference, in its project and environment, has a changed input
      file: a Service resolves its Model, a Pipeline embeds its Jobs, every workload
-     (Job, Service, Notebook, Pipeline) mounts Datasets; or
-  4. a file changed inside its project folder that no target lists (a removed resource,
-     a Jsonnet library the project imports), or
-  5. a changed input file is listed by no target and lies outside `projects/<p>/`
-     (a chart, `strata.yaml`, a Jsonnet library): then every target is rendered.
-Everything else has the same inputs on both sides, hence the same objects.
+     (Job, Service, Notebook, Pipeline) mounts Datasets, or
+  4. a file changed inside its project folder that no target lists (a Jsonnet library
+     the project imports), or
+  5. a changed input file outside `projects/` is listed by no target (`strata.yaml`,
+     a Jsonnet library): then every target is rendered.
 
-Before that, `touched_projects` narrows both compiles: when every changed input lies in
-`projects/<p>/` folders, only those projects can change, so only they are compiled.
+Before that, `touched_projects` narrows the loading: when every changed input lies in
+`projects/<p>/` folders, only those projects can change, so only they are loaded.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
+Key = tuple[str, str, str]
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
 # kind → the kinds whose objects embed or point at it (inside one project and environment)
 REFERENCED_BY = {"Dataset": ("Job", "Service", "Notebook", "Pipeline"), "Job": ("Pipeline",), "Model": ("Service",)}
 
 
-def target_key(target: Any) -> tuple[str, str, str]:
+def target_key(target: Any) -> Key:
     """(env, project, resource) — the same triple an Emitted carries."""
     return (target.env.name, target.project.name, f"{target.kind.lower()}.{target.name}")
 
@@ -35,7 +38,15 @@ def project_folder(target: Any) -> str:
     return str(PurePosixPath(target.project.file).parent)
 
 
-def touched_projects(changed: Iterable[str], output: str = "out") -> frozenset[str] | None:
+def is_input(path: str, output: str = "out") -> bool:
+    """Files that cannot shape a compile: docs, dot-folders (CI, git), the output folder."""
+    parts = PurePosixPath(path).parts
+    if not parts or parts[0] == output or any(p.startswith(".") for p in parts):
+        return False
+    return not path.endswith(NOT_INPUTS)
+
+
+def touched_projects(changed: Iterable[str], output: str = "out") -> Optional[frozenset[str]]:
     """The projects the changed input files can affect; None when the change reaches beyond
     project folders (an environment, a layer, a chart: any project may change)."""
     touched = set()
@@ -48,55 +59,40 @@ def touched_projects(changed: Iterable[str], output: str = "out") -> frozenset[s
     return frozenset(touched)
 
 
-def is_input(path: str, output: str = "out") -> bool:
-    """Files that cannot shape a compile: docs, dot-folders (CI, git), the output folder."""
-    parts = PurePosixPath(path).parts
-    if not parts or parts[0] == output or any(p.startswith(".") for p in parts):
-        return False
-    return not path.endswith(NOT_INPUTS)
+@dataclass(frozen=True)
+class Scope:
+    """The `render_only` predicate both sides are compiled with."""
 
-
-@dataclass
-class BaseScope:
-    changed: frozenset[str]
-    head_files: dict[tuple[str, str, str], frozenset[str]]
-    everything: bool
-    changed_folders: frozenset[str]
-    dependents: frozenset[tuple[str, str, str]]   # (env, project, kind) referencing an affected resource
-    rendered: set[tuple[str, str, str]] = field(default_factory=set)
-    reused: set[tuple[str, str, str]] = field(default_factory=set)
-
-    @classmethod
-    def build(cls, changed: Iterable[str], head_targets: Iterable[Any], output: str = "out") -> "BaseScope":
-        changed = frozenset(p for p in changed if is_input(p, output))
-        targets = list(head_targets)
-        head_files = {target_key(t): frozenset(t.files) for t in targets}
-        folders = {project_folder(t) for t in targets}
-        claimed = frozenset().union(*head_files.values()) if head_files else frozenset()
-        unclaimed = changed - claimed
-        in_folder = {f for f in folders if any(_inside(p, f) for p in unclaimed)}
-        # a project folder the head lacks is a removed project: its base targets go by rule 1
-        loose = [p for p in unclaimed if not _project_owned(p) and not any(_inside(p, f) for f in folders)]
-        return cls(changed, head_files, bool(loose), frozenset(in_folder), _dependents(changed, targets))
+    keys: frozenset[Key]
 
     def __call__(self, target: Any) -> bool:
-        """The `render_only` predicate of the base compile; records its answer."""
-        key = target_key(target)
-        render = self._needs_render(target, key)
-        (self.rendered if render else self.reused).add(key)
-        return render
+        return target_key(target) in self.keys
 
-    def _needs_render(self, target: Any, key: tuple[str, str, str]) -> bool:
-        if self.everything or key not in self.head_files:
-            return True
-        if (target.env.name, target.project.name, target.kind) in self.dependents:
-            return True
-        if project_folder(target) in self.changed_folders:
-            return True
-        return not self.changed.isdisjoint(set(target.files) | self.head_files[key])
+    @classmethod
+    def build(cls, changed: Iterable[str], head: Iterable[Any], base: Iterable[Any], output: str = "out") -> "Scope":
+        changed = frozenset(p for p in changed if is_input(p, output))
+        head, base = list(head), list(base)
+        targets = head + base
+        claimed = frozenset(f for t in targets for f in t.files)
+        folders = {project_folder(t) for t in targets}
+        unclaimed = changed - claimed
+        if any(not _project_owned(p) and not any(_inside(p, f) for f in folders) for p in unclaimed):
+            return cls(frozenset(map(target_key, targets)))
+        dirty_folders = {f for f in folders if any(_inside(p, f) for p in unclaimed)}
+        dependents = _dependents(changed, targets)
+        affected = {target_key(t) for t in targets if _affected(t, changed, dependents, dirty_folders)}
+        one_sided = set(map(target_key, head)) ^ set(map(target_key, base))
+        return cls(frozenset(affected | one_sided))
+
+
+def _affected(target: Any, changed: frozenset[str], dependents: frozenset, dirty_folders: set[str]) -> bool:
+    if not changed.isdisjoint(target.files):
+        return True
+    return (target.env.name, target.project.name, target.kind) in dependents or project_folder(target) in dirty_folders
 
 
 def _dependents(changed: frozenset[str], targets: list[Any]) -> frozenset[tuple[str, str, str]]:
+    """(env, project, kind) of the kinds that may reference a resource whose inputs changed."""
     return frozenset((t.env.name, t.project.name, kind) for t in targets if not changed.isdisjoint(t.files)
                      for kind in REFERENCED_BY.get(t.kind, ()))
 
