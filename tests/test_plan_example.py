@@ -139,6 +139,8 @@ def test_remove_a_notebook(repo):
     assert result.counts()["add"] == 0
     text = render(result, "text")
     assert "- kubeflow.org/v1 Notebook cv-shoe-identify-dev/shoe-lab" in text
+    assert f"cv-shoe-identify/notebook.shoe-lab  ({NOTEBOOK}:" in text and ", removed)" in text
+    assert f"Was defined in `{NOTEBOOK}:" in render(result, "markdown")
     assert json.loads(render(result, "json"))["summary"]["destroy"] == len(destroyed)
     check_shortcut(repo, result)
 

@@ -30,7 +30,7 @@ def note(old: Optional[Any], new: Optional[Any], changed: frozenset[str]) -> Tar
     files = set(old.files if old is not None else ()) | set(new.files if new is not None else ())
     causes = spec_causes(old, new) if old is not None and new is not None else ()
     source = either.origin.where() if either.origin is not None else ""
-    return TargetNote(tuple(causes), tuple(sorted(files & changed)), source)
+    return TargetNote(tuple(causes), tuple(sorted(files & changed)), source, removed=new is None)
 
 
 def spec_causes(old: Any, new: Any) -> list[Cause]:

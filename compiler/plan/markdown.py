@@ -70,7 +70,8 @@ def _why(note: TargetNote) -> list[str]:
     others = other_inputs(note)
     if others:
         lines.append("- changed inputs: " + ", ".join(_code(f) for f in others))
-    source = [f"Defined in {_code(note.source)}."] if note.source else []
+    verb = "Was defined in" if note.removed else "Defined in"
+    source = [f"{verb} {_code(note.source)}."] if note.source else []
     return source + ([""] if source and lines else []) + lines + ([""] if source or lines else [])
 
 

@@ -83,6 +83,7 @@ class TargetNote:
     causes: tuple[Cause, ...] = ()
     files: tuple[str, ...] = ()
     source: str = ""               # the resource document, file:line:col
+    removed: bool = False          # the target no longer exists: `source` is the base's
 
 
 @dataclass

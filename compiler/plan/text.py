@@ -30,7 +30,8 @@ def _environment(plan: Plan, env: str, color: bool) -> list[str]:
 
 def _target(plan: Plan, target: tuple[str, str, str], color: bool) -> list[str]:
     note = plan.notes.get(target, TargetNote())
-    lines = [f"  {target_title(target)}" + (f"  ({note.source})" if note.source else "")]
+    source = f"{note.source}, removed" if note.removed else note.source
+    lines = [f"  {target_title(target)}" + (f"  ({source})" if source else "")]
     lines += ["      " + line for line in why(note)]
     for entry in plan.entries_of(target):
         lines.append("    " + _paint(object_line(entry), color))
