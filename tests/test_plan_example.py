@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
+from compiler.errors import StrataError
 from compiler.plan import plan, render
 from compiler.plan.build import StrataCompiler
 from compiler.plan.command import plan as plan_command
@@ -164,6 +165,22 @@ def test_layer_change_touches_many_targets(repo):
     check_shortcut(repo, result)
 
 
+def test_a_new_environment_can_be_planned_alone(repo):
+    def clone(doc):
+        doc["name"], doc["namespaceSuffix"] = "dev2", "-dev2"
+        doc["cluster"]["name"] = "dev2-cluster"
+    shutil.copy(repo / "environments/dev.yaml", repo / "environments/dev2.yaml")
+    edit(repo, "environments/dev2.yaml", clone)
+    result = plan(repo, "main", envs=("dev2",))              # dev2 does not exist at main
+    assert result.has_changes and result.changed_envs() == ["dev2"]
+    assert result.counts()["change"] == result.counts()["destroy"] == 0
+    assert any(e.key.kind == "Namespace" and e.key.name.endswith("-dev2") for e in result.entries)
+    (repo / "environments/dev2.yaml").unlink()
+    edit(repo, "environments/dev.yaml", lambda d: d["vars"].update(region="cn-shanghai"))
+    with pytest.raises(StrataError, match="dev2: not found at the base revision nor in the working tree"):
+        plan(repo, "main", envs=("dev2",))                   # a typo is not "No changes."
+
+
 def test_committed_change_plans_against_an_older_ref(repo):
     edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))
     commit(repo, "smaller smoke runs")
@@ -172,10 +189,15 @@ def test_committed_change_plans_against_an_older_ref(repo):
     assert result.head != "working tree" and result.counts()["change"] >= 2
 
 
-def test_base_that_does_not_compile_is_reported(repo):
-    (repo / NOTEBOOK).unlink()
-    commit(repo, "remove notebook")
-    edit(repo, "projects/cv-shoe-identify/project.yaml", lambda d: d.update(owner=None))
-    from compiler.errors import StrataError
-    with pytest.raises(StrataError):
-        plan(repo, "HEAD~1")
+def test_a_side_that_does_not_compile_is_reported(repo):
+    project = "projects/cv-shoe-identify/project.yaml"
+    good = (repo / project).read_text()
+    edit(repo, project, lambda d: d.update(owner=None))
+    with pytest.raises(StrataError) as head_error:            # the working tree is broken
+        plan(repo, "main")
+    assert "base revision" not in str(head_error.value) and project in str(head_error.value)
+    commit(repo, "broken project")
+    (repo / project).write_text(good)                          # the pull request fixes it
+    with pytest.raises(StrataError, match=r"the base revision HEAD \([0-9a-f]{12}\) does not compile") as base_error:
+        plan(repo, "HEAD")
+    assert project in str(base_error.value)

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator, Optional
 
 from compiler.errors import Problem, StrataError
 from compiler.plan import causes, gitbase
-from compiler.plan.build import Compiler, Side, StrataCompiler
+from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
 from compiler.plan.compare import compare
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
@@ -36,16 +36,26 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     base_sha = gitbase.resolve(repo, base)
     head_rev = gitbase.head(repo)
     changed = gitbase.changed_files(repo, base_sha)
+    old, head, scope = _compile_sides(compiler, repo, base, base_sha, changed, envs, projects)
+    return _plan(base, base_sha, head_rev, old, head, scope, changed)
+
+
+def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, changed: frozenset[str],
+                   envs: tuple[str, ...], projects: tuple[str, ...]) -> tuple[Side, Side, Scope]:
+    """Load both sides, choose the targets to render from both, render them on both."""
     touched = touched_projects(changed)
     label = f"{base} ({base_sha[:12]})"
-    head = _load(compiler, repo, envs, _selection(repo, projects, touched))
+    head = load_side(compiler, repo, envs, _selection(repo, projects, touched))
     wanted = None if touched is None else _wanted(projects, touched)
-    with gitbase.checkout(repo, base_sha, wanted) as root, _as_base(label):
-        old = _load(compiler, root, envs, _selection(root, projects, touched))
+    with gitbase.checkout(repo, base_sha, wanted) as root:
+        with _as_base(label):
+            old = load_side(compiler, root, envs, _selection(root, projects, touched))
+        _check_selection(head.unknown & old.unknown)
         scope = Scope.build(changed, head.targets, old.targets)
-        old.emitted = _render(compiler, old, scope)
+        with _as_base(label):
+            old.emitted = _render(compiler, old, scope)
     head.emitted = _render(compiler, head, scope)
-    return _plan(base, base_sha, head_rev, old, head, scope, changed)
+    return old, head, scope
 
 
 def _plan(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
@@ -72,8 +82,10 @@ def _wanted(asked: tuple[str, ...], touched: frozenset[str]) -> frozenset[str]:
     return touched & set(asked) if asked else touched
 
 
-def _load(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: Optional[tuple[str, ...]]) -> Side:
-    return Side(compiler.load(root, envs, projects)) if projects is not None else Side()
+def _check_selection(unknown: frozenset[str]) -> None:
+    if unknown:
+        raise StrataError(f"--env/--project {', '.join(sorted(unknown))}: not found at the base revision "
+                          "nor in the working tree")
 
 
 def _render(compiler: Compiler, side: Side, scope: Scope) -> list:

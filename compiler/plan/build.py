@@ -6,11 +6,12 @@ only those. Nothing is written: a plan needs the objects, not the output files.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
-from compiler.errors import Problems
+from compiler.errors import Problems, StrataError
 
 Predicate = Callable[[Any], bool]
 
@@ -29,6 +30,7 @@ class Side:
 
     build: Any = None
     emitted: list = field(default_factory=list)
+    unknown: frozenset[str] = frozenset()   # asked-for environments/projects this side lacks
 
     @property
     def targets(self) -> list:
@@ -56,3 +58,35 @@ class StrataCompiler:
         emitted = render_all(build, ctx, render_only=render_only)
         problems.raise_if_any()
         return emitted
+
+
+def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: Optional[tuple[str, ...]]) -> Side:
+    """One side loaded; `projects` None means nothing to load there. An asked-for environment or
+    project this side lacks (a pull request adds or removes it) is left out, not an error."""
+    if projects is None:
+        return Side()
+    try:
+        return Side(compiler.load(root, envs, projects))
+    except StrataError as error:
+        unknown = _unknown_selection(error)
+        if unknown is None:
+            raise
+    envs_left, projects_left = _without(envs, unknown), _without(projects, unknown)
+    if envs_left is None or projects_left is None:
+        return Side(unknown=frozenset(unknown))
+    return Side(compiler.load(root, envs_left, projects_left), unknown=frozenset(unknown))
+
+
+UNKNOWN_SELECTION = re.compile(r"^--(?:env|project) ([^:\s]+): no such ")
+
+
+def _unknown_selection(error: StrataError) -> Optional[set[str]]:
+    """The --env/--project names a side does not know, if that is all that went wrong."""
+    names = [UNKNOWN_SELECTION.match(p.message) for p in error.problems]
+    return {m.group(1) for m in names} if names and all(names) else None
+
+
+def _without(asked: tuple[str, ...], unknown: set[str]) -> Optional[tuple[str, ...]]:
+    """`asked` minus the unknown names; None when nothing asked for is left (() still means all)."""
+    kept = tuple(a for a in asked if a not in unknown)
+    return None if asked and not kept else kept
