@@ -164,4 +164,3 @@ def test_format_for_suffix():
     assert format_for(Path("plan.json"), "text") == "json"
     assert format_for(Path("comment.MD"), "text") == "markdown"
     assert format_for(Path("plan.out"), "markdown") == "markdown"
-    assert ABSENT is not None

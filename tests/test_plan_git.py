@@ -196,3 +196,9 @@ def test_command_json_output_is_stable(repo, cli):
     write(repo, "environments/dev.yaml", "replicas: 2\n")
     first, second = cli("--base", "main", "--format", "json").output, cli("--base", "main", "--format", "json").output
     assert first == second and json.loads(first)["format_version"] == "1.0"
+
+
+def test_command_out_to_a_missing_folder_is_a_user_error(repo, cli, tmp_path):
+    write(repo, "environments/dev.yaml", "replicas: 2\n")
+    with pytest.raises(StrataError, match="--out .*plan.json: No such file or directory"):
+        cli("--base", "main", "--out", str(tmp_path / "missing" / "plan.json"))

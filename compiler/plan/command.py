@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from compiler.errors import StrataError
 from compiler.plan import FORMATS, format_for, render
 from compiler.plan import plan as make_plan
 
@@ -32,11 +33,18 @@ def plan(ctx: click.Context, base: str, envs: tuple[str, ...], projects: tuple[s
     """
     result = make_plan(_repo(ctx), base, envs=envs, projects=projects)
     for out in outs:
-        out.write_text(render(result, format_for(out, fmt)), encoding="utf-8")
+        _write(out, render(result, format_for(out, fmt)))
     # click.echo drops the colours when stdout is not a terminal.
     click.echo(render(result, fmt, color=fmt == "text"), nl=False)
     if detailed_exitcode and result.has_changes:
         ctx.exit(EXIT_CHANGES)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise StrataError(f"--out {path}: {error.strerror or error}") from None
 
 
 def _repo(ctx: click.Context) -> Path:
