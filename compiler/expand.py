@@ -5,12 +5,13 @@ by the resource's optional `deployTo:`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Optional
 
 from compiler.documents import Documents
 from compiler.errors import Problems
-from compiler.layering import build_target, resource_envelope
+from compiler.layering import build_target, label_resource, resource_envelope
 from compiler.targets import Project, Target
 from compiler.world import World, project_in_env
 
@@ -27,10 +28,18 @@ class Selection:
 def check_selection(world: World, selection: Selection, problems: Problems) -> None:
     for env in selection.envs:
         if env not in world.envs:
-            problems.add(f"--env {env}: no such environment (known: {', '.join(sorted(world.envs))})")
+            problems.add(f"--env {env}: no such environment{_known(env, world.envs)}")
     for project in selection.projects:
         if project not in world.projects:
-            problems.add(f"--project {project}: no such project (known: {', '.join(sorted(world.projects))})")
+            problems.add(f"--project {project}: no such project{_known(project, world.projects)}")
+
+
+def _known(name: str, names) -> str:
+    close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.5)
+    if close:
+        return f"; did you mean {' or '.join(close)}?"
+    shown = sorted(names)
+    return f" (known: {', '.join(shown[:10])}{', ...' if len(shown) > 10 else ''})"
 
 
 def build_targets(world: World, docs: Documents, selection: Selection,
@@ -44,7 +53,7 @@ def build_targets(world: World, docs: Documents, selection: Selection,
         projects = {env: project_in_env(world, name, env, problems)
                     for env in project_envs if selection.wants(env, name)}
         all_projects += [p for p in projects.values() if p is not None]
-        for resource in docs.resources.get(world.project_dirs[name], []):
+        for resource in map(label_resource, docs.resources.get(world.project_dirs[name], [])):
             envelope = resource_envelope(resource, problems)
             if envelope is None or not _app_type_ok(world, resource, envelope, problems):
                 continue

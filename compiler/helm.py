@@ -61,14 +61,17 @@ class ChartError(StrataError):
         super().__init__("\n".join(f"chart {chart}: {p.message}" for p in problems))
 
 
-def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespace: str) -> list[dict[str, Any]]:
-    """Every object the chart renders for `values`, sorted; raises ChartError."""
+def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespace: str,
+                 cache: Optional[dict] = None) -> list[dict[str, Any]]:
+    """Every object the chart renders for `values`, sorted; raises ChartError.
+
+    With `cache` (one dict per compile run), a chart is loaded and its
+    dependencies checked once, not once per Service.
+    """
     chart_dir = Path(chart_dir)
-    check_dependencies(chart_dir)
     try:
-        with helm_python.Chart.load(chart_dir) as chart:
-            rendered = chart.render(values=values, name=release, namespace=namespace,
-                                    is_install=True, revision=1)
+        chart = _loaded(chart_dir, cache if cache is not None else {})
+        rendered = chart.render(values=values, name=release, namespace=namespace, is_install=True, revision=1)
     except helm_python.HelmValuesError as err:
         raise ChartError(chart_dir.name, schema_problems(str(err))) from None
     except helm_python.HelmRenderError as err:
@@ -77,6 +80,14 @@ def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespac
         raise ChartError(chart_dir.name, [ChartProblem(_one_line(str(err)))]) from None
     objects = [doc for name in sorted(rendered) for doc in _documents(name, rendered[name])]
     return sort_objects([_namespaced(obj, namespace) for obj in objects if not is_test_hook(obj)])
+
+
+def _loaded(chart_dir: Path, cache: dict) -> Any:
+    key = ("helm-chart", str(chart_dir.resolve()))
+    if key not in cache:
+        check_dependencies(chart_dir)
+        cache[key] = helm_python.Chart.load(chart_dir)   # freed with the cache (weakref finalizer)
+    return cache[key]
 
 
 def check_dependencies(chart_dir: Path) -> None:

@@ -70,15 +70,26 @@ def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, 
     project_layer = _layer(project_doc, f"defaults.{kind}", "defaults", kind)
     if project_layer is not None:
         layers.append(project_layer)
-    resource = relayer(doc.value, "resource")
-    if resource.data.get("spec") is not None:
-        layers.append(Layer(f"resource {doc.file}", resource.data["spec"]))
-    overrides = resource.data.get("overrides")
+    if doc.get("spec") is not None:
+        layers.append(Layer(f"resource {doc.file}", doc.get("spec")))
+    overrides = doc.get("overrides")
     for key in (project.env.group, project.env.name):
         layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None
         if layer is not None:
-            layers.append(Layer(f"overrides.{key}", relayer(layer, f"overrides.{key}")))
+            layers.append(Layer(f"overrides.{key}", layer))
     return layers
+
+
+def label_resource(doc: Doc) -> Doc:
+    """Label a resource document's layers once (not once per target): `resource`, `overrides.<key>`."""
+    data = dict(doc.value.data)
+    if data.get("spec") is not None:
+        data["spec"] = relayer(data["spec"], "resource")
+    overrides = data.get("overrides")
+    if overrides is not None and overrides.is_map:
+        labelled = {k: relayer(v, f"overrides.{k}") for k, v in overrides.data.items()}
+        data["overrides"] = Value(labelled, overrides.origin, overrides.overrode, overrides.tag, overrides.key_origin)
+    return Doc(doc.kind, doc.name, Value(data, doc.value.origin, key_origin=doc.value.key_origin), doc.file)
 
 
 def _app_type_spec(doc: Doc) -> Value:

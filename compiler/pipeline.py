@@ -34,6 +34,8 @@ class Build:
     emitted: list[Emitted] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
     warnings: list = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)    # input file → sha256
+    reused: int = 0                                          # targets whose previous output was kept
 
 
 def load_stage(root: Path, selection: Selection = Selection(), problems: Optional[Problems] = None) -> Build:
@@ -51,16 +53,27 @@ def load_stage(root: Path, selection: Selection = Selection(), problems: Optiona
 
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
                  render_only: Optional[Callable[[Target], bool]] = None,
-                 progress: Optional[Callable[[int, int], None]] = None) -> Build:
-    """Compile the repo (or a selection) in memory; raises StrataError with every problem found."""
-    from compiler.output import assemble
+                 progress: Optional[Callable[[int, int], None]] = None,
+                 reuse_from: Optional[Path] = None) -> Build:
+    """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
+
+    `reuse_from` (an existing out/ folder) keeps the previous output of targets
+    whose inputs did not change (compiler.cache) instead of rendering them again.
+    """
+    from compiler.cache import reusable
+    from compiler.output import assemble, input_hashes
 
     problems = Problems()
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)), problems)
     problems.raise_if_any()
+    build.hashes = input_hashes(repo, {f for t in build.targets for f in t.files})
+    reused = reusable(reuse_from, build.targets, build.hashes)
+    build.reused = len(reused)
+    wanted = render_only or (lambda t: True)
     ctx = RenderContext(repo=repo, chart_dirs=build.config.chart_dirs, problems=problems)
-    build.emitted = render_all(build, ctx, render_only=render_only, progress=progress)
+    build.emitted = render_all(build, ctx, render_only=lambda t: t.folder not in reused and wanted(t),
+                               progress=progress)
     problems.raise_if_any()
     build.warnings = list(ctx.warnings.items)
-    build.files = assemble(build)
+    build.files = assemble(build, reused)
     return build

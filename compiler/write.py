@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from compiler.output import MANIFEST
+from compiler.output import MANIFEST, manifest_bytes
 
 
 def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = False) -> None:
@@ -22,6 +22,7 @@ def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = Fals
     if partial and (out_dir / MANIFEST).is_file():
         files = _merge_with_previous(out_dir, files)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    os.chmod(staging, 0o777 & ~_umask())   # mkdtemp makes 0700; out/ should look like any folder
     try:
         for rel, data in sorted(files.items()):
             path = staging / rel
@@ -30,6 +31,12 @@ def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = Fals
         _swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -69,5 +76,5 @@ def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, by
     new["targets"] = sorted(new["targets"] + kept_targets, key=lambda e: e["folder"])
     new["projects"] = sorted(new["projects"] + kept_projects, key=lambda e: e["folder"])
     new["selection"] = {"envs": [], "projects": []}
-    merged[MANIFEST] = (json.dumps(new, indent=2, sort_keys=True) + "\n").encode()
+    merged[MANIFEST] = manifest_bytes(new)
     return merged

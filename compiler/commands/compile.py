@@ -16,22 +16,27 @@ from compiler.commands import env_option, project_option, repo_of
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: strata.yaml `output`, else out/ in the repo).")
+@click.option("--no-cache", is_flag=True, help="Render every target, even those whose inputs are unchanged.")
 @click.pass_context
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
-                    out_dir: Optional[Path]) -> int:
+                    out_dir: Optional[Path], no_cache: bool) -> int:
     """Compile specs into Helm values and manifests under out/."""
+    from compiler.cache import CACHE_FILE, cache_file_bytes
+    from compiler.discover import read_config
     from compiler.pipeline import compile_repo
     from compiler.write import write_output
 
     repo = repo_of(ctx)
     started = time.perf_counter()
+    out_dir = out_dir or repo / read_config(repo).output
     with _progress() as progress:
-        build = compile_repo(repo, envs=envs, projects=projects, progress=progress)
-    out_dir = out_dir or repo / build.config.output
-    write_output(out_dir, build.files, partial=bool(envs or projects))
+        build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
+                             reuse_from=None if no_cache else out_dir)
+    write_output(out_dir, {**build.files, CACHE_FILE: cache_file_bytes()}, partial=bool(envs or projects))
     print_warnings(build.warnings)
     deployed = sum(1 for t in build.targets if t.kind != "Model")
-    click.echo(f"Compiled {deployed} targets ({len(build.emitted)} objects, {len(build.files)} files) "
+    kept = f", {build.reused} unchanged" if build.reused else ""
+    click.echo(f"Compiled {deployed} targets ({deployed - build.reused} rendered{kept}, {len(build.files)} files) "
                f"into {_shown(out_dir)} in {time.perf_counter() - started:.2f}s.")
     return 0
 

@@ -33,6 +33,7 @@ class RenderContext:
     targets: dict[tuple[str, str, str, str], Target] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
     warnings: Problems = field(default_factory=Problems)
+    cache: dict[Any, Any] = field(default_factory=dict)   # per-run memo for renderers (loaded charts)
 
     def find(self, target: Target, kind: str, name: str) -> Optional[Target]:
         """The `kind`/`name` resource of the same project in the same environment."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import yaml
+from compiler import yamlout
 
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, metadata, target_labels
@@ -259,4 +259,4 @@ def resource_template(target: Target, ctx: RenderContext, name: str) -> dict[str
 
 def manifest_text(obj: dict[str, Any]) -> str:
     """Argo takes the manifest as YAML text; keys keep their readable order."""
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=120)
+    return yamlout.dump(obj)

@@ -70,7 +70,7 @@ def render_chart_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     target.extra["chart"] = {"name": chart_dir.name, "version": chart_version(chart_dir) or "",
                              "path": _relative(chart_dir, ctx.repo)}
     try:
-        objects = render_chart(chart_dir, values.data, target.name, target.project.namespace)
+        objects = render_chart(chart_dir, values.data, target.name, target.project.namespace, cache=ctx.cache)
     except ChartError as err:
         report_chart_problems(target, ctx, values, err)
         return []
