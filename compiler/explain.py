@@ -1,12 +1,13 @@
 """`strata explain`: an effective value and the chain of file:line that set and overrode it."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from compiler.errors import StrataError
-from compiler.output import dump_yaml
+from compiler import yamlout
 from compiler.provenance import Value, plain, walk
 from compiler.rules import ANY, Rule, rule_for_model
 from compiler.targets import Target
@@ -88,11 +89,18 @@ def explain_lines(target: Target, path_text: Optional[str]) -> Iterator[str]:
             value = _effective(target.values, path_text)
             yield f"{path_text} = {_short(value)}  (schema default: no layer sets it)"
             return
-        yield from _describe(path_text, node)
+        yield from _leaves(node, path_text)
         return
-    for path, node in walk(target.tree):
-        if path and not node.is_map and not (node.is_list and node.data and node.data[0].is_map):
-            yield from _describe(_dotted(path), node)
+    yield from _leaves(target.tree, "")
+
+
+def _leaves(tree: Value, prefix: str) -> Iterator[str]:
+    """Every scalar (or scalar list) under `tree`, each with its chain."""
+    for path, node in walk(tree):
+        if not node.is_map and not (node.is_list and node.data and (node.data[0].is_map or node.data[0].is_list)):
+            label = _dotted(path)
+            joined = prefix + ("" if not label else (label if label.startswith("[") or not prefix else "." + label))
+            yield from _describe(joined, node)
 
 
 def _describe(label: str, node: Value) -> Iterator[str]:
@@ -113,10 +121,10 @@ def _effective(values: dict, text: str) -> Any:
 
 
 def _short(value: Any) -> str:
-    text = dump_yaml(value).strip()
-    if text.endswith("\n..."):
-        text = text[:-4].strip()
-    return text if "\n" not in text else "\n    " + text.replace("\n", "\n    ")
+    """A value on one line: YAML for scalars, compact JSON (valid flow YAML) for mappings and lists."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return yamlout.dump(value).strip()
 
 
 def _dotted(path: tuple) -> str:
