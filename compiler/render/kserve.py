@@ -20,7 +20,7 @@ from typing import Any
 
 from compiler.models import ResolvedModel, resolve_service_models
 from compiler.render.common import k8s_object, metadata
-from compiler.render.pod import PodParts, container_resources, env_vars, pod_parts
+from compiler.render.pod import placement, PodParts, container_resources, env_vars, pod_parts
 from compiler.targets import Target
 from schemas.service import Autoscaling, KServeOptions, ServiceSpec
 
@@ -59,12 +59,7 @@ def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str) -> dic
     if parts.labels:
         out["labels"] = dict(sorted(parts.labels.items()))
     out["model"] = model_container(target, ctx, served, parts, mode)
-    if parts.node_selector:
-        out["nodeSelector"] = dict(sorted(parts.node_selector.items()))
-    if parts.tolerations:
-        out["tolerations"] = parts.tolerations
-    if parts.volumes:
-        out["volumes"] = parts.volumes
+    out.update(placement(parts))
     return out
 
 

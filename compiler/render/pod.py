@@ -139,10 +139,17 @@ def container(name: str, image: str, *, command: list[str] = (), args: list[str]
 
 def pod_spec(containers: list[dict[str, Any]], parts: PodParts, **extra: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {**{k: v for k, v in extra.items() if v is not None}, "containers": containers}
-    if parts.node_selector:
-        spec["nodeSelector"] = dict(sorted(parts.node_selector.items()))
-    if parts.tolerations:
-        spec["tolerations"] = parts.tolerations
-    if parts.volumes:
-        spec["volumes"] = parts.volumes
+    spec.update(placement(parts))
     return spec
+
+
+def placement(parts: PodParts) -> dict[str, Any]:
+    """nodeSelector, tolerations and volumes of a pod spec (empty ones left out)."""
+    found: dict[str, Any] = {}
+    if parts.node_selector:
+        found["nodeSelector"] = dict(sorted(parts.node_selector.items()))
+    if parts.tolerations:
+        found["tolerations"] = parts.tolerations
+    if parts.volumes:
+        found["volumes"] = parts.volumes
+    return found
