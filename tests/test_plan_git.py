@@ -164,6 +164,13 @@ def test_env_and_project_selection_is_passed_to_both_sides(repo):
     assert result.envs == ("prod",)
 
 
+def test_unknown_project_is_an_error_even_when_nothing_is_compiled(repo):
+    write(repo, "projects/a/job-train.yaml", "image: train:2\n")
+    with pytest.raises(StrataError, match="--project typo: no such project"):
+        plan(repo, "main", projects=("typo",), compiler=FakeCompiler())
+    assert not plan(repo, "main", projects=("b",), compiler=FakeCompiler()).has_changes
+
+
 @pytest.fixture
 def cli(repo, monkeypatch):
     monkeypatch.setattr(plan_pkg, "StrataCompiler", FakeCompiler)

@@ -36,6 +36,7 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     base_sha = gitbase.resolve(repo, base)
     head_rev = gitbase.head(repo)
     changed = gitbase.changed_files(repo, base_sha)
+    _check_projects(repo, base_sha, projects)
     old, head, scope = _compile_sides(compiler, repo, base, base_sha, changed, envs, projects)
     return _plan(base, base_sha, head_rev, old, head, scope, changed)
 
@@ -85,6 +86,17 @@ def _wanted(asked: tuple[str, ...], touched: frozenset[str]) -> frozenset[str]:
 def _check_selection(unknown: frozenset[str]) -> None:
     if unknown:
         raise StrataError(f"--env/--project {', '.join(sorted(unknown))}: not found at the base revision "
+                          "nor in the working tree")
+
+
+def _check_projects(repo: Path, base_sha: str, asked: tuple[str, ...]) -> None:
+    """A --project that names no folder on either side is a typo, not "No changes."."""
+    folder = repo / "projects"
+    here = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
+    known = gitbase.project_folders(repo, base_sha) | here
+    unknown = sorted(set(asked) - known)
+    if unknown:
+        raise StrataError(f"--project {', '.join(unknown)}: no such project at the base revision "
                           "nor in the working tree")
 
 

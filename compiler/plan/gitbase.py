@@ -68,11 +68,9 @@ def checkout(repo: Path, sha: str, projects: Optional[Iterable[str]] = None) -> 
     With `projects`, `projects/` holds only those folders: a change confined to a few
     projects need not extract (and later discover) thousands of unrelated files.
     """
-    prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
-    top = Path(git(repo, "rev-parse", "--show-toplevel").decode().strip())
-    tree = f"{sha}:{prefix}"          # the repo folder's tree ("<sha>:" is the root tree)
-    paths = _paths(top, tree, projects) if projects is not None else []
-    archive = git(top, "archive", "--format=tar", tree, "--", *paths)
+    top, prefix = _location(repo)
+    paths = _paths(top, sha, prefix, projects) if projects is not None else []
+    archive = git(top, "archive", "--format=tar", f"{sha}:{prefix}", "--", *paths)
     with tempfile.TemporaryDirectory(prefix="strata-plan-") as tmp:
         root = Path(tmp) / "base"
         root.mkdir()
@@ -80,15 +78,27 @@ def checkout(repo: Path, sha: str, projects: Optional[Iterable[str]] = None) -> 
         yield root
 
 
-def _paths(top: Path, tree: str, projects: Iterable[str]) -> list[str]:
-    """Every top-level entry but `projects`, plus the wanted project folders that exist in `tree`."""
-    entries = _ls(top, tree)
-    existing = set(_ls(top, tree.rstrip("/") + ("projects" if tree.endswith(":") else "/projects"))) \
-        if "projects" in entries else set()
+def project_folders(repo: Path, sha: str) -> frozenset[str]:
+    """The folder names under `projects/` at `sha` (empty when there is no such folder)."""
+    top, prefix = _location(repo)
+    return frozenset(_ls(top, f"{sha}:{prefix}projects")) if "projects" in _ls(top, f"{sha}:{prefix}") else frozenset()
+
+
+def _location(repo: Path) -> tuple[Path, str]:
+    """The git top-level folder and the repo folder's path inside it ("" or "config/")."""
+    prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
+    return Path(git(repo, "rev-parse", "--show-toplevel").decode().strip()), prefix
+
+
+def _paths(top: Path, sha: str, prefix: str, projects: Iterable[str]) -> list[str]:
+    """Every top-level entry but `projects`, plus the wanted project folders that exist at `sha`."""
+    entries = _ls(top, f"{sha}:{prefix}")
+    existing = set(_ls(top, f"{sha}:{prefix}projects")) if "projects" in entries else set()
     return [e for e in entries if e != "projects"] + [f"projects/{p}" for p in sorted(set(projects) & existing)]
 
 
 def _ls(top: Path, tree: str) -> list[str]:
+    """Names in a tree (`<sha>:<path>`; `<sha>:` is the root tree)."""
     return [e for e in git(top, "ls-tree", "--name-only", "-z", tree).decode().split("\0") if e]
 
 
