@@ -91,6 +91,8 @@ def _check_selection(unknown: frozenset[str]) -> None:
 
 def _check_projects(repo: Path, base_sha: str, asked: tuple[str, ...]) -> None:
     """A --project that names no folder on either side is a typo, not "No changes."."""
+    if not asked:
+        return
     folder = repo / "projects"
     here = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
     known = gitbase.project_folders(repo, base_sha) | here
