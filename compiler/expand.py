@@ -47,6 +47,7 @@ def build_targets(world: World, docs: Documents, selection: Selection,
     """Every selected (project, environment) pair and every target in it."""
     all_projects: list[Project] = []
     targets: list[Target] = []
+    memo: dict = {}   # interpolation memo shared by every target of this run
     for name in sorted(world.projects):
         doc, model = world.projects[name]
         project_envs = world.expand(model.environments)
@@ -60,7 +61,7 @@ def build_targets(world: World, docs: Documents, selection: Selection,
             for env in _resource_envs(world, project_envs, resource, envelope, problems):
                 project = projects.get(env)
                 if project is not None:
-                    target = build_target(world, project, resource, envelope, problems)
+                    target = build_target(world, project, resource, envelope, problems, memo)
                     if target is not None:
                         targets.append(target)
     return all_projects, targets

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any, Optional
 
@@ -83,7 +84,8 @@ def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespac
 
 
 def _loaded(chart_dir: Path, cache: dict) -> Any:
-    key = ("helm-chart", str(chart_dir.resolve()))
+    # One handle per rendering thread: the native chart object is not documented as thread-safe.
+    key = ("helm-chart", str(chart_dir.resolve()), threading.get_ident())
     if key not in cache:
         check_dependencies(chart_dir)
         cache[key] = helm_python.Chart.load(chart_dir)   # freed with the cache (weakref finalizer)

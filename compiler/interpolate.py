@@ -29,22 +29,42 @@ def context(*, env, group_vars: dict[str, str], project, kind: str, name: str) -
     return found
 
 
-def interpolate(value: Value, refs: dict[str, str], problems: Problems) -> Value:
-    """The tree with references replaced; untouched subtrees are shared, not copied."""
+def interpolate(value: Value, refs: dict[str, str], problems: Problems,
+                memo: Optional[dict[int, tuple[Value, bool]]] = None) -> Value:
+    """The tree with references replaced; untouched subtrees are shared, not copied.
+
+    `memo` (id → (value, "holds a `$`")) lets many targets that share layer
+    subtrees skip the ones without references after the first look; it keeps
+    each value alive so an id is never reused while the memo lives.
+    """
+    memo = memo if memo is not None else {}
+    if not _has_dollar(value, memo):
+        return value
     data = value.data
     if isinstance(data, str):
-        return _string(value, refs, problems) if "$" in data else value
+        return _string(value, refs, problems)
     if isinstance(data, dict):
-        changed = {k: interpolate(v, refs, problems) for k, v in data.items()}
-        if all(changed[k] is data[k] for k in data):
-            return value
+        changed = {k: interpolate(v, refs, problems, memo) for k, v in data.items()}
         return Value(changed, value.origin, value.overrode, value.tag, value.key_origin)
-    if isinstance(data, list):
-        items = [interpolate(v, refs, problems) for v in data]
-        if all(a is b for a, b in zip(items, data)):
-            return value
-        return Value(items, value.origin, value.overrode, value.tag, value.key_origin)
-    return value
+    items = [interpolate(v, refs, problems, memo) for v in data]
+    return Value(items, value.origin, value.overrode, value.tag, value.key_origin)
+
+
+def _has_dollar(value: Value, memo: dict[int, tuple[Value, bool]]) -> bool:
+    cached = memo.get(id(value))
+    if cached is not None:
+        return cached[1]
+    data = value.data
+    if isinstance(data, str):
+        found = "$" in data
+    elif isinstance(data, dict):
+        found = any([_has_dollar(v, memo) for v in data.values()])
+    elif isinstance(data, list):
+        found = any([_has_dollar(v, memo) for v in data])
+    else:
+        found = False
+    memo[id(value)] = (value, found)
+    return found
 
 
 def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:

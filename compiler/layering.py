@@ -166,14 +166,14 @@ def _check_locks(pinned: list[tuple["Lock", object]], merged: Value, layer: Laye
 
 
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
-                 problems: Problems) -> Optional[Target]:
+                 problems: Problems, memo: Optional[dict] = None) -> Optional[Target]:
     """Merge, interpolate and validate one resource for one environment."""
     layers = layers_for(world, project, doc, envelope, problems)
     merged = merge_layers(layers, doc.kind, problems)
     env_layers = world.envs[project.env.name]
     refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,
                           kind=doc.kind, name=doc.name)
-    tree = interp.interpolate(merged, refs, problems)
+    tree = interp.interpolate(merged, refs, problems, memo)
     chain = tuple(layer.label for layer in layers)
     found = Problems()
     spec = validate(RESOURCE_SPECS[doc.kind], tree, found,

@@ -74,6 +74,6 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     build.emitted = render_all(build, ctx, render_only=lambda t: t.folder not in reused and wanted(t),
                                progress=progress)
     problems.raise_if_any()
-    build.warnings = list(ctx.warnings.items)
+    build.warnings = sorted(ctx.warnings.items, key=lambda w: (w.origin.sort_key() if w.origin else ("", 0, 0), w.message))
     build.files = assemble(build, reused)
     return build

@@ -6,7 +6,7 @@ Mappings hold `dict[str, Value]`, lists hold `list[Value]`; scalars are plain.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 REPLACE = "!replace"
@@ -58,8 +58,11 @@ def relayer(value: Value, layer: str) -> Value:
         data = {k: relayer(v, layer) for k, v in data.items()}
     elif isinstance(data, list):
         data = [relayer(v, layer) for v in data]
-    key_origin = replace(value.key_origin, layer=layer) if value.key_origin else None
-    return Value(data, replace(value.origin, layer=layer), value.overrode, value.tag, key_origin, value.raw)
+    key = value.key_origin
+    key_origin = Origin(key.file, key.line, key.col, layer) if key else None
+    origin = value.origin
+    return Value(data, Origin(origin.file, origin.line, origin.col, layer), value.overrode, value.tag, key_origin,
+                 value.raw)
 
 
 def plain(value: Value) -> Any:

@@ -21,6 +21,8 @@ def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = Fals
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if partial and (out_dir / MANIFEST).is_file():
         files = _merge_with_previous(out_dir, files)
+    if _already_written(out_dir, files):
+        return
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     os.chmod(staging, 0o777 & ~_umask())   # mkdtemp makes 0700; out/ should look like any folder
     try:
@@ -31,6 +33,17 @@ def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = Fals
         _swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _already_written(out_dir: Path, files: dict[str, bytes]) -> bool:
+    """out/ already holds exactly these bytes (a no-change recompile): nothing to write."""
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file() or manifest.read_bytes() != files.get(MANIFEST):
+        return False
+    present = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
+    if present != set(files):
+        return False
+    return all((out_dir / rel).read_bytes() == data for rel, data in files.items())
 
 
 def _umask() -> int:

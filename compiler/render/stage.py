@@ -1,7 +1,9 @@
 """Stage 5, render: every target through its kind's renderer, then per-project objects and checks."""
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from typing import Callable, Optional
 
@@ -17,14 +19,21 @@ def render_all(build, ctx: RenderContext, *, render_only: Optional[Callable[[Tar
     for target in build.targets:
         ctx.targets[(target.env.name, target.project.name, target.kind, target.name)] = target
     ordered = sorted(build.targets, key=_order)
+    todo = [t for t in ordered if t.kind not in NOT_DEPLOYED and (render_only is None or render_only(t))]
     emitted: list[Emitted] = []
-    for done, target in enumerate(ordered, 1):
-        if target.kind not in NOT_DEPLOYED and (render_only is None or render_only(target)):
-            emitted += _render_target(target, ctx)
-        if progress:
-            progress(done, len(ordered))
+    # Helm renders in native code that releases the GIL, so a small thread pool overlaps
+    # it with the Python work of other targets; results come back in `todo` order.
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+        for done, objects in enumerate(pool.map(lambda t: _render_target(t, ctx), todo), 1):
+            emitted += objects
+            if progress:
+                progress(done, len(todo))
     emitted += _render_projects(build.projects, ordered, ctx)
     return emitted
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _order(target: Target) -> tuple:
