@@ -26,10 +26,11 @@ def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = Fals
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     os.chmod(staging, 0o777 & ~_umask())   # mkdtemp makes 0700; out/ should look like any folder
     try:
+        for folder in sorted({os.path.dirname(rel) for rel in files} - {""}):
+            os.makedirs(os.path.join(staging, folder), exist_ok=True)
         for rel, data in sorted(files.items()):
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            with open(os.path.join(staging, rel), "wb") as handle:
+                handle.write(data)
         _swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
