@@ -2,9 +2,10 @@
 
 YAML is parsed with PyYAML's C composer (line/column marks on every node) and
 converted with YAML 1.2 core-schema scalar rules of our own: `on`/`yes` stay
-strings, `010` is flagged, keys must be unique. Measured on the benchmark repo,
-this is ~10× faster than ruamel.yaml's round-trip loader for the same positions
-(see bench/README.md); ruamel is kept for edits that must preserve comments.
+strings, `010` is flagged, keys must be unique. Measured on the 940 spec files
+of the 3,600-target benchmark repo: 0.29 s, against 3.6 s for ruamel.yaml's
+round-trip loader giving the same positions (12×). ruamel stays the right tool
+for edits that must keep comments (promote).
 
 Jsonnet files evaluate to one document or a list of documents, with imports
 confined to the repository and no environment or network access.
