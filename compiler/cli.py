@@ -19,6 +19,7 @@ from compiler import __version__
 from compiler.errors import StrataError
 
 EXIT_OK, EXIT_ERROR = 0, 1
+REPO_FREE = ("schema",)   # commands that work outside a config repository
 
 
 class StrataGroup(click.Group):
@@ -76,7 +77,8 @@ def main(ctx: click.Context, repo: Optional[Path]) -> None:
 
     ctx.ensure_object(dict)
     ctx.obj["repo_option"] = repo
-    ctx.obj["repo"] = None if ctx.resilient_parsing else find_repo(Path.cwd(), repo)
+    needs_repo = not ctx.resilient_parsing and ctx.invoked_subcommand not in REPO_FREE
+    ctx.obj["repo"] = find_repo(Path.cwd(), repo) if needs_repo else repo
 
 
 def _register() -> None:
