@@ -60,7 +60,6 @@ def read_config(root: Path) -> RepoConfig:
     if not path.is_file():
         return RepoConfig(root)
     from compiler.loader import load_file
-    from compiler.provenance import plain
     from schemas.repo import RepoSettings
     from compiler.validation import validate_document
 

@@ -89,7 +89,3 @@ def _hint(key: str, refs: dict[str, str]) -> str:
     if known and len(known) <= 8:
         return f" (known here: {', '.join(known)})"
     return " (see SPEC §2 Interpolation for the references strata knows)"
-
-
-def unresolved(text: Optional[str]) -> bool:
-    return bool(text) and "${" in text

@@ -14,7 +14,7 @@ from compiler import interpolate as interp
 from compiler.documents import Doc
 from compiler.errors import Problems
 from compiler.merge import merge
-from compiler.provenance import Origin, Value, lookup, plain, relayer
+from compiler.provenance import Origin, Value, plain, relayer
 from compiler.rules import rule_for_model
 from compiler.targets import Project, Target
 from compiler.validation import validate

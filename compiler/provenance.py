@@ -47,9 +47,6 @@ class Value:
     def is_list(self) -> bool:
         return isinstance(self.data, list)
 
-    def with_layer(self, layer: str) -> "Value":
-        return relayer(self, layer)
-
 
 def relayer(value: Value, layer: str) -> Value:
     """The same tree, every origin labelled with `layer`."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from pydantic import BaseModel
-
 from compiler.provenance import Origin, Value, lookup
 from schemas.environment import EnvironmentSettings
 from schemas.project import ProjectDoc, Quota
@@ -75,10 +73,6 @@ class Target:
         """The origin of the value at `path` inside spec (deepest known), else the document."""
         found = lookup(self.tree, tuple(path)) if self.tree is not None else None
         return found.origin if found is not None else self.origin
-
-
-def spec_model(target: Target) -> BaseModel:
-    return target.spec
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.errors import Problem, Problems, StrataError
+from compiler.errors import Problem, Problems
 from compiler.loader import LeadingZero
 from compiler.provenance import Origin, Value
 from compiler.rules import ANY, Rule, rule_for_model
@@ -125,8 +125,3 @@ def _dotted(path: tuple) -> str:
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
-
-
-def fail_on(problems: Problems) -> None:
-    if problems:
-        raise StrataError(problems.items)

@@ -13,13 +13,13 @@ from typing import Optional
 from compiler.documents import Doc, Documents
 from compiler.errors import Problems
 from compiler.merge import merge
-from compiler.provenance import Origin, Value, relayer
+from compiler.provenance import Value, relayer
 from compiler.rules import rule_for_model
 from compiler.targets import Env, Project
 from compiler.validation import validate
 from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
-from schemas.project import Quota, QuotaSettings
+from schemas.project import Quota
 
 ENVELOPE_KEYS = ("kind", "name", "group")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import StrictBool, StrictInt, StrictStr, model_validator
 
 from schemas.base import Duration, Spec, merge_key
 from schemas.common import DatasetMount, EnvVar, Resources, Retry, Schedule

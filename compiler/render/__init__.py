@@ -12,7 +12,7 @@ from typing import Any, Optional, Protocol
 
 from compiler.errors import Problems
 from compiler.provenance import Origin
-from compiler.targets import Project, Target
+from compiler.targets import Target
 
 Object = dict[str, Any]
 
@@ -46,9 +46,3 @@ class RenderContext:
     def warn(self, target: Target, path: tuple, message: str) -> None:
         """Printed as `file:LINE:COL: warning: ...`; does not fail the run."""
         self.warnings.add(f"warning: {target.identity} in {target.env.name}: {message}", target.locate(*path))
-
-
-def renderers() -> dict[str, Renderer]:
-    """Kind → renderer. Imported lazily so a missing optional engine fails only its kind."""
-    from compiler.render import registry
-    return registry.RENDERERS
