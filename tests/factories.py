@@ -8,8 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from compiler.provenance import Origin
+import textwrap
+
+from compiler.errors import Problems
+from compiler.loader import load_yaml
+from compiler.provenance import Origin, Value, relayer
 from compiler.render import RenderContext
+from compiler.rules import rule_for_model
+from compiler.validation import to_data
 from compiler.targets import Env, Project, Target
 from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
 from schemas.project import Quota
@@ -52,3 +58,20 @@ def make_ctx(*targets: Target, repo: Path = Path(".")) -> RenderContext:
     for t in targets:
         ctx.targets[(t.env.name, t.project.name, t.kind, t.name)] = t
     return ctx
+
+
+def yaml_tree(text: str, file: str) -> Value:
+    """A provenance tree of YAML text exactly as the loader builds it, labelled `resource`."""
+    return relayer(load_yaml(textwrap.dedent(text), file)[0], "resource")
+
+
+def located_target(kind: str, name: str, text: str, project: Optional[Project] = None,
+                   file: Optional[str] = None) -> Target:
+    """A target from a resource document's YAML whose spec values know their file:line."""
+    project = project or make_project()
+    file = file or f"projects/{project.name}/{kind.lower()}-{name}.yaml"
+    root = yaml_tree(text, file)
+    tree = root.data["spec"]
+    target = make_target(kind, name, to_data(tree, rule_for_model(RESOURCE_SPECS[kind]), Problems()), project)
+    target.tree, target.origin = tree, root.origin
+    return target

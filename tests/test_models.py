@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import yaml
-
 from compiler.models import resolve_model, resolve_service_models
-from compiler.provenance import Origin, Value
 from compiler.targets import Project, Target
-from factories import make_ctx, make_env, make_project, make_target
+from factories import located_target, make_ctx, make_env, make_project
 
 CTR_MODEL = """\
 spec:
@@ -24,28 +21,6 @@ spec:
     candidate: 42
     broken: 7
 """
-
-
-def located_target(kind: str, name: str, text: str, project: Optional[Project] = None,
-                   file: Optional[str] = None) -> Target:
-    """A target whose spec values know their file:line, from a resource document's YAML."""
-    project = project or make_project()
-    file = file or f"projects/{project.name}/{kind.lower()}-{name}.yaml"
-    document = yaml.compose(text)
-    spec_node = next(v for k, v in document.value if k.value == "spec")
-    target = make_target(kind, name, yaml.safe_load(text)["spec"], project)
-    target.tree = _value(spec_node, file)
-    target.origin = Origin(file, 1, 1, "resource")
-    return target
-
-
-def _value(node: yaml.Node, file: str) -> Value:
-    origin = Origin(file, node.start_mark.line + 1, node.start_mark.column + 1, "resource")
-    if isinstance(node, yaml.MappingNode):
-        return Value({k.value: _value(v, file) for k, v in node.value}, origin)
-    if isinstance(node, yaml.SequenceNode):
-        return Value([_value(v, file) for v in node.value], origin)
-    return Value(node.value, origin)
 
 
 def service(model_ref: str, project: Optional[Project] = None, extra: str = "") -> Target:

@@ -1,36 +1,12 @@
 from __future__ import annotations
 
-import textwrap
-from typing import Any, Optional
+from typing import Any
 
 import pytest
-import yaml
 
 from compiler.policy import check_objects, check_policies, is_pinned
-from compiler.provenance import Origin, Value, plain
 from compiler.targets import Project
-from factories import make_ctx, make_env, make_project, make_target
-
-
-def _value(node: yaml.Node, data: Any, file: str) -> Value:
-    origin = Origin(file, node.start_mark.line + 1, node.start_mark.column + 1, "resource")
-    if isinstance(data, dict):
-        return Value({key.value: _value(child, data[key.value], file) for key, child in node.value}, origin)
-    if isinstance(data, list):
-        return Value([_value(child, item, file) for child, item in zip(node.value, data)], origin)
-    return Value(data, origin)
-
-
-def located_target(kind: str, name: str, text: str, project: Optional[Project] = None):
-    """A target from a resource file's YAML text whose spec values know their file:line, as the loader gives."""
-    project = project or make_project()
-    text = textwrap.dedent(text)
-    file = f"projects/{project.name}/{kind.lower()}-{name}.yaml"
-    root = _value(yaml.compose(text), yaml.safe_load(text), file)
-    tree = root.data["spec"]
-    target = make_target(kind, name, plain(tree), project)
-    target.tree, target.origin = tree, root.origin
-    return target
+from factories import located_target, make_ctx, make_env, make_project, make_target
 
 
 def policy_project(**policy: Any) -> Project:

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 import yaml
 
-from compiler.provenance import Origin, Value
+from compiler.provenance import Origin
 from compiler.render import dag
 from compiler.render.cron import cron_spec
 from compiler.render.job import job_conditions, job_object
 from compiler.render.pipeline import PipelineRenderer
-from factories import make_ctx, make_env, make_project, make_target
+from factories import make_ctx, make_env, make_project, make_target, yaml_tree
 from schemas import AppTypeDoc, PipelineSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,27 +31,13 @@ DATASET = {"sources": [{"name": "images", "uri": "oss://bucket/images"}],
 
 # --- helpers -------------------------------------------------------------------------------
 
-def tree_of(text: str, file: str = PIPELINE_FILE) -> Value:
-    """A provenance tree of YAML text, like the loader builds (line/column 1-based)."""
-    return _value(yaml.compose(text), file)
-
-
-def _value(node: yaml.Node, file: str) -> Value:
-    origin = Origin(file, node.start_mark.line + 1, node.start_mark.column + 1, "resource")
-    if isinstance(node, yaml.MappingNode):
-        return Value({k.value: _value(v, file) for k, v in node.value}, origin)
-    if isinstance(node, yaml.SequenceNode):
-        return Value([_value(v, file) for v in node.value], origin)
-    return Value(node.value, origin)
-
-
 def pipeline(spec_yaml: str, *others: Any, env_settings: dict | None = None) -> tuple[Any, Any]:
     """A Pipeline target (with provenance) plus a context holding it and `others` (kind, name, spec)."""
     if env_settings is None:
         env_settings = {"presets": ["data-validation", "register-model"]}
     project = make_project(env=make_env(**env_settings))
     target = make_target("Pipeline", "retrain", yaml.safe_load(spec_yaml), project)
-    target.tree = tree_of(spec_yaml)
+    target.tree = yaml_tree(spec_yaml, PIPELINE_FILE)
     target.origin = Origin(PIPELINE_FILE, 1, 1, "resource")
     extra = [make_target(kind, name, spec, project) for kind, name, spec in others]
     return target, make_ctx(target, *extra)
