@@ -95,7 +95,8 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Optional
     kind, name = value.data.get("kind"), value.data.get("name")
     allowed = ROLE_KINDS[role]
     if kind is None or not isinstance(kind.data, str):
-        problems.add("document has no `kind`", value.origin)
+        message = "document has no `kind`" if kind is None else "`kind` must be a string such as Job or Service"
+        problems.add(message, value.origin if kind is None else kind.origin)
         return None
     if kind.data not in allowed:
         problems.add(f"kind {kind.data!r} does not belong here; files in this folder hold "
