@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from compiler.errors import StrataError
+from compiler.errors import Problem, StrataError
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 CONFIG_FILE = "strata.yaml"
@@ -59,12 +59,19 @@ def read_config(root: Path) -> RepoConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
         return RepoConfig(root)
-    from compiler.loader import load_file
-    from schemas.repo import RepoSettings
+    from compiler.loader import LoadError, inside_repo, load_file
     from compiler.validation import validate_document
+    from schemas.repo import RepoSettings
 
-    docs = load_file(root, CONFIG_FILE)
+    try:
+        docs = load_file(root, CONFIG_FILE)
+    except LoadError as exc:
+        raise StrataError([exc.problem]) from None
     data = validate_document(RepoSettings, docs[0] if docs else None, CONFIG_FILE)
+    outside = [c for c in data.charts if not inside_repo(root, root / c)]
+    if outside:
+        where = docs[0].data["charts"].origin
+        raise StrataError([Problem(f"chart folders must be inside the repository: {', '.join(outside)}", where)])
     return RepoConfig(root, data.output, tuple(data.charts), tuple(data.crds))
 
 

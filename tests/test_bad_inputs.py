@@ -62,6 +62,9 @@ CASES = {
     "bad-duration": ({JOB: job("image: a\nactiveDeadline: 10x")}, JOB + ":5:19: demo/Job/train in dev: spec.activeDeadline: '10x' is not a duration"),
     "role-for-framework": ({JOB: job("image: a\nframework: pytorch\nreplicas: {chief: 1}")},
                            JOB + ":4:3: demo/Job/train in dev: spec: replicas role(s) chief not valid for framework pytorch"),
+    "malformed-strata-yaml": ({"strata.yaml": "output: [\n"}, "strata.yaml:2:1: malformed YAML"),
+    "charts-outside-repo": ({"strata.yaml": "charts: [../elsewhere]\n"},
+                            "strata.yaml:1:9: chart folders must be inside the repository: ../elsewhere"),
     "missing-required": ({JOB: job("command: [a]")}, JOB + ":4:3: demo/Job/train in dev: spec: required field `image` is missing"),
 }
 
