@@ -13,11 +13,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from compiler.errors import StrataError
 from compiler.output import MANIFEST, manifest_bytes
 
 
 def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = False) -> None:
-    out_dir = out_dir.resolve()
+    try:
+        _write(out_dir.resolve(), files, partial)
+    except OSError as exc:
+        raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}; the previous output is untouched") from None
+
+
+def _write(out_dir: Path, files: dict[str, bytes], partial: bool) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if partial and (out_dir / MANIFEST).is_file():
         files = _merge_with_previous(out_dir, files)

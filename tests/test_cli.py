@@ -86,3 +86,11 @@ def test_usage_errors_exit_1(tmp_path):
 def test_explain_unknown_resource(tmp_path):
     result = run(write_repo(tmp_path), "explain", "demo/Job/nope", "--env", "dev")
     assert result.exit_code == 1 and "demo/Job/nope: no such resource deployed to environment dev" in result.output
+
+
+def test_unwritable_output_is_a_user_error(tmp_path):
+    repo = write_repo(tmp_path / "repo")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run(repo, "compile", "--out", str(blocker / "out"))
+    assert result.exit_code == 1 and "cannot write" in result.output and "internal error" not in result.output
