@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from compiler.errors import StrataError
 from compiler import yamlout
+from compiler.errors import StrataError
+from compiler.paths import dotted
 from compiler.provenance import Value, plain, walk
 from compiler.rules import ANY, Rule, rule_for_model
 from compiler.targets import Target
@@ -98,7 +99,7 @@ def _leaves(tree: Value, prefix: str) -> Iterator[str]:
     """Every scalar (or scalar list) under `tree`, each with its chain."""
     for path, node in walk(tree):
         if not node.is_map and not (node.is_list and node.data and (node.data[0].is_map or node.data[0].is_list)):
-            label = _dotted(path)
+            label = dotted(path)
             joined = prefix + ("" if not label else (label if label.startswith("[") or not prefix else "." + label))
             yield from _describe(joined, node)
 
@@ -125,10 +126,3 @@ def _short(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return yamlout.dump(value).strip()
-
-
-def _dotted(path: tuple) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text

@@ -22,7 +22,6 @@ from compiler.targets import Project, Target
 from schemas.common import Resources
 
 WORKLOAD_KINDS = ("Job", "Notebook", "Service")
-DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"  # what pod.py requests when a gpuType has no pool
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -127,8 +126,7 @@ def workloads(targets: Iterable[Target]) -> list[Target]:
 
 def gpu_resource_name(project: Project, gpu_type: Optional[str]) -> str:
     """The extended resource a gpuType is requested as in this environment (as pod.py does)."""
-    pool = project.env.settings.gpuPools.get(gpu_type or "")
-    return pool.resourceName if pool else DEFAULT_GPU_RESOURCE
+    return project.env.gpu_resource(gpu_type)
 
 
 def gpu_quota_by_resource(project: Project) -> dict[str, int]:

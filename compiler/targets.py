@@ -9,6 +9,9 @@ from schemas.environment import EnvironmentSettings
 from schemas.project import ProjectDoc, Quota
 
 
+DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
+
+
 @dataclass(frozen=True)
 class Env:
     """One environment with its group's settings merged beneath its own."""
@@ -22,6 +25,11 @@ class Env:
     @property
     def cluster(self) -> str:
         return self.settings.cluster.name if self.settings.cluster else ""
+
+    def gpu_resource(self, gpu_type: Optional[str]) -> str:
+        """The extended resource a gpuType is requested as here (its pool's, else nvidia.com/gpu)."""
+        pool = self.settings.gpuPools.get(gpu_type or "")
+        return pool.resourceName if pool else DEFAULT_GPU_RESOURCE
 
 
 @dataclass(frozen=True)

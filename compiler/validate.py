@@ -25,6 +25,7 @@ from referencing import Registry, Resource
 
 from compiler.crds import CrdSchemas
 from compiler.errors import Problems
+from compiler.paths import json_pointer as pointer  # noqa: F401  (tests import it from here)
 from compiler.provenance import Origin
 from compiler.targets import Project, Target
 
@@ -88,11 +89,6 @@ def is_builtin(api_version: str) -> bool:
     if not group or "." not in group:
         return True
     return group.endswith(".k8s.io") and not group.endswith(".x-k8s.io")
-
-
-def pointer(path: Iterable[Any]) -> str:
-    """RFC 6901 JSON pointer (escapes `~` and `/`, as in `nvidia.com/gpu`)."""
-    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
 
 
 # --- where a field of an emitted object came from -----------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from compiler.errors import Problem, Problems
 from compiler.loader import LeadingZero
+from compiler.paths import dotted
 from compiler.provenance import Origin, Value
 from compiler.rules import ANY, Rule, rule_for_model
 
@@ -72,7 +73,7 @@ def _problems(exc: ValidationError, root: Value, rule: Rule, context: str, root_
             continue
         seen.add((path, error["type"]))
         message = _message(error, path, parent_rule)
-        where = _dotted((root_name,) + path if root_name else path)
+        where = dotted((root_name,) + path if root_name else path)
         origin = node.origin if node else root.origin
         if error["type"] == "extra_forbidden" and node is not None and node.key_origin is not None:
             origin = node.key_origin
@@ -118,10 +119,3 @@ def _suggestion(key: str, parent: Rule) -> str:
     if close:
         return f" {key!r}; did you mean {close[0]!r}?"
     return f" {key!r}" + (f" (allowed: {', '.join(names)})" if names and len(names) <= 12 else "")
-
-
-def _dotted(path: tuple) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text

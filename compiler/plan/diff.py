@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from compiler.paths import json_pointer as pointer  # noqa: F401  (tests import it from here)
 from compiler.plan.model import ABSENT, FieldChange
 
 MATCH_KEYS = ("name", "version")
-
-
-def pointer(path: tuple) -> str:
-    """RFC 6901: `~` → `~0`, `/` → `~1` (label keys like `app.kubernetes.io/name`)."""
-    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
 
 
 def diff(old: Any, new: Any) -> list[FieldChange]:

@@ -38,10 +38,7 @@ def env_vars(env: list[EnvVar]) -> list[dict[str, Any]]:
 
 
 def gpu_resource_name(target: Target, resources: Resources) -> Optional[str]:
-    if not resources.gpu:
-        return None
-    pool = target.env.settings.gpuPools.get(resources.gpuType or "")
-    return pool.resourceName if pool else "nvidia.com/gpu"
+    return target.env.gpu_resource(resources.gpuType) if resources.gpu else None
 
 
 def container_resources(target: Target, resources: Resources) -> dict[str, Any]:
