@@ -25,7 +25,7 @@ from referencing import Registry, Resource
 
 from compiler.crds import CrdSchemas
 from compiler.errors import Problems
-from compiler.paths import json_pointer as pointer  # noqa: F401  (tests import it from here)
+from compiler.paths import json_pointer as pointer
 from compiler.provenance import Origin
 from compiler.targets import Project, Target
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from compiler.paths import json_pointer as pointer  # noqa: F401  (tests import it from here)
+from compiler.paths import json_pointer as pointer
 from compiler.plan.model import ABSENT, FieldChange
 
 MATCH_KEYS = ("name", "version")
