@@ -49,7 +49,6 @@ class Documents:
     environments: list[Doc] = field(default_factory=list)
     projects: dict[str, Doc] = field(default_factory=dict)          # project dir → doc
     resources: dict[str, list[Doc]] = field(default_factory=dict)   # project dir → docs
-    hashes: dict[str, str] = field(default_factory=dict)            # file → sha256
 
 
 def load_documents(root: Path, files: SourceFiles, problems: Problems) -> Documents:
