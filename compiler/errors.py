@@ -18,6 +18,8 @@ class Problem:
     message: str
     origin: Optional[Origin] = None
     chain: tuple[str, ...] = ()
+    code: str = ""        # machine-readable kind of problem, for callers that react to one
+    subject: str = ""     # what the problem is about (e.g. the unknown --env name)
 
     def render(self) -> str:
         where = self.origin.where() if self.origin else "strata"
@@ -59,8 +61,9 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, message: str, origin: Optional[Origin] = None, chain: tuple[str, ...] = ()) -> None:
-        self.items.append(Problem(message, origin, chain))
+    def add(self, message: str, origin: Optional[Origin] = None, chain: tuple[str, ...] = (), *,
+            code: str = "", subject: str = "") -> None:
+        self.items.append(Problem(message, origin, chain, code, subject))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.items.extend(problems)

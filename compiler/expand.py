@@ -15,6 +15,9 @@ from compiler.targets import Project, Target
 from compiler.world import World, project_in_env
 
 
+UNKNOWN_SELECTION = "unknown-selection"   # Problem.code of an --env/--project this repo lacks
+
+
 @dataclass(frozen=True)
 class Selection:
     envs: tuple[str, ...] = ()
@@ -27,10 +30,12 @@ class Selection:
 def check_selection(world: World, selection: Selection, problems: Problems) -> None:
     for env in selection.envs:
         if env not in world.envs:
-            problems.add(f"--env {env}: no such environment{_known(env, world.envs)}")
+            problems.add(f"--env {env}: no such environment{_known(env, world.envs)}",
+                         code=UNKNOWN_SELECTION, subject=env)
     for project in selection.projects:
         if project not in world.projects:
-            problems.add(f"--project {project}: no such project{_known(project, world.projects)}")
+            problems.add(f"--project {project}: no such project{_known(project, world.projects)}",
+                         code=UNKNOWN_SELECTION, subject=project)
 
 
 def _known(name: str, names) -> str:

@@ -6,7 +6,6 @@ only those. Nothing is written: a plan needs the objects, not the output files.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
@@ -77,13 +76,13 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: O
     return Side(compiler.load(root, envs_left, projects_left), unknown=frozenset(unknown))
 
 
-UNKNOWN_SELECTION = re.compile(r"^--(?:env|project) ([^:\s]+): no such ")
-
-
 def _unknown_selection(error: StrataError) -> Optional[set[str]]:
     """The --env/--project names a side does not know, if that is all that went wrong."""
-    names = [UNKNOWN_SELECTION.match(p.message) for p in error.problems]
-    return {m.group(1) for m in names} if names and all(names) else None
+    from compiler.expand import UNKNOWN_SELECTION
+
+    if not error.problems or any(p.code != UNKNOWN_SELECTION for p in error.problems):
+        return None
+    return {p.subject for p in error.problems}
 
 
 def _without(asked: tuple[str, ...], unknown: set[str]) -> Optional[tuple[str, ...]]:
