@@ -39,7 +39,12 @@ class Build:
 
 
 def load_stage(root: Path, selection: Selection = Selection(), problems: Optional[Problems] = None) -> Build:
-    """Discover, load, merge and validate: every target's effective spec, nothing rendered."""
+    """Discover, load, merge and validate: every target's effective spec, nothing rendered.
+
+    Raises StrataError with every problem found, unless the caller passes its own
+    `problems` list to collect them in (and decides when to raise).
+    """
+    collect = problems is not None
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
     docs = load_documents(root, disc.discover(root), problems)
@@ -48,6 +53,8 @@ def load_stage(root: Path, selection: Selection = Selection(), problems: Optiona
     projects, targets = build_targets(world, docs, selection, problems)
     check_references(targets, problems)
     add_dependencies(targets, root, config.chart_dirs)
+    if not collect:
+        problems.raise_if_any()
     return Build(root, config, selection, docs, world, projects, targets)
 
 
@@ -63,17 +70,22 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     from compiler.cache import reusable
     from compiler.output import assemble, input_hashes
 
-    problems = Problems()
-    build = load_stage(repo, Selection(tuple(envs), tuple(projects)), problems)
-    problems.raise_if_any()
+    build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
     build.hashes = input_hashes(repo, {f for t in build.targets for f in t.files})
     reused = reusable(reuse_from, build.targets, build.hashes)
     build.reused = len(reused)
     wanted = render_only or (lambda t: True)
-    ctx = RenderContext(repo=repo, chart_dirs=build.config.chart_dirs, problems=problems)
-    build.emitted = render_all(build, ctx, render_only=lambda t: t.folder not in reused and wanted(t),
-                               progress=progress)
+    render_stage(build, render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
+    build.files = assemble(build, reused)
+    return build
+
+
+def render_stage(build: Build, *, render_only: Optional[Callable[[Target], bool]] = None,
+                 progress: Optional[Callable[[int, int], None]] = None) -> Build:
+    """Render a loaded build in memory (no output files): `build.emitted` and sorted `build.warnings`."""
+    problems = Problems()
+    ctx = RenderContext(repo=build.root, chart_dirs=build.config.chart_dirs, problems=problems)
+    build.emitted = render_all(build, ctx, render_only=render_only, progress=progress)
     problems.raise_if_any()
     build.warnings = sorted(ctx.warnings.items, key=lambda w: (w.origin.sort_key() if w.origin else ("", 0, 0), w.message))
-    build.files = assemble(build, reused)
     return build

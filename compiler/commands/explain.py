@@ -17,15 +17,12 @@ from compiler.commands import repo_of
 def explain_command(ctx: click.Context, resource: str, env: str, path: Optional[str]) -> int:
     """Show the effective value(s) of RESOURCE (<project>/<Kind>/<name> or a resource file) and the
     chain of file:line that set and overrode them."""
-    from compiler.errors import Problems
     from compiler.explain import explain_lines, find_target
     from compiler.expand import Selection
     from compiler.pipeline import load_stage
 
     repo = repo_of(ctx)
-    problems = Problems()
-    build = load_stage(repo, Selection(envs=(env,)), problems)
-    problems.raise_if_any()
+    build = load_stage(repo, Selection(envs=(env,)))
     target = find_target(build.targets, repo, resource, env)
     for line in explain_lines(target, path):
         click.echo(line)

@@ -21,14 +21,15 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
     from compiler.commands.compile import print_warnings
     from compiler.crds import CrdSchemas
     from compiler.errors import Problems
-    from compiler.pipeline import compile_repo
+    from compiler.expand import Selection
+    from compiler.pipeline import load_stage, render_stage
     from compiler.validate import validate_objects
 
     repo = repo_of(ctx)
-    build = compile_repo(repo, envs=envs, projects=projects)
+    build = render_stage(load_stage(repo, Selection(envs, projects)))   # in memory: nothing is written
+    problems = Problems()
     dirs = crd_dirs or tuple(repo / d for d in build.config.crds)
     crds = CrdSchemas.load(*dirs) if dirs else None
-    problems = Problems()
     validate_objects([(e.owner, e.obj) for e in build.emitted], crds, problems, crd_dirs=dirs)
     print_warnings(build.warnings)
     problems.raise_if_any()

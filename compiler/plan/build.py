@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
-from compiler.errors import Problems, StrataError
+from compiler.errors import StrataError
 
 Predicate = Callable[[Any], bool]
 
@@ -43,20 +43,12 @@ class StrataCompiler:
         from compiler.expand import Selection
         from compiler.pipeline import load_stage
 
-        problems = Problems()
-        build = load_stage(root, Selection(tuple(envs), tuple(projects)), problems)
-        problems.raise_if_any()
-        return build
+        return load_stage(root, Selection(tuple(envs), tuple(projects)))
 
     def render(self, build: Any, render_only: Optional[Predicate]) -> list[Any]:
-        from compiler.render import RenderContext
-        from compiler.render.stage import render_all
+        from compiler.pipeline import render_stage
 
-        problems = Problems()
-        ctx = RenderContext(repo=build.root, chart_dirs=build.config.chart_dirs, problems=problems)
-        emitted = render_all(build, ctx, render_only=render_only)
-        problems.raise_if_any()
-        return emitted
+        return render_stage(build, render_only=render_only).emitted
 
 
 def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: Optional[tuple[str, ...]]) -> Side:
