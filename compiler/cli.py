@@ -73,7 +73,7 @@ def _report(exc: StrataError) -> None:
 @click.pass_context
 def main(ctx: click.Context, repo: Optional[Path]) -> None:
     """strata: compile layered ML-platform specs into Helm values and Kubernetes manifests."""
-    from compiler.discover import find_repo
+    from compiler.load.discover import find_repo
 
     ctx.ensure_object(dict)
     ctx.obj["repo_option"] = repo

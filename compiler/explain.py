@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from compiler import yamlout
+from compiler.output import yamlout
 from compiler.errors import StrataError
 from compiler.paths import dotted
 from compiler.provenance import Value, plain, walk
-from compiler.rules import ANY, Rule, rule_for_model
+from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.targets import Target
 from schemas import RESOURCE_SPECS
 

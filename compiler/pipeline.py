@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from compiler import discover as disc
-from compiler.deps import add_dependencies
-from compiler.documents import Documents, load_documents
+from compiler.load import discover as disc
+from compiler.graph.inputs import add_dependencies
+from compiler.load.documents import Documents, load_documents
 from compiler.errors import Problems
-from compiler.expand import Selection, build_targets, check_selection
+from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.render import RenderContext
 from compiler.render.stage import render_all
 from compiler.targets import Emitted, Project, Target
-from compiler.world import World, build_world
-from compiler.xref import check_references
+from compiler.merge.world import World, build_world
+from compiler.graph.references import check_references
 
 
 @dataclass
@@ -65,10 +65,10 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
 
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
-    whose inputs did not change (compiler.cache) instead of rendering them again.
+    whose inputs did not change (compiler.output.cache) instead of rendering them again.
     """
-    from compiler.cache import reusable
-    from compiler.output import assemble, input_hashes
+    from compiler.output.cache import reusable
+    from compiler.output.assemble import assemble, input_hashes
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
     build.hashes = input_hashes(repo, {f for t in build.targets for f in t.files})

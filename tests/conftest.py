@@ -11,14 +11,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 @pytest.fixture(scope="session")
 def crd_schemas():
     """Every upstream CRD schema under ../shared/crds, loaded once per run (~3 s)."""
-    from compiler.crds import CrdSchemas
+    from compiler.check.crds import CrdSchemas
     return CrdSchemas.load(SHARED / "crds")
 
 
 @pytest.fixture(scope="session")
 def kubernetes_schemas():
     """Built-in Kubernetes schemas (kubernetes-validate, strict), each validator built once per run."""
-    from compiler.validate import KubernetesSchemas
+    from compiler.check.objects import KubernetesSchemas
     return KubernetesSchemas()
 
 

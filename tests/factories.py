@@ -11,11 +11,11 @@ from typing import Any, Optional
 import textwrap
 
 from compiler.errors import Problems
-from compiler.loader import load_yaml
+from compiler.load.yaml_files import load_yaml
 from compiler.provenance import Origin, Value, relayer
 from compiler.render import RenderContext
-from compiler.rules import rule_for_model
-from compiler.validation import to_data
+from compiler.merge.field_rules import rule_for_model
+from compiler.check.specs import to_data
 from compiler.targets import Env, Project, Target
 from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
 from schemas.project import Quota

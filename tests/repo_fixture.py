@@ -76,7 +76,7 @@ def run(repo: Path, *args: str):
 
 def compile_targets(repo: Path, **selection):
     from compiler.errors import Problems
-    from compiler.expand import Selection
+    from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage
 
     problems = Problems()

@@ -1,4 +1,4 @@
-"""The platform chart charts/model-service and the in-process Helm engine wrapper (compiler/helm.py)."""
+"""The platform chart charts/model-service and the in-process Helm engine wrapper (compiler/render/helm.py)."""
 from __future__ import annotations
 
 import copy
@@ -8,7 +8,7 @@ from pathlib import Path
 import helm_python
 import pytest
 
-from compiler.helm import (ChartError, chart_version, find_chart, is_test_hook, pointer_path, render_chart,
+from compiler.render.helm import (ChartError, chart_version, find_chart, is_test_hook, pointer_path, render_chart,
                            schema_problems, sort_objects)
 from conftest import ROOT
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler import discover
+from compiler.load import discover
 from compiler.pipeline import compile_repo
 
 ROOT = Path(__file__).resolve().parent.parent

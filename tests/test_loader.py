@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.loader import LeadingZero, LoadError, load_yaml, resolve_plain
+from compiler.load.yaml_files import LeadingZero, LoadError, load_yaml, resolve_plain
 from compiler.provenance import plain
 from repo_fixture import compile_targets, target, write_repo
 

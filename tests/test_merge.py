@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import textwrap
 
-from compiler.loader import load_yaml
-from compiler.merge import merge
+from compiler.load.yaml_files import load_yaml
+from compiler.merge.rule import merge
 from compiler.provenance import plain, relayer
-from compiler.rules import ANY, rule_for_model
+from compiler.merge.field_rules import ANY, rule_for_model
 from schemas import JobSpec, ModelSpec, ServiceSpec
 
 JOB = rule_for_model(JobSpec)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from compiler.models import resolve_model, resolve_service_models
+from compiler.render.model_registry import resolve_model, resolve_service_models
 from compiler.targets import Project, Target
 from factories import located_target, make_ctx, make_env, make_project
 

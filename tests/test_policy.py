@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from compiler.policy import check_objects, check_policies, is_pinned
+from compiler.check.policy import check_objects, check_policies, is_pinned
 from compiler.targets import Project
 from factories import located_target, make_ctx, make_env, make_project, make_target
 

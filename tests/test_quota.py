@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from compiler.errors import Problems
-from compiler.quota import (canary_replicas, check_quota, find_overages, format_quantity, parse_quantity,
+from compiler.check.quota import (canary_replicas, check_quota, find_overages, format_quantity, parse_quantity,
                             workload_usage)
 from factories import make_env, make_project, make_target
 

@@ -5,7 +5,7 @@ import pytest
 from compiler.errors import Problems
 from compiler.render.project import (check_namespaces, check_queue_names, queue_name, render_flavors,
                                      render_project, render_projects)
-from compiler.validate import validate_objects
+from compiler.check.objects import validate_objects
 from factories import make_ctx, make_env, make_project, make_target
 
 POOLS = {

@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from compiler.crds import CrdSchemas
+from compiler.check.crds import CrdSchemas
 from compiler.errors import Problems
-from compiler.validate import KubernetesSchemas, is_builtin, pointer, spec_path, validate_objects
+from compiler.check.objects import KubernetesSchemas, is_builtin, pointer, spec_path, validate_objects
 from factories import make_project
 from test_policy import located_target
 

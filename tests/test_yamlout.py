@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from compiler.loader import load_yaml
+from compiler.load.yaml_files import load_yaml
 from compiler.provenance import plain
-from compiler.yamlout import dump
+from compiler.output.yamlout import dump
 
 TRICKY = ["on", "off", "yes", "No", "y", "n", "true", "False", "null", "~", "", " lead", "trail ", "010", "0o17",
           "0x1f", "1.10", "1e3", ".inf", "-.nan", "2024-01-01", "12:30:45", "1_000", "<<", "=", "a: b", "a #b",

@@ -21,10 +21,10 @@ from compiler.commands import env_option, project_option, repo_of
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
                     out_dir: Optional[Path], no_cache: bool) -> int:
     """Compile specs into Helm values and manifests under out/."""
-    from compiler.cache import CACHE_FILE, cache_file_bytes
-    from compiler.discover import read_config
+    from compiler.output.cache import CACHE_FILE, cache_file_bytes
+    from compiler.load.discover import read_config
     from compiler.pipeline import compile_repo
-    from compiler.write import write_output
+    from compiler.output.write import write_output
 
     repo = repo_of(ctx)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ def explain_command(ctx: click.Context, resource: str, env: str, path: Optional[
     """Show the effective value(s) of RESOURCE (<project>/<Kind>/<name> or a resource file) and the
     chain of file:line that set and overrode them."""
     from compiler.explain import explain_lines, find_target
-    from compiler.expand import Selection
+    from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage
 
     repo = repo_of(ctx)

@@ -19,11 +19,11 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
                      projects: tuple[str, ...]) -> int:
     """Check specs, policies, quotas and every output object; writes nothing."""
     from compiler.commands.compile import print_warnings
-    from compiler.crds import CrdSchemas
+    from compiler.check.crds import CrdSchemas
     from compiler.errors import Problems
-    from compiler.expand import Selection
+    from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage, render_stage
-    from compiler.validate import validate_objects
+    from compiler.check.objects import validate_objects
 
     repo = repo_of(ctx)
     build = render_stage(load_stage(repo, Selection(envs, projects)))   # in memory: nothing is written

@@ -40,7 +40,7 @@ class StrataCompiler:
     """strata's own stages: `compiler.pipeline.load_stage`, then `compiler.render.stage.render_all`."""
 
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
-        from compiler.expand import Selection
+        from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
         return load_stage(root, Selection(tuple(envs), tuple(projects)))
@@ -70,7 +70,7 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: O
 
 def _unknown_selection(error: StrataError) -> Optional[set[str]]:
     """The --env/--project names a side does not know, if that is all that went wrong."""
-    from compiler.expand import UNKNOWN_SELECTION
+    from compiler.merge.targets_of import UNKNOWN_SELECTION
 
     if not error.problems or any(p.code != UNKNOWN_SELECTION for p in error.problems):
         return None

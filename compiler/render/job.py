@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from compiler import yamlout
+from compiler.output import yamlout
 
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, metadata, target_labels

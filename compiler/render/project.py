@@ -24,7 +24,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Optional
 
 from compiler.errors import Problems
-from compiler.quota import gpu_quota_by_resource, gpu_resource_name, pod_usage, workloads
+from compiler.check.quota import gpu_quota_by_resource, gpu_resource_name, pod_usage, workloads
 from compiler.render.common import labels_for
 from compiler.targets import Project, Target
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from compiler.helm import ChartError, chart_version, find_chart, render_chart
-from compiler.models import ResolvedModel, resolve_service_models
-from compiler.quota import canary_replicas
+from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
+from compiler.render.model_registry import ResolvedModel, resolve_service_models
+from compiler.check.quota import canary_replicas
 from compiler.render.common import target_labels
 from compiler.render.pod import container_resources, env_vars, pod_parts
 from compiler.targets import Target

@@ -41,7 +41,7 @@ def _order(target: Target) -> tuple:
 
 
 def _render_target(target: Target, ctx: RenderContext) -> list[Emitted]:
-    from compiler import policy
+    from compiler.check import policy
 
     policy.check_policies(target, ctx)
     renderer = RENDERERS.get(target.kind)
@@ -53,7 +53,7 @@ def _render_target(target: Target, ctx: RenderContext) -> list[Emitted]:
 
 def _render_projects(all_projects: list[Project], ordered: list[Target], ctx: RenderContext) -> list[Emitted]:
     """Per environment: each project's objects (+ the env's shared Kueue flavors) and cross-project checks."""
-    from compiler.quota import check_quota
+    from compiler.check.quota import check_quota
     from compiler.render.project import check_namespaces, check_queue_names, render_projects
 
     members = {key: list(group) for key, group in groupby(ordered, key=lambda t: (t.env.name, t.project.name))}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import __version__
-from compiler.output import MANIFEST, sha256
+from compiler.output.assemble import MANIFEST, sha256
 
 CACHE_FILE = ".strata-cache.json"
 _PACKAGES = ("compiler", "schemas")

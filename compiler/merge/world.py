@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from compiler.documents import Doc, Documents
+from compiler.load.documents import Doc, Documents
 from compiler.errors import Problems
-from compiler.merge import merge
+from compiler.merge.rule import merge
 from compiler.provenance import Value, relayer
-from compiler.rules import rule_for_model
+from compiler.merge.field_rules import rule_for_model
 from compiler.targets import Env, Project
-from compiler.validation import validate
+from compiler.check.specs import validate
 from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
 from schemas.project import Quota

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from compiler.errors import StrataError
-from compiler.output import MANIFEST, manifest_bytes
+from compiler.output.assemble import MANIFEST, manifest_bytes
 
 
 def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = False) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from compiler.quota import pod_count
+from compiler.check.quota import pod_count
 from compiler.targets import Target
 from schemas.common import Resources
 

@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 from compiler.errors import Problem
 from compiler.provenance import APPEND, REPLACE, Value
-from compiler.rules import ANY, Rule
+from compiler.merge.field_rules import ANY, Rule
 
 Report = Callable[[Problem], None]
 

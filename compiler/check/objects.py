@@ -2,7 +2,7 @@
 
 Built-in kinds are checked against kubernetes-validate's strict JSON Schemas
 (undeclared fields are errors); custom resources against the CRDs the user
-points at (`compiler.crds.CrdSchemas`). `kubernetes_validate.validate()`
+points at (`compiler.check.crds.CrdSchemas`). `kubernetes_validate.validate()`
 re-reads a 1.8 MB definitions file on every call, so `KubernetesSchemas` reads
 it once and keeps one validator per kind.
 
@@ -23,7 +23,7 @@ import jsonschema
 import kubernetes_validate
 from referencing import Registry, Resource
 
-from compiler.crds import CrdSchemas
+from compiler.check.crds import CrdSchemas
 from compiler.errors import Problems
 from compiler.paths import json_pointer as pointer
 from compiler.provenance import Origin

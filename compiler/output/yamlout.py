@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from compiler.loader import resolve_plain
+from compiler.load.yaml_files import resolve_plain
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./$-][A-Za-z0-9_./$@%+=:()^~ -]*$")
 _RESOLVER = yaml.resolver.Resolver()

@@ -59,8 +59,8 @@ def read_config(root: Path) -> RepoConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
         return RepoConfig(root)
-    from compiler.loader import LoadError, inside_repo, load_file
-    from compiler.validation import validate_document
+    from compiler.load.yaml_files import LoadError, inside_repo, load_file
+    from compiler.check.specs import validate_document
     from schemas.repo import RepoSettings
 
     try:

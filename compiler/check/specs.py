@@ -11,10 +11,10 @@ from typing import Any, Optional, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from compiler.errors import Problem, Problems
-from compiler.loader import LeadingZero
+from compiler.load.yaml_files import LeadingZero
 from compiler.paths import dotted
 from compiler.provenance import Origin, Value
-from compiler.rules import ANY, Rule, rule_for_model
+from compiler.merge.field_rules import ANY, Rule, rule_for_model
 
 M = TypeVar("M", bound=BaseModel)
 YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}

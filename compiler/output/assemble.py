@@ -13,7 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from compiler import __version__, yamlout
+from compiler import __version__
+from compiler.output import yamlout
 from compiler.render.stage import NOT_DEPLOYED
 from compiler.targets import Target
 
@@ -34,7 +35,7 @@ def sha256(data: bytes) -> str:
 
 
 def assemble(build, reused: Optional[dict] = None) -> dict[str, bytes]:
-    """Every output file; targets in `reused` (compiler.cache) keep their previous bytes."""
+    """Every output file; targets in `reused` (compiler.output.cache) keep their previous bytes."""
     reused = reused or {}
     files: dict[str, bytes] = {}
     by_folder: dict[str, list[dict]] = defaultdict(list)

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from compiler import interpolate as interp
-from compiler.documents import Doc
+from compiler.merge import interpolate as interp
+from compiler.load.documents import Doc
 from compiler.errors import Problems
-from compiler.merge import merge
+from compiler.merge.rule import merge
 from compiler.provenance import Origin, Value, plain, relayer
-from compiler.rules import rule_for_model
+from compiler.merge.field_rules import rule_for_model
 from compiler.targets import Project, Target
-from compiler.validation import validate
-from compiler.world import World
+from compiler.check.specs import validate
+from compiler.merge.world import World
 from schemas import RESOURCE_SPECS
 from schemas.resource import ResourceDoc
 

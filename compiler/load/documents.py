@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from compiler.discover import SourceFiles
+from compiler.load.discover import SourceFiles
 from compiler.errors import Problems
-from compiler.loader import LoadError, load_file
+from compiler.load.yaml_files import LoadError, load_file
 from compiler.provenance import Origin, Value
 from schemas import RESOURCE_SPECS
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from compiler.documents import Documents
+from compiler.load.documents import Documents
 from compiler.errors import Problems
-from compiler.layering import build_target, label_resource, resource_envelope
+from compiler.merge.layering import build_target, label_resource, resource_envelope
 from compiler.targets import Project, Target
-from compiler.world import World, project_in_env
+from compiler.merge.world import World, project_in_env
 
 
 UNKNOWN_SELECTION = "unknown-selection"   # Problem.code of an --env/--project this repo lacks

@@ -1,0 +1,1 @@
+"""Stage 4, check: specs, references, policies, quota and emitted objects."""

@@ -1,0 +1,1 @@
+"""The target graph: references between targets and the input files each depends on."""

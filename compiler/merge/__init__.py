@@ -1,0 +1,1 @@
+"""Stage 3, merge: environments, projects and targets, merged with provenance."""
