@@ -11,7 +11,6 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -71,7 +70,7 @@ def _report(exc: StrataError) -> None:
               help="Config repository root (default: nearest folder upward with strata.yaml, or layers/ "
                    "and environments/).")
 @click.pass_context
-def main(ctx: click.Context, repo: Optional[Path]) -> None:
+def main(ctx: click.Context, repo: Path | None) -> None:
     """strata: compile layered ML-platform specs into Helm values and Kubernetes manifests."""
     from compiler.load.discover import find_repo
 

@@ -5,8 +5,8 @@ layers are involved); the top-level handler in ``cli`` turns it into exit 1.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from compiler.provenance import Origin
 
@@ -16,7 +16,7 @@ MAX_REPORTED = 200
 @dataclass(frozen=True)
 class Problem:
     message: str
-    origin: Optional[Origin] = None
+    origin: Origin | None = None
     chain: tuple[str, ...] = ()
     code: str = ""        # machine-readable kind of problem, for callers that react to one
     subject: str = ""     # what the problem is about (e.g. the unknown --env name)
@@ -61,7 +61,7 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, message: str, origin: Optional[Origin] = None, chain: tuple[str, ...] = (), *,
+    def add(self, message: str, origin: Origin | None = None, chain: tuple[str, ...] = (), *,
             code: str = "", subject: str = "") -> None:
         self.items.append(Problem(message, origin, chain, code, subject))
 

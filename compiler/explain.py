@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
-from compiler.output import yamlout
 from compiler.errors import StrataError
+from compiler.merge.field_rules import ANY, Rule, rule_for_model
+from compiler.output import yamlout
 from compiler.paths import dotted
 from compiler.provenance import Value, plain, walk
-from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.targets import Target
 from schemas import RESOURCE_SPECS
 
@@ -49,9 +50,9 @@ def parse_path(text: str) -> list[str]:
     return steps
 
 
-def resolve(target: Target, text: str) -> tuple[tuple, Optional[Value]]:
+def resolve(target: Target, text: str) -> tuple[tuple, Value | None]:
     """The Value tree path for a dotted path, following merge keys for list items."""
-    node: Optional[Value] = target.tree
+    node: Value | None = target.tree
     rule: Rule = rule_for_model(RESOURCE_SPECS[target.kind])
     path: list[Any] = []
     for step in parse_path(text):
@@ -68,7 +69,7 @@ def resolve(target: Target, text: str) -> tuple[tuple, Optional[Value]]:
     return tuple(path), node
 
 
-def _item_index(node: Value, rule: Rule, key: str) -> Optional[int]:
+def _item_index(node: Value, rule: Rule, key: str) -> int | None:
     if not node.is_list:
         return None
     if rule.merge_key:
@@ -81,11 +82,11 @@ def _item_index(node: Value, rule: Rule, key: str) -> Optional[int]:
     return None
 
 
-def explain_lines(target: Target, path_text: Optional[str]) -> Iterator[str]:
+def explain_lines(target: Target, path_text: str | None) -> Iterator[str]:
     yield f"{target.identity} in {target.env.name}"
     yield "layers, lowest first: schema defaults < " + " < ".join(target.chain)
     if path_text:
-        path, node = resolve(target, path_text)
+        _path, node = resolve(target, path_text)
         if node is None:
             value = _effective(target.values, path_text)
             yield f"{path_text} = {_short(value)}  (schema default: no layer sets it)"

@@ -1,7 +1,8 @@
 """How a path into data is written for people and for machines."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def json_pointer(path: Iterable[Any]) -> str:

@@ -6,20 +6,20 @@ on this function; nothing writes to disk here (see `write`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
-from compiler.load import discover as disc
-from compiler.graph.inputs import add_dependencies
-from compiler.load.documents import Documents, load_documents
 from compiler.errors import Problems
+from compiler.graph.inputs import add_dependencies
+from compiler.graph.references import check_references
+from compiler.load import discover as disc
+from compiler.load.documents import Documents, load_documents
 from compiler.merge.targets_of import Selection, build_targets, check_selection
+from compiler.merge.world import World, build_world
 from compiler.render import RenderContext
 from compiler.render.stage import render_all
 from compiler.targets import Emitted, Project, Target
-from compiler.merge.world import World, build_world
-from compiler.graph.references import check_references
 
 
 @dataclass
@@ -38,13 +38,14 @@ class Build:
     reused: int = 0                                          # targets whose previous output was kept
 
 
-def load_stage(root: Path, selection: Selection = Selection(), problems: Optional[Problems] = None) -> Build:
+def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None) -> Build:
     """Discover, load, merge and validate: every target's effective spec, nothing rendered.
 
     Raises StrataError with every problem found, unless the caller passes its own
     `problems` list to collect them in (and decides when to raise).
     """
     collect = problems is not None
+    selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
     docs = load_documents(root, disc.discover(root), problems)
@@ -59,16 +60,16 @@ def load_stage(root: Path, selection: Selection = Selection(), problems: Optiona
 
 
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
-                 render_only: Optional[Callable[[Target], bool]] = None,
-                 progress: Optional[Callable[[int, int], None]] = None,
-                 reuse_from: Optional[Path] = None) -> Build:
+                 render_only: Callable[[Target], bool] | None = None,
+                 progress: Callable[[int, int], None] | None = None,
+                 reuse_from: Path | None = None) -> Build:
     """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
 
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
     whose inputs did not change (compiler.output.cache) instead of rendering them again.
     """
-    from compiler.output.cache import reusable
     from compiler.output.assemble import assemble, input_hashes
+    from compiler.output.cache import reusable
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
     build.hashes = input_hashes(repo, {f for t in build.targets for f in t.files})
@@ -80,8 +81,8 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     return build
 
 
-def render_stage(build: Build, *, render_only: Optional[Callable[[Target], bool]] = None,
-                 progress: Optional[Callable[[int, int], None]] = None) -> Build:
+def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Build:
     """Render a loaded build in memory (no output files): `build.emitted` and sorted `build.warnings`."""
     problems = Problems()
     ctx = RenderContext(repo=build.root, chart_dirs=build.config.chart_dirs, problems=problems)

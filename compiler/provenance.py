@@ -6,8 +6,9 @@ Mappings hold `dict[str, Value]`, lists hold `list[Value]`; scalars are plain.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any
 
 REPLACE = "!replace"
 APPEND = "!append"
@@ -35,9 +36,9 @@ class Value:
     data: Any                      # scalar | dict[str, Value] | list[Value]
     origin: Origin
     overrode: tuple[Origin, ...] = ()   # lower-layer origins this value replaced, nearest first
-    tag: Optional[str] = None      # REPLACE / APPEND when written with that YAML tag
-    key_origin: Optional[Origin] = None  # where the mapping key naming this value was written
-    raw: Optional[str] = None      # source text of a plain scalar read as a non-string (`1.10`)
+    tag: str | None = None      # REPLACE / APPEND when written with that YAML tag
+    key_origin: Origin | None = None  # where the mapping key naming this value was written
+    raw: str | None = None      # source text of a plain scalar read as a non-string (`1.10`)
 
     @property
     def is_map(self) -> bool:
@@ -72,7 +73,7 @@ def plain(value: Value) -> Any:
     return data
 
 
-def lookup(value: Optional[Value], path: tuple) -> Optional[Value]:
+def lookup(value: Value | None, path: tuple) -> Value | None:
     """The deepest Value along `path` (keys or list indexes); unknown steps are skipped.
 
     Pydantic error locations include union-member names; skipping steps that do
@@ -82,9 +83,9 @@ def lookup(value: Optional[Value], path: tuple) -> Optional[Value]:
         if value is None:
             return None
         data = value.data
-        if isinstance(data, dict) and isinstance(step, str) and step in data:
-            value = data[step]
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+        in_dict = isinstance(data, dict) and isinstance(step, str) and step in data
+        in_list = isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)
+        if in_dict or in_list:
             value = data[step]
     return value
 

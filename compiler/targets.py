@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from compiler.provenance import Origin, Value, lookup
 from schemas.environment import EnvironmentSettings
 from schemas.project import ProjectDoc, Quota
-
 
 DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -26,7 +25,7 @@ class Env:
     def cluster(self) -> str:
         return self.settings.cluster.name if self.settings.cluster else ""
 
-    def gpu_resource(self, gpu_type: Optional[str]) -> str:
+    def gpu_resource(self, gpu_type: str | None) -> str:
         """The extended resource a gpuType is requested as here (its pool's, else nvidia.com/gpu)."""
         pool = self.settings.gpuPools.get(gpu_type or "")
         return pool.resourceName if pool else DEFAULT_GPU_RESOURCE
@@ -57,10 +56,10 @@ class Target:
     project: Project
     spec: Any                         # the validated pydantic model of the kind's spec
     values: dict[str, Any]            # the effective spec as plain data (interpolated)
-    tree: Optional[Value] = None      # the merged spec with provenance
-    origin: Optional[Origin] = None   # the resource document
+    tree: Value | None = None      # the merged spec with provenance
+    origin: Origin | None = None   # the resource document
     files: tuple[str, ...] = ()       # every input file that shaped this target
-    app_type: Optional[str] = None
+    app_type: str | None = None
     chain: tuple[str, ...] = ()       # the layers merged, lowest first
     extra: dict[str, Any] = field(default_factory=dict)  # stage outputs (e.g. resolved model)
 
@@ -77,7 +76,7 @@ class Target:
         """Output folder relative to out/: <env>/<project>/<kind>-<name>."""
         return f"{self.env.name}/{self.project.name}/{self.kind.lower()}-{self.name}"
 
-    def locate(self, *path: Any) -> Optional[Origin]:
+    def locate(self, *path: Any) -> Origin | None:
         """The origin of the value at `path` inside spec (deepest known), else the document."""
         found = lookup(self.tree, tuple(path)) if self.tree is not None else None
         return found.origin if found is not None else self.origin
@@ -92,9 +91,9 @@ class Emitted:
     resource: str            # "<kind>.<name>" or "project.<name>"
     folder: str              # output folder relative to out/
     obj: dict[str, Any]
-    target: Optional[Target] = None
-    project_ref: Optional[Project] = None   # set for project objects (target is None)
+    target: Target | None = None
+    project_ref: Project | None = None   # set for project objects (target is None)
 
     @property
-    def owner(self) -> "Target | Project | None":
+    def owner(self) -> Target | Project | None:
         return self.target if self.target is not None else self.project_ref

@@ -35,7 +35,19 @@ SETTINGS_DOCS: dict[str, type[BaseModel]] = {
 ALL_KINDS = (*SETTINGS_DOCS, *RESOURCE_SPECS)
 
 __all__ = [
-    "ALL_KINDS", "AppTypeDoc", "ChartRef", "DatasetSpec", "EnvironmentDoc", "EnvironmentGroupDoc",
-    "EnvironmentSettings", "JobSpec", "ModelSpec", "NotebookSpec", "PipelineSpec", "ProjectDoc",
-    "RESOURCE_SPECS", "SETTINGS_DOCS", "ServiceSpec",
+    "ALL_KINDS",
+    "RESOURCE_SPECS",
+    "SETTINGS_DOCS",
+    "AppTypeDoc",
+    "ChartRef",
+    "DatasetSpec",
+    "EnvironmentDoc",
+    "EnvironmentGroupDoc",
+    "EnvironmentSettings",
+    "JobSpec",
+    "ModelSpec",
+    "NotebookSpec",
+    "PipelineSpec",
+    "ProjectDoc",
+    "ServiceSpec",
 ]

@@ -1,7 +1,7 @@
 """AppType: defaults for one kind, optionally extending another app type."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field, StrictStr
 
@@ -12,13 +12,13 @@ KindName = Literal["Dataset", "Job", "Model", "Service", "Pipeline", "Notebook"]
 
 class ChartRef(Spec):
     name: Name = "model-service"
-    version: Optional[StrictStr] = None
+    version: StrictStr | None = None
 
 
 class AppTypeDoc(Spec):
     kind: Literal["AppType"]
     name: Name
     for_: KindName = Field(alias="for")
-    extends: Optional[Name] = None
+    extends: Name | None = None
     spec: dict[str, Any] = {}
-    chart: Optional[ChartRef] = None
+    chart: ChartRef | None = None

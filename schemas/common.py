@@ -1,7 +1,7 @@
 """Sub-models that several kinds share: resources, env vars, dataset mounts, schedules."""
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
@@ -17,11 +17,11 @@ class EnvVar(Spec):
     """`value` or `secretRef` (a reference: secret values never live in specs)."""
 
     name: StrictStr
-    value: Optional[Text] = None
-    secretRef: Optional[SecretKeyRef] = None
+    value: Text | None = None
+    secretRef: SecretKeyRef | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> "EnvVar":
+    def _one_source(self) -> EnvVar:
         if (self.value is None) == (self.secretRef is None):
             raise ValueError(f"env var {self.name!r} needs exactly one of value or secretRef")
         return self
@@ -30,12 +30,12 @@ class EnvVar(Spec):
 class Resources(Spec):
     """`cpu`, `memory` and `gpu` become both request and limit of each container."""
 
-    cpu: Optional[Quantity] = None
-    memory: Optional[Quantity] = None
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
     gpu: StrictInt = Field(0, ge=0)
-    gpuType: Optional[StrictStr] = None
-    shm: Optional[Quantity] = None
-    ephemeralStorage: Optional[Quantity] = None
+    gpuType: StrictStr | None = None
+    shm: Quantity | None = None
+    ephemeralStorage: Quantity | None = None
 
 
 class DatasetMount(Spec):
@@ -52,11 +52,11 @@ class HistoryLimit(Spec):
 class Schedule(Spec):
     """A cron schedule (Argo CronWorkflow semantics)."""
 
-    cron: Union[StrictStr, list[StrictStr]]
-    timezone: Optional[StrictStr] = None
+    cron: StrictStr | list[StrictStr]
+    timezone: StrictStr | None = None
     concurrency: Literal["Allow", "Forbid", "Replace"] = "Forbid"
-    startingDeadlineSeconds: Optional[StrictInt] = Field(None, ge=0)
-    historyLimit: Union[StrictInt, HistoryLimit] = 3
+    startingDeadlineSeconds: StrictInt | None = Field(None, ge=0)
+    historyLimit: StrictInt | HistoryLimit = 3
     suspend: StrictBool = False
 
     @property

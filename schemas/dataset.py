@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 
@@ -15,7 +15,7 @@ _URI = re.compile(r"^([a-z0-9]+)://(.+)$")
 class Source(Spec):
     name: Name
     uri: StrictStr
-    secretRef: Optional[Name] = None
+    secretRef: Name | None = None
     options: StringMap = {}
 
     @field_validator("uri")
@@ -33,7 +33,7 @@ class Source(Spec):
 
 class Tier(Spec):
     medium: Literal["MEM", "SSD", "HDD"]
-    path: Optional[StrictStr] = None
+    path: StrictStr | None = None
     quota: Quantity
 
 

@@ -1,7 +1,7 @@
 """EnvironmentGroup and Environment: the same settings; an Environment's override its group's."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
@@ -12,14 +12,14 @@ class Cluster(Spec):
     """The kube context / cluster identity that `apply` must see."""
 
     name: StrictStr
-    server: Optional[StrictStr] = None
+    server: StrictStr | None = None
 
 
 class Toleration(Spec):
-    key: Optional[StrictStr] = None
+    key: StrictStr | None = None
     operator: Literal["Exists", "Equal"] = "Exists"
-    value: Optional[StrictStr] = None
-    effect: Optional[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]] = None
+    value: StrictStr | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
 
 
 class GpuPool(Spec):
@@ -34,8 +34,8 @@ class Policy(Spec):
     requirePinnedImages: StrictBool = False
     requirePinnedModels: StrictBool = False
     requireResourceLimits: StrictBool = False
-    maxGpuPerWorkload: Optional[StrictInt] = Field(None, ge=0)
-    allowedGpuTypes: Optional[list[StrictStr]] = None
+    maxGpuPerWorkload: StrictInt | None = Field(None, ge=0)
+    allowedGpuTypes: list[StrictStr] | None = None
     forbidHostPath: StrictBool = False
 
 
@@ -46,7 +46,7 @@ class Promotion(Spec):
 class EnvironmentSettings(Spec):
     """Settings shared by EnvironmentGroup and Environment (merged group → env)."""
 
-    cluster: Optional[Cluster] = None
+    cluster: Cluster | None = None
     namespaceSuffix: StrictStr = ""
     vars: StringMap = {}
     scheduler: Literal["volcano", "kueue", "default"] = "default"
@@ -55,7 +55,7 @@ class EnvironmentSettings(Spec):
     appTypes: dict[StrictStr, dict[str, Any]] = {}
     locked: list[StrictStr] = []
     policy: Policy = Policy()
-    promotion: Optional[Promotion] = None
+    promotion: Promotion | None = None
     presets: list[StrictStr] = []
 
 

@@ -1,7 +1,7 @@
 """Job: one-off or scheduled training / batch work, single or distributed."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import StrictBool, StrictInt, StrictStr, model_validator
 
@@ -21,8 +21,8 @@ ROLES: dict[str, tuple[str, ...]] = {
 
 
 class Scheduling(Spec):
-    queue: Optional[StrictStr] = None
-    priority: Optional[StrictStr] = None
+    queue: StrictStr | None = None
+    priority: StrictStr | None = None
     gang: StrictBool = False
 
 
@@ -37,12 +37,12 @@ class JobSpec(Spec):
     datasets: list[DatasetMount] = merge_key("name", default=[])
     scheduling: Scheduling = Scheduling()
     retry: Retry = Retry()
-    activeDeadline: Optional[Duration] = None
-    ttlAfterFinished: Optional[Duration] = None
-    schedule: Optional[Schedule] = None
+    activeDeadline: Duration | None = None
+    ttlAfterFinished: Duration | None = None
+    schedule: Schedule | None = None
 
     @model_validator(mode="after")
-    def _roles_match_framework(self) -> "JobSpec":
+    def _roles_match_framework(self) -> JobSpec:
         allowed = ROLES[self.framework]
         unknown = sorted(set(self.replicas) - set(allowed))
         if unknown:

@@ -1,8 +1,6 @@
 """Model: the registry kept in git. Versions are pinned URIs; aliases name versions."""
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import StrictStr
 
 from schemas.base import Spec, Text, merge_key
@@ -14,11 +12,11 @@ Version = Text
 class ModelVersion(Spec):
     version: Version
     uri: StrictStr
-    digest: Optional[StrictStr] = None
-    source: Optional[StrictStr] = None
+    digest: StrictStr | None = None
+    source: StrictStr | None = None
 
 
 class ModelSpec(Spec):
-    format: Optional[StrictStr] = None
+    format: StrictStr | None = None
     versions: list[ModelVersion] = merge_key("version", default=[])
     aliases: dict[StrictStr, Version] = {}

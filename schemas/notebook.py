@@ -1,8 +1,6 @@
 """Notebook: a Kubeflow Notebook with a workspace volume."""
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import StrictStr
 
 from schemas.base import Duration, Quantity, Spec, merge_key
@@ -11,7 +9,7 @@ from schemas.common import DatasetMount, EnvVar, Resources
 
 class Workspace(Spec):
     size: Quantity = "10Gi"
-    storageClass: Optional[StrictStr] = None
+    storageClass: StrictStr | None = None
     mountPath: StrictStr = "/home/jovyan"
 
 
@@ -21,4 +19,4 @@ class NotebookSpec(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
     workspace: Workspace = Workspace()
-    idleTimeout: Optional[Duration] = None
+    idleTimeout: Duration | None = None

@@ -1,7 +1,7 @@
 """Pipeline: an Argo DAG of container, preset-template and job steps."""
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
@@ -11,7 +11,7 @@ from schemas.common import DatasetMount, EnvVar, Resources, Schedule
 
 class Param(Spec):
     name: StrictStr
-    default: Optional[Text] = None
+    default: Text | None = None
 
 
 class ContainerStep(Spec):
@@ -26,14 +26,14 @@ class ContainerStep(Spec):
 class Step(Spec):
     name: Name
     after: list[Name] = []
-    forEach: Optional[list[Union[StrictStr, StrictInt, dict[str, Any]]]] = None
-    container: Optional[ContainerStep] = None
-    template: Optional[Name] = None
+    forEach: list[StrictStr | StrictInt | dict[str, Any]] | None = None
+    container: ContainerStep | None = None
+    template: Name | None = None
     with_: dict[str, Text] = Field(default={}, alias="with")
-    job: Optional[Name] = None
+    job: Name | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Step":
+    def _one_kind(self) -> Step:
         kinds = [k for k in ("container", "template", "job") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"step {self.name!r} needs exactly one of container, template or job"
@@ -48,17 +48,17 @@ class PodGC(Spec):
 
 
 class TTLStrategy(Spec):
-    secondsAfterCompletion: Optional[Duration] = None
-    secondsAfterSuccess: Optional[Duration] = None
-    secondsAfterFailure: Optional[Duration] = None
+    secondsAfterCompletion: Duration | None = None
+    secondsAfterSuccess: Duration | None = None
+    secondsAfterFailure: Duration | None = None
 
 
 class PipelineSpec(Spec):
     params: list[Param] = merge_key("name", default=[])
-    schedule: Optional[Schedule] = None
+    schedule: Schedule | None = None
     steps: list[Step] = merge_key("name", min_length=1)
-    serviceAccount: Optional[StrictStr] = None
-    podGC: Optional[PodGC] = None
-    ttl: Optional[TTLStrategy] = None
-    archiveLogs: Optional[StrictBool] = None
-    parallelism: Optional[StrictInt] = Field(None, ge=1)
+    serviceAccount: StrictStr | None = None
+    podGC: PodGC | None = None
+    ttl: TTLStrategy | None = None
+    archiveLogs: StrictBool | None = None
+    parallelism: StrictInt | None = Field(None, ge=1)

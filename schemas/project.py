@@ -1,7 +1,7 @@
 """Project: owner, namespace, target environments, queue and quota."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
@@ -14,8 +14,8 @@ class Queue(Spec):
 
 
 class Quota(Spec):
-    cpu: Optional[Quantity] = None
-    memory: Optional[Quantity] = None
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
     gpu: dict[StrictStr, StrictInt] = {}
 
 
@@ -30,9 +30,9 @@ class ProjectDoc(Spec):
     kind: Literal["Project"]
     name: Name
     owner: StrictStr
-    namespace: Optional[Name] = None
+    namespace: Name | None = None
     environments: list[Name] = Field(min_length=1)
     vars: StringMap = {}
     defaults: dict[StrictStr, dict[str, Any]] = {}
-    queue: Optional[Queue] = None
+    queue: Queue | None = None
     quota: QuotaSettings = QuotaSettings()

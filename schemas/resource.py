@@ -5,7 +5,7 @@ after merging (SPEC §2), against the kind's model in `schemas.RESOURCE_SPECS`.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ ResourceKind = Literal["Dataset", "Job", "Model", "Service", "Pipeline", "Notebo
 class ResourceDoc(Spec):
     kind: ResourceKind
     name: Name
-    appType: Optional[Name] = None
-    deployTo: Optional[list[Name]] = Field(None, min_length=1)
+    appType: Name | None = None
+    deployTo: list[Name] | None = Field(None, min_length=1)
     overrides: dict[str, dict[str, Any]] = {}
     spec: dict[str, Any] = {}

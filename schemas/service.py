@@ -1,7 +1,7 @@
 """Service: an inference service that pulls its pinned model version at start."""
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from pydantic import Field, StrictInt, StrictStr, model_validator
 
@@ -12,12 +12,12 @@ from schemas.model import Version
 
 
 class ModelRef(Spec):
-    name: Optional[StrictStr] = None
-    version: Optional[Version] = None
-    alias: Optional[StrictStr] = None
+    name: StrictStr | None = None
+    version: Version | None = None
+    alias: StrictStr | None = None
 
     @model_validator(mode="after")
-    def _version_or_alias(self) -> "ModelRef":
+    def _version_or_alias(self) -> ModelRef:
         if (self.version is None) == (self.alias is None):
             raise ValueError("a model reference needs exactly one of version or alias")
         return self
@@ -28,7 +28,7 @@ class ReplicaRange(Spec):
     max: StrictInt = Field(ge=1)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ReplicaRange":
+    def _ordered(self) -> ReplicaRange:
         if self.min > self.max:
             raise ValueError(f"replicas.min ({self.min}) is greater than replicas.max ({self.max})")
         return self
@@ -42,8 +42,8 @@ class Autoscaling(Spec):
 class Canary(Spec):
     """A second Deployment with its own model version and/or image, sized by weight."""
 
-    model: Optional[ModelRef] = None
-    image: Optional[StrictStr] = None
+    model: ModelRef | None = None
+    image: StrictStr | None = None
     weight: StrictInt = Field(ge=0, le=100)
 
 
@@ -55,16 +55,16 @@ class Port(Spec):
 
 class Probe(Spec):
     path: StrictStr = "/healthz"
-    port: Optional[StrictStr] = None
+    port: StrictStr | None = None
     initialDelaySeconds: StrictInt = Field(0, ge=0)
     periodSeconds: StrictInt = Field(10, ge=1)
     failureThreshold: StrictInt = Field(3, ge=1)
 
 
 class Probes(Spec):
-    readiness: Optional[Probe] = None
-    liveness: Optional[Probe] = None
-    startup: Optional[Probe] = None
+    readiness: Probe | None = None
+    liveness: Probe | None = None
+    startup: Probe | None = None
 
 
 class KServeOptions(Spec):
@@ -79,15 +79,15 @@ class ServiceSpec(Spec):
     chart: ChartRef = ChartRef()
     image: StrictStr
     model: ModelRef
-    replicas: Union[StrictInt, ReplicaRange] = 1
-    autoscaling: Optional[Autoscaling] = None
-    canary: Optional[Canary] = None
+    replicas: StrictInt | ReplicaRange = 1
+    autoscaling: Autoscaling | None = None
+    canary: Canary | None = None
     resources: Resources = Resources()
     ports: list[Port] = merge_key("name", default=[Port(name="http", port=8080)])
     probes: Probes = Probes()
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
-    kserve: Optional[KServeOptions] = None
+    kserve: KServeOptions | None = None
 
     @property
     def max_replicas(self) -> int:

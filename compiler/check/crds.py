@@ -9,9 +9,10 @@ prune them, which hides typos).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import yaml
@@ -27,7 +28,7 @@ class CrdSchemas:
     _validators: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *dirs: Path) -> "CrdSchemas":
+    def load(cls, *dirs: Path) -> CrdSchemas:
         found = cls()
         for directory in dirs:
             for path in sorted(Path(directory).rglob("*")):

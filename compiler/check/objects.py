@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any
 
 import jsonschema
 import kubernetes_validate
@@ -29,7 +30,7 @@ from compiler.paths import json_pointer as pointer
 from compiler.provenance import Origin
 from compiler.targets import Project, Target
 
-Owner = Union[Target, Project, None]   # None: known only by the object's own strata labels
+Owner = Target | Project | None   # None: known only by the object's own strata labels
 
 _SCHEMA_ROOT = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 
@@ -46,8 +47,8 @@ class KubernetesSchemas:
     """apiVersion/kind of built-in Kubernetes objects → a validator, each built once."""
 
     directory: Path = field(default_factory=_newest_strict_dir)
-    _registry: Optional[Registry] = None
-    _validators: dict[str, Optional[Any]] = field(default_factory=dict)
+    _registry: Registry | None = None
+    _validators: dict[str, Any | None] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -61,7 +62,7 @@ class KubernetesSchemas:
         validator = self._validator(obj.get("apiVersion", ""), obj.get("kind", ""))
         return sorted((pointer(e.absolute_path), e.message) for e in validator.iter_errors(obj))
 
-    def _validator(self, api_version: str, kind: str) -> Optional[Any]:
+    def _validator(self, api_version: str, kind: str) -> Any | None:
         key = f"{api_version}/{kind}"
         if key not in self._validators:
             path = self.directory / _schema_file(api_version, kind)
@@ -96,7 +97,7 @@ def is_builtin(api_version: str) -> bool:
 _RESOURCE_FIELDS = {"cpu": "cpu", "memory": "memory", "ephemeral-storage": "ephemeralStorage"}
 
 
-def spec_path(json_pointer: str) -> Optional[tuple]:
+def spec_path(json_pointer: str) -> tuple | None:
     """The spec path an emitted field obviously comes from, else None (use the document)."""
     steps = [s.replace("~1", "/").replace("~0", "~") for s in json_pointer.split("/")[1:]]
     for index, step in enumerate(steps):
@@ -124,7 +125,7 @@ def _container_path(rest: list[str]) -> tuple:
     return ()
 
 
-def _locate(owner: Owner, json_pointer: str) -> Optional[Origin]:
+def _locate(owner: Owner, json_pointer: str) -> Origin | None:
     if owner is None or isinstance(owner, Project):
         return owner.origin if owner is not None else None
     path = spec_path(json_pointer)
@@ -142,8 +143,8 @@ def _describe(owner: Owner, obj: dict[str, Any]) -> str:
 
 # --- entry point --------------------------------------------------------------------------------------
 
-def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: Optional[CrdSchemas], problems: Problems,
-                     kubernetes: Optional[KubernetesSchemas] = None, crd_dirs: Iterable[Any] = ()) -> None:
+def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: CrdSchemas | None, problems: Problems,
+                     kubernetes: KubernetesSchemas | None = None, crd_dirs: Iterable[Any] = ()) -> None:
     """Check every (owner, object) pair; report each violation into `problems`.
 
     Without `crds` (no --crds at all) custom resources are left unchecked; with
@@ -160,7 +161,7 @@ def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: Option
                          _locate(owner, json_pointer))
 
 
-def _object_errors(obj: dict[str, Any], crds: Optional[CrdSchemas], kubernetes: KubernetesSchemas,
+def _object_errors(obj: dict[str, Any], crds: CrdSchemas | None, kubernetes: KubernetesSchemas,
                    where: str) -> list[tuple[str, str]]:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     if is_builtin(api_version):

@@ -8,8 +8,9 @@ memory on every workload container, GPUs per workload, allowed GPU types.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from compiler.check.quota import pod_count
 from compiler.targets import Target

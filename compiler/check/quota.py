@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from compiler.errors import Problems
 from compiler.targets import Project, Target
@@ -95,9 +96,9 @@ class Usage:
 
     cpu: Decimal = Decimal(0)
     memory: Decimal = Decimal(0)
-    gpu: dict[Optional[str], int] = field(default_factory=dict)   # None: no gpuType given
+    gpu: dict[str | None, int] = field(default_factory=dict)   # None: no gpuType given
 
-    def add(self, other: "Usage") -> None:
+    def add(self, other: Usage) -> None:
         self.cpu += other.cpu
         self.memory += other.memory
         for gpu_type, count in other.gpu.items():
@@ -124,7 +125,7 @@ def workloads(targets: Iterable[Target]) -> list[Target]:
 
 # --- limits -------------------------------------------------------------------------------------
 
-def gpu_resource_name(project: Project, gpu_type: Optional[str]) -> str:
+def gpu_resource_name(project: Project, gpu_type: str | None) -> str:
     """The extended resource a gpuType is requested as in this environment (as pod.py does)."""
     return project.env.gpu_resource(gpu_type)
 
@@ -152,7 +153,7 @@ class Overage:
                 f"by {', '.join(self.consumers)}")
 
 
-def _quantity_overage(label: str, used: dict[str, Decimal], limit: Optional[str], binary: bool) -> list[Overage]:
+def _quantity_overage(label: str, used: dict[str, Decimal], limit: str | None, binary: bool) -> list[Overage]:
     if limit is None:
         return []
     allowed, total = parse_quantity(limit), sum(used.values(), Decimal(0))

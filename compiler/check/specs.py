@@ -6,15 +6,15 @@ merged Value tree gives the file:line:col (and layer) of the offending value.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from compiler.errors import Problem, Problems
 from compiler.load.yaml_files import LeadingZero
+from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.paths import dotted
 from compiler.provenance import Origin, Value
-from compiler.merge.field_rules import ANY, Rule, rule_for_model
 
 M = TypeVar("M", bound=BaseModel)
 YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}
@@ -38,7 +38,7 @@ def to_data(value: Value, rule: Rule, problems: Problems) -> Any:
 
 
 def validate(model: type[M], value: Value, problems: Problems, *, context: str = "", root: str = "",
-             chain: tuple[str, ...] = ()) -> Optional[M]:
+             chain: tuple[str, ...] = ()) -> M | None:
     """The model instance, or None with every problem added (located, deduplicated)."""
     rule = rule_for_model(model)
     found = Problems()
@@ -52,7 +52,7 @@ def validate(model: type[M], value: Value, problems: Problems, *, context: str =
     return None if found else instance
 
 
-def validate_document(model: type[M], value: Optional[Value], file: str) -> M:
+def validate_document(model: type[M], value: Value | None, file: str) -> M:
     """Validate a stand-alone settings document or raise (used for strata.yaml)."""
     problems = Problems()
     if value is None:
@@ -81,10 +81,10 @@ def _problems(exc: ValidationError, root: Value, rule: Rule, context: str, root_
     return out
 
 
-def _follow(root: Value, rule: Rule, loc: tuple) -> tuple[tuple, Optional[Value], Rule]:
+def _follow(root: Value, rule: Rule, loc: tuple) -> tuple[tuple, Value | None, Rule]:
     """The real data path in `loc` (union member names dropped), its Value and parent rule."""
     path: list[Any] = []
-    node: Optional[Value] = root
+    node: Value | None = root
     parent = rule
     for step in loc:
         data = node.data if node is not None else None

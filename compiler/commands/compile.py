@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -19,12 +18,12 @@ from compiler.commands import env_option, project_option, repo_of
 @click.option("--no-cache", is_flag=True, help="Render every target, even those whose inputs are unchanged.")
 @click.pass_context
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
-                    out_dir: Optional[Path], no_cache: bool) -> int:
+                    out_dir: Path | None, no_cache: bool) -> int:
     """Compile specs into Helm values and manifests under out/."""
-    from compiler.output.cache import CACHE_FILE, cache_file_bytes
     from compiler.load.discover import read_config
-    from compiler.pipeline import compile_repo
+    from compiler.output.cache import CACHE_FILE, cache_file_bytes
     from compiler.output.write import write_output
+    from compiler.pipeline import compile_repo
 
     repo = repo_of(ctx)
     started = time.perf_counter()

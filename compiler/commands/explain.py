@@ -1,8 +1,6 @@
 """`strata explain`: where an effective value came from, layer by layer."""
 from __future__ import annotations
 
-from typing import Optional
-
 import click
 
 from compiler.commands import repo_of
@@ -14,7 +12,7 @@ from compiler.commands import repo_of
 @click.option("--path", "path", default=None, metavar="P",
               help="Dotted path inside spec (replicas.max); merge-keyed items as env[NCCL_DEBUG].value.")
 @click.pass_context
-def explain_command(ctx: click.Context, resource: str, env: str, path: Optional[str]) -> int:
+def explain_command(ctx: click.Context, resource: str, env: str, path: str | None) -> int:
     """Show the effective value(s) of RESOURCE (<project>/<Kind>/<name> or a resource file) and the
     chain of file:line that set and overrode them."""
     from compiler.explain import explain_lines, find_target

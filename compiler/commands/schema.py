@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -13,7 +12,7 @@ from compiler.schema_export import all_schemas
 @click.command("schema")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write <kind>.schema.json files here (default: print every schema as one JSON object).")
-def schema_command(out_dir: Optional[Path]) -> int:
+def schema_command(out_dir: Path | None) -> int:
     """Print or write the JSON Schema of every kind."""
     schemas = all_schemas()
     if out_dir is None:

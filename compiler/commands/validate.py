@@ -18,12 +18,12 @@ from compiler.commands import env_option, project_option, repo_of
 def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple[str, ...],
                      projects: tuple[str, ...]) -> int:
     """Check specs, policies, quotas and every output object; writes nothing."""
-    from compiler.commands.compile import print_warnings
     from compiler.check.crds import CrdSchemas
+    from compiler.check.objects import validate_objects
+    from compiler.commands.compile import print_warnings
     from compiler.errors import Problems
     from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage, render_stage
-    from compiler.check.objects import validate_objects
 
     repo = repo_of(ctx)
     build = render_stage(load_stage(repo, Selection(envs, projects)))   # in memory: nothing is written

@@ -7,8 +7,8 @@ changed file can affect.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from compiler.targets import Target
 

@@ -5,7 +5,7 @@ by their renderers, which report unknown names the same way.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from compiler.errors import Problems
 from compiler.targets import Target

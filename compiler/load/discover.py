@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from compiler.errors import Problem, StrataError
 
@@ -42,7 +41,7 @@ class SourceFiles:
         return sorted(files + [f for fs in self.resources.values() for f in fs])
 
 
-def find_repo(start: Path, explicit: Optional[Path] = None) -> Path:
+def find_repo(start: Path, explicit: Path | None = None) -> Path:
     """`--repo DIR`, else the nearest folder upward with strata.yaml or layers/ + environments/."""
     if explicit is not None:
         if not explicit.is_dir():
@@ -59,8 +58,8 @@ def read_config(root: Path) -> RepoConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
         return RepoConfig(root)
-    from compiler.load.yaml_files import LoadError, inside_repo, load_file
     from compiler.check.specs import validate_document
+    from compiler.load.yaml_files import LoadError, inside_repo, load_file
     from schemas.repo import RepoSettings
 
     try:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
-from compiler.load.discover import SourceFiles
 from compiler.errors import Problems
+from compiler.load.discover import SourceFiles
 from compiler.load.yaml_files import LoadError, load_file
 from compiler.provenance import Origin, Value
 from schemas import RESOURCE_SPECS
@@ -38,7 +37,7 @@ class Doc:
     def origin(self) -> Origin:
         return self.value.origin
 
-    def get(self, key: str) -> Optional[Value]:
+    def get(self, key: str) -> Value | None:
         return self.value.data.get(key)
 
 
@@ -87,7 +86,7 @@ def _load_role(root: Path, files: list[str], role: str, problems: Problems) -> l
     return found
 
 
-def _document(value: Value, rel: str, role: str, problems: Problems) -> Optional[Doc]:
+def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | None:
     if not value.is_map:
         problems.add("a spec document must be a mapping with `kind` and `name`", value.origin)
         return None

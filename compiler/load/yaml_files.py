@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -93,7 +93,7 @@ class _Converter:
     def fail(self, node: yaml.Node, message: str) -> LoadError:
         return LoadError(Problem(message, self.origin(node)))
 
-    def value(self, node: yaml.Node, key_origin: Optional[Origin] = None) -> Value:
+    def value(self, node: yaml.Node, key_origin: Origin | None = None) -> Value:
         self.count += 1
         if self.count > MAX_NODES_PER_FILE:
             raise self.fail(node, f"document expands to more than {MAX_NODES_PER_FILE} values "

@@ -9,8 +9,8 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Optional
+from functools import cache
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
@@ -20,15 +20,15 @@ from schemas.base import MERGE_KEY, _text
 
 @dataclass(frozen=True)
 class Rule:
-    merge_key: Optional[str] = None     # list items merge by this key
+    merge_key: str | None = None     # list items merge by this key
     both_forms: bool = False            # a mapping may replace a scalar/list and back
     text: bool = False                  # scalars are kept as their source text
-    fields: Optional[dict[str, "Rule"]] = None  # a model's fields, by YAML name
-    items: Optional["Rule"] = None      # rule of each list item
-    values: Optional["Rule"] = None     # rule of each value of a free-keyed map
-    model: Optional[type] = None        # for "did you mean" suggestions
+    fields: dict[str, Rule] | None = None  # a model's fields, by YAML name
+    items: Rule | None = None      # rule of each list item
+    values: Rule | None = None     # rule of each value of a free-keyed map
+    model: type | None = None        # for "did you mean" suggestions
 
-    def child(self, key: Any) -> Optional["Rule"]:
+    def child(self, key: Any) -> Rule | None:
         if self.fields is not None:
             return self.fields.get(key)
         return self.values
@@ -37,7 +37,7 @@ class Rule:
 ANY = Rule()
 
 
-@lru_cache(maxsize=None)
+@cache
 def rule_for_model(model: type[BaseModel]) -> Rule:
     fields = {}
     for name, info in model.model_fields.items():

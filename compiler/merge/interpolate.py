@@ -8,7 +8,6 @@ reference of a run is reported, each at the file:line of its string.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from compiler.errors import Problems
 from compiler.provenance import Value
@@ -30,7 +29,7 @@ def context(*, env, group_vars: dict[str, str], project, kind: str, name: str) -
 
 
 def interpolate(value: Value, refs: dict[str, str], problems: Problems,
-                memo: Optional[dict[int, tuple[Value, bool]]] = None) -> Value:
+                memo: dict[int, tuple[Value, bool]] | None = None) -> Value:
     """The tree with references replaced; untouched subtrees are shared, not copied.
 
     `memo` (id → (value, "holds a `$`")) lets many targets that share layer

@@ -8,17 +8,16 @@ Precedence, lowest first (what `strata explain` prints):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
-from compiler.merge import interpolate as interp
-from compiler.load.documents import Doc
-from compiler.errors import Problems
-from compiler.merge.rule import merge
-from compiler.provenance import Origin, Value, plain, relayer
-from compiler.merge.field_rules import rule_for_model
-from compiler.targets import Project, Target
 from compiler.check.specs import validate
+from compiler.errors import Problems
+from compiler.load.documents import Doc
+from compiler.merge import interpolate as interp
+from compiler.merge.field_rules import rule_for_model
+from compiler.merge.rule import merge
 from compiler.merge.world import World
+from compiler.provenance import Origin, Value, plain, relayer
+from compiler.targets import Project, Target
 from schemas import RESOURCE_SPECS
 from schemas.resource import ResourceDoc
 
@@ -29,7 +28,7 @@ ENVELOPE = ("kind", "name", "appType", "deployTo", "overrides")
 class Layer:
     label: str
     value: Value
-    locks: tuple["Lock", ...] = ()   # locks that take effect right after this layer
+    locks: tuple[Lock, ...] = ()   # locks that take effect right after this layer
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Lock:
     text: str
 
 
-def resource_envelope(doc: Doc, problems: Problems) -> Optional[ResourceDoc]:
+def resource_envelope(doc: Doc, problems: Problems) -> ResourceDoc | None:
     """Validate kind/name/appType/deployTo/overrides; `spec` is validated after merging."""
     shallow = Value({k: v for k, v in doc.value.data.items() if k != "spec"}, doc.origin)
     envelope = validate(ResourceDoc, shallow, problems)
@@ -101,7 +100,7 @@ def _app_type_spec(doc: Doc) -> Value:
     return Value({**spec.data, "chart": chart}, spec.origin)
 
 
-def _layer(doc: Doc, label: str, section: str, key: Optional[str]) -> Optional[Layer]:
+def _layer(doc: Doc, label: str, section: str, key: str | None) -> Layer | None:
     holder = doc.get(section)
     if key is None or holder is None or not holder.is_map or key not in holder.data:
         return None
@@ -127,7 +126,7 @@ def _locks(doc: Doc, kind: str, problems: Problems) -> tuple[Lock, ...]:
 def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
     """Fold the layers lowest first, enforcing each lock from the layer that sets it."""
     rule = rule_for_model(RESOURCE_SPECS[kind])
-    merged: Optional[Value] = None
+    merged: Value | None = None
     pinned: list[tuple[Lock, object]] = []
     for layer in layers:
         merged = merge(merged, layer.value, rule, problems.items.append) if layer.value.data else (merged or None)
@@ -143,8 +142,8 @@ def _value_at(tree: Value, path: tuple[str, ...]) -> object:
     return plain(found) if found is not None else None
 
 
-def lookup_exact(tree: Value, path: tuple) -> Optional[Value]:
-    node: Optional[Value] = tree
+def lookup_exact(tree: Value, path: tuple) -> Value | None:
+    node: Value | None = tree
     for step in path:
         if node is None or not node.is_map or step not in node.data:
             return None
@@ -152,7 +151,7 @@ def lookup_exact(tree: Value, path: tuple) -> Optional[Value]:
     return node
 
 
-def _check_locks(pinned: list[tuple["Lock", object]], merged: Value, layer: Layer, problems: Problems) -> None:
+def _check_locks(pinned: list[tuple[Lock, object]], merged: Value, layer: Layer, problems: Problems) -> None:
     """Report (once) each lock whose value this layer changed, at the changed value's file:line."""
     for entry in list(pinned):
         lock, expected = entry
@@ -166,7 +165,7 @@ def _check_locks(pinned: list[tuple["Lock", object]], merged: Value, layer: Laye
 
 
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
-                 problems: Problems, memo: Optional[dict] = None) -> Optional[Target]:
+                 problems: Problems, memo: dict | None = None) -> Target | None:
     """Merge, interpolate and validate one resource for one environment."""
     layers = layers_for(world, project, doc, envelope, problems)
     merged = merge_layers(layers, doc.kind, problems)

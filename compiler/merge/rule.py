@@ -15,16 +15,16 @@ records the origins it overrode, which `strata explain` prints.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from compiler.errors import Problem
-from compiler.provenance import APPEND, REPLACE, Value
 from compiler.merge.field_rules import ANY, Rule
+from compiler.provenance import APPEND, REPLACE, Value
 
 Report = Callable[[Problem], None]
 
 
-def merge(lower: Optional[Value], higher: Value, rule: Rule, report: Report) -> Optional[Value]:
+def merge(lower: Value | None, higher: Value, rule: Rule, report: Report) -> Value | None:
     """`higher` layered over `lower`; None means the key is deleted."""
     if higher.data is None and higher.tag is None:
         return None
@@ -114,7 +114,7 @@ def _key_of(item: Value, key: str) -> object:
     return str(found.data) if found is not None else id(item)
 
 
-def _overriding(value: Value, lower: Optional[Value]) -> Value:
+def _overriding(value: Value, lower: Value | None) -> Value:
     if lower is None:
         return value
     return Value(value.data, value.origin, (lower.origin,) + lower.overrode, None, value.key_origin or lower.key_origin,

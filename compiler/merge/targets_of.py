@@ -8,12 +8,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from compiler.load.documents import Documents
 from compiler.errors import Problems
+from compiler.load.documents import Documents
 from compiler.merge.layering import build_target, label_resource, resource_envelope
-from compiler.targets import Project, Target
 from compiler.merge.world import World, project_in_env
-
+from compiler.targets import Project, Target
 
 UNKNOWN_SELECTION = "unknown-selection"   # Problem.code of an --env/--project this repo lacks
 
@@ -53,7 +52,7 @@ def build_targets(world: World, docs: Documents, selection: Selection,
     targets: list[Target] = []
     memo: dict = {}   # interpolation memo shared by every target of this run
     for name in sorted(world.projects):
-        doc, model = world.projects[name]
+        _doc, model = world.projects[name]
         project_envs = world.expand(model.environments)
         projects = {env: project_in_env(world, name, env, problems)
                     for env in project_envs if selection.wants(env, name)}

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
-from compiler.load.documents import Doc, Documents
+from compiler.check.specs import validate
 from compiler.errors import Problems
+from compiler.load.documents import Doc, Documents
+from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
 from compiler.provenance import Value, relayer
-from compiler.merge.field_rules import rule_for_model
 from compiler.targets import Env, Project
-from compiler.check.specs import validate
 from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
 from schemas.project import Quota
@@ -117,7 +116,7 @@ def _resolve_app_types(world: World, docs: list[Doc], problems: Problems) -> Non
         world.app_types[doc.name] = AppType(doc.name, kind.data, chain, doc)
 
 
-def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> Optional[list[Doc]]:
+def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> list[Doc] | None:
     chain = [doc]
     while (parent := chain[-1].get("extends")) is not None:
         base = by_name.get(parent.data)
@@ -148,7 +147,7 @@ def _add_project(world: World, project_dir: str, doc: Doc, problems: Problems) -
     world.project_dirs[doc.name] = project_dir
 
 
-def project_in_env(world: World, name: str, env_name: str, problems: Problems) -> Optional[Project]:
+def project_in_env(world: World, name: str, env_name: str, problems: Problems) -> Project | None:
     """The project as seen from one environment: namespace suffix, merged quota."""
     doc, model = world.projects[name]
     env = world.envs[env_name].env
@@ -158,13 +157,13 @@ def project_in_env(world: World, name: str, env_name: str, problems: Problems) -
     return Project(name, model, env, quota, doc.origin, doc.file)
 
 
-def _quota(doc: Doc, env: Env, problems: Problems) -> Optional[Quota]:
+def _quota(doc: Doc, env: Env, problems: Problems) -> Quota | None:
     """`quota.default`, then `quota.overrides.<group>`, then `quota.overrides.<env>`."""
     quota = doc.get("quota")
     if quota is None:
         return Quota()
     rule = rule_for_model(Quota)
-    merged: Optional[Value] = quota.data.get("default")
+    merged: Value | None = quota.data.get("default")
     overrides = quota.data.get("overrides")
     for key in (env.group, env.name):
         layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None

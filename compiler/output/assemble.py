@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from compiler import __version__
 from compiler.output import yamlout
@@ -34,7 +35,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def assemble(build, reused: Optional[dict] = None) -> dict[str, bytes]:
+def assemble(build, reused: dict | None = None) -> dict[str, bytes]:
     """Every output file; targets in `reused` (compiler.output.cache) keep their previous bytes."""
     reused = reused or {}
     files: dict[str, bytes] = {}

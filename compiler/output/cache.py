@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 from compiler import __version__
 from compiler.output.assemble import MANIFEST, sha256
@@ -44,7 +43,7 @@ def cache_file_bytes() -> bytes:
     return (json.dumps({"fingerprint": tool_fingerprint()}, sort_keys=True) + "\n").encode()
 
 
-def reusable(out_dir: Optional[Path], targets: list, hashes: dict[str, str]) -> dict[str, Reused]:
+def reusable(out_dir: Path | None, targets: list, hashes: dict[str, str]) -> dict[str, Reused]:
     """Folder → previous output, for every target whose inputs are unchanged since the last compile."""
     previous = _previous_manifest(out_dir)
     if previous is None:
@@ -63,7 +62,7 @@ def reusable(out_dir: Optional[Path], targets: list, hashes: dict[str, str]) -> 
     return found
 
 
-def _previous_manifest(out_dir: Optional[Path]) -> Optional[dict]:
+def _previous_manifest(out_dir: Path | None) -> dict | None:
     if out_dir is None:
         return None
     try:
@@ -75,7 +74,7 @@ def _previous_manifest(out_dir: Optional[Path]) -> Optional[dict]:
         return None
 
 
-def _verified_outputs(out_dir: Path, entry: dict) -> Optional[dict[str, bytes]]:
+def _verified_outputs(out_dir: Path, entry: dict) -> dict[str, bytes] | None:
     files = {}
     for rel, digest in entry.get("outputs", {}).items():
         try:

@@ -12,9 +12,9 @@ change can reach and render only the targets whose inputs changed
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 from compiler.errors import Problem, StrataError
 from compiler.plan import causes, gitbase
@@ -28,7 +28,7 @@ __all__ = ["FORMATS", "Plan", "format_for", "plan", "render", "summary_line"]
 
 
 def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
-         compiler: Optional[Compiler] = None) -> Plan:
+         compiler: Compiler | None = None) -> Plan:
     """Compile `base` and the working tree of `repo` and diff their objects."""
     compiler = compiler or StrataCompiler()
     repo = Path(repo).resolve()
@@ -70,7 +70,7 @@ def _plan(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope:
                 rendered=len(every & scope.keys), targets_total=len(every))
 
 
-def _selection(root: Path, asked: tuple[str, ...], touched: Optional[frozenset[str]]) -> Optional[tuple[str, ...]]:
+def _selection(root: Path, asked: tuple[str, ...], touched: frozenset[str] | None) -> tuple[str, ...] | None:
     """The projects to load on one side: the ones asked for (all if none) that a change can
     reach and that exist there; None when there is nothing to load on that side."""
     if touched is None:

@@ -6,9 +6,10 @@ only those. Nothing is written: a plan needs the objects, not the output files.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Protocol
 
 from compiler.errors import StrataError
 
@@ -19,7 +20,7 @@ class Compiler(Protocol):
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
         """A loaded build: `.targets` with their `.files`; raises StrataError on bad input."""
 
-    def render(self, build: Any, render_only: Optional[Predicate]) -> list[Any]:
+    def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         """The Emitted objects of the chosen targets (and of every project); raises StrataError."""
 
 
@@ -45,13 +46,13 @@ class StrataCompiler:
 
         return load_stage(root, Selection(tuple(envs), tuple(projects)))
 
-    def render(self, build: Any, render_only: Optional[Predicate]) -> list[Any]:
+    def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.pipeline import render_stage
 
         return render_stage(build, render_only=render_only).emitted
 
 
-def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: Optional[tuple[str, ...]]) -> Side:
+def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: tuple[str, ...] | None) -> Side:
     """One side loaded; `projects` None means nothing to load there. An asked-for environment or
     project this side lacks (a pull request adds or removes it) is left out, not an error."""
     if projects is None:
@@ -68,7 +69,7 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: O
     return Side(compiler.load(root, envs_left, projects_left), unknown=frozenset(unknown))
 
 
-def _unknown_selection(error: StrataError) -> Optional[set[str]]:
+def _unknown_selection(error: StrataError) -> set[str] | None:
     """The --env/--project names a side does not know, if that is all that went wrong."""
     from compiler.merge.targets_of import UNKNOWN_SELECTION
 
@@ -77,7 +78,7 @@ def _unknown_selection(error: StrataError) -> Optional[set[str]]:
     return {p.subject for p in error.problems}
 
 
-def _without(asked: tuple[str, ...], unknown: set[str]) -> Optional[tuple[str, ...]]:
+def _without(asked: tuple[str, ...], unknown: set[str]) -> tuple[str, ...] | None:
     """`asked` minus the unknown names; None when nothing asked for is left (() still means all)."""
     kept = tuple(a for a in asked if a not in unknown)
     return None if asked and not kept else kept

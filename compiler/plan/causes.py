@@ -1,7 +1,8 @@
 """Why a target's objects changed: the spec values that differ, located through provenance."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from compiler.plan.diff import MATCH_KEYS, differences
 from compiler.plan.model import ABSENT, Cause, TargetNote
@@ -25,7 +26,7 @@ def by_key(targets: Iterable[Any]) -> dict[Key, Any]:
     return {target_key(t): t for t in targets}
 
 
-def note(old: Optional[Any], new: Optional[Any], changed: frozenset[str]) -> TargetNote:
+def note(old: Any | None, new: Any | None, changed: frozenset[str]) -> TargetNote:
     either = new if new is not None else old
     files = set(old.files if old is not None else ()) | set(new.files if new is not None else ())
     causes = spec_causes(old, new) if old is not None and new is not None else ()

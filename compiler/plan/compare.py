@@ -1,7 +1,8 @@
 """Match the objects of two builds and classify each difference as add, change or destroy."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from compiler.plan.diff import diff
 from compiler.plan.mask import mask_changes, mask_object

@@ -7,7 +7,8 @@ items use the head's index; a removed item uses its base index.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from compiler.paths import json_pointer as pointer
 from compiler.plan.model import ABSENT, FieldChange

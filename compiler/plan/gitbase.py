@@ -5,9 +5,9 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 from compiler.errors import StrataError
 
@@ -62,7 +62,7 @@ def changed_files(repo: Path, sha: str) -> frozenset[str]:
 
 
 @contextmanager
-def checkout(repo: Path, sha: str, projects: Optional[Iterable[str]] = None) -> Iterator[Path]:
+def checkout(repo: Path, sha: str, projects: Iterable[str] | None = None) -> Iterator[Path]:
     """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards.
 
     With `projects`, `projects/` holds only those folders: a change confined to a few

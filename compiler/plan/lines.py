@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
+from os.path import commonpath
 from typing import Any
 
 from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, TargetNote
@@ -57,7 +57,7 @@ def _first_difference(old: str, new: str) -> int:
     """Where to start showing two long values so that their difference is in view."""
     if max(len(old), len(new)) <= MAX_VALUE:
         return 0
-    return max(0, len(os.path.commonprefix([old, new])) - CONTEXT)
+    return max(0, len(commonpath([old, new])) - CONTEXT)
 
 
 def cause_line(cause: Cause) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 ADD, CHANGE, DESTROY = "add", "change", "destroy"
 CHANGE_KINDS = (ADD, CHANGE, DESTROY)
@@ -59,8 +59,8 @@ class Entry:
     project: str
     resource: str                  # `<kind>.<name>` or `project.<name>`
     change: str                    # add | change | destroy
-    before: Optional[dict] = None  # masked
-    after: Optional[dict] = None   # masked
+    before: dict | None = None  # masked
+    after: dict | None = None   # masked
     changes: tuple[FieldChange, ...] = ()
 
     @property
@@ -101,7 +101,7 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.entries)
 
-    def counts(self, env: Optional[str] = None) -> dict[str, int]:
+    def counts(self, env: str | None = None) -> dict[str, int]:
         counts = dict.fromkeys(CHANGE_KINDS, 0)
         for entry in self.entries:
             if env is None or entry.env == env:

@@ -19,9 +19,10 @@ Before that, `touched_projects` narrows the loading: when every changed input li
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Optional
+from typing import Any
 
 Key = tuple[str, str, str]
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
@@ -46,7 +47,7 @@ def is_input(path: str, output: str = "out") -> bool:
     return not path.endswith(NOT_INPUTS)
 
 
-def touched_projects(changed: Iterable[str], output: str = "out") -> Optional[frozenset[str]]:
+def touched_projects(changed: Iterable[str], output: str = "out") -> frozenset[str] | None:
     """The projects the changed input files can affect; None when the change reaches beyond
     project folders (an environment, a layer, a chart: any project may change)."""
     touched = set()
@@ -69,7 +70,7 @@ class Scope:
         return target_key(target) in self.keys
 
     @classmethod
-    def build(cls, changed: Iterable[str], head: Iterable[Any], base: Iterable[Any], output: str = "out") -> "Scope":
+    def build(cls, changed: Iterable[str], head: Iterable[Any], base: Iterable[Any], output: str = "out") -> Scope:
         changed = frozenset(p for p in changed if is_input(p, output))
         head, base = list(head), list(base)
         targets = head + base

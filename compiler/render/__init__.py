@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from compiler.errors import Problems
 from compiler.provenance import Origin
@@ -20,7 +20,7 @@ Object = dict[str, Any]
 class Renderer(Protocol):
     kinds: tuple[str, ...]
 
-    def render(self, target: Target, ctx: "RenderContext") -> list[Object]:
+    def render(self, target: Target, ctx: RenderContext) -> list[Object]:
         """Every Kubernetes object of the target, in a stable order."""
 
 
@@ -35,12 +35,12 @@ class RenderContext:
     warnings: Problems = field(default_factory=Problems)
     cache: dict[Any, Any] = field(default_factory=dict)   # per-run memo for renderers (loaded charts)
 
-    def find(self, target: Target, kind: str, name: str) -> Optional[Target]:
+    def find(self, target: Target, kind: str, name: str) -> Target | None:
         """The `kind`/`name` resource of the same project in the same environment."""
         return self.targets.get((target.env.name, target.project.name, kind, name))
 
     def error(self, target: Target, path: tuple, message: str) -> None:
-        origin: Optional[Origin] = target.locate(*path)
+        origin: Origin | None = target.locate(*path)
         self.problems.add(f"{target.identity} in {target.env.name}: {message}", origin, target.chain)
 
     def warn(self, target: Target, path: tuple, message: str) -> None:

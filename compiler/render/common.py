@@ -1,7 +1,7 @@
 """Labels and metadata every emitted object carries (SPEC §4)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from compiler.targets import Project, Target
 
@@ -21,8 +21,8 @@ def target_labels(target: Target) -> dict[str, str]:
     return labels_for(target.project, f"{target.kind.lower()}.{target.name}")
 
 
-def metadata(target: Target, name: Optional[str] = None, *, namespaced: bool = True,
-             labels: Optional[dict[str, str]] = None, annotations: Optional[dict[str, str]] = None) -> dict[str, Any]:
+def metadata(target: Target, name: str | None = None, *, namespaced: bool = True,
+             labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name or target.name}
     if namespaced:
         meta["namespace"] = target.project.namespace

@@ -7,8 +7,9 @@ all (argo-workflows#2328, #8140).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone as utc_zone
-from typing import Any, Optional
+from datetime import datetime
+from datetime import timezone as utc_zone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.targets import Target
@@ -66,14 +67,14 @@ def check_timezone(target: Target, ctx: Any, name: str, path: tuple) -> None:
                                f"prefer UTC or a time outside that hour")
 
 
-def load_zone(name: str) -> Optional[ZoneInfo]:
+def load_zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
 
-def observes_dst(zone: ZoneInfo, year: Optional[int] = None) -> bool:
+def observes_dst(zone: ZoneInfo, year: int | None = None) -> bool:
     """True when the zone's UTC offset differs between January and July (either hemisphere).
 
     `year` defaults to the current one: whether a zone observes DST is a fact about

@@ -6,8 +6,8 @@ follows the declared order, so the same pipeline always yields the same findings
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 Steps = Sequence[tuple[str, Sequence[str]]]
 

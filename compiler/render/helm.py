@@ -11,10 +11,10 @@ caller can point at the spec line that produced that value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import helm_python
 import yaml
@@ -63,7 +63,7 @@ class ChartError(StrataError):
 
 
 def render_chart(chart_dir: Path, values: dict[str, Any], release: str, namespace: str,
-                 cache: Optional[dict] = None) -> list[dict[str, Any]]:
+                 cache: dict | None = None) -> list[dict[str, Any]]:
     """Every object the chart renders for `values`, sorted; raises ChartError.
 
     With `cache` (one dict per compile run), a chart is loaded and its
@@ -106,7 +106,7 @@ def check_dependencies(chart_dir: Path) -> None:
         raise ChartError(chart_dir.name, problems)
 
 
-def chart_version(chart_dir: Path) -> Optional[str]:
+def chart_version(chart_dir: Path) -> str | None:
     """The `version:` of a chart's Chart.yaml (text), None when unreadable."""
     try:
         meta = yaml.load((Path(chart_dir) / "Chart.yaml").read_text(encoding="utf-8"), Loader=_Loader)
@@ -116,7 +116,7 @@ def chart_version(chart_dir: Path) -> Optional[str]:
     return None if version is None else str(version)
 
 
-def find_chart(chart_dirs: tuple[Path, ...], name: str) -> Optional[Path]:
+def find_chart(chart_dirs: tuple[Path, ...], name: str) -> Path | None:
     """The first `<dir>/<name>` holding a Chart.yaml, in the repo's configured order."""
     for directory in chart_dirs:
         candidate = Path(directory) / name
@@ -171,7 +171,7 @@ def _documents(name: str, text: str) -> list[dict[str, Any]]:
     try:
         docs = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as err:
-        raise ChartError(name.split("/")[0], [ChartProblem(f"{name} renders invalid YAML: {_one_line(str(err))}")])
+        raise ChartError(name.split("/")[0], [ChartProblem(f"{name} renders invalid YAML: {_one_line(str(err))}")]) from None
     return [doc for doc in docs if isinstance(doc, dict) and doc]
 
 

@@ -19,10 +19,9 @@ Pipelines reuse `job_object`, `job_conditions` and `resource_template`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from compiler.output import yamlout
-
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
@@ -148,7 +147,7 @@ def deadlines(spec: JobSpec) -> dict[str, int]:
 # --- pods -------------------------------------------------------------------------------------
 
 def pod_template(target: Target, ctx: RenderContext, container_name: str,
-                 restart_policy: Optional[str] = None) -> dict[str, Any]:
+                 restart_policy: str | None = None) -> dict[str, Any]:
     spec: JobSpec = target.spec
     parts = pod_parts(target, spec.resources, spec.datasets, ctx)
     main = container(container_name, spec.image, command=spec.command, args=spec.args, env=spec.env,
@@ -161,7 +160,7 @@ def pod_template(target: Target, ctx: RenderContext, container_name: str,
             "spec": pod_spec([main], parts, restartPolicy=restart_policy, **pod_scheduling(target))}
 
 
-def pod_scheduling(target: Target) -> dict[str, Optional[str]]:
+def pod_scheduling(target: Target) -> dict[str, str | None]:
     """schedulerName / priorityClassName by the env's scheduler (Kueue uses labels instead)."""
     scheduler = target.env.settings.scheduler
     priority = target.spec.scheduling.priority
@@ -189,7 +188,7 @@ def kueue_labels(target: Target) -> dict[str, str]:
     return labels
 
 
-def queue_name(target: Target) -> Optional[str]:
+def queue_name(target: Target) -> str | None:
     """`scheduling.queue`, else the project's queue."""
     project_queue = target.project.doc.queue
     return target.spec.scheduling.queue or (project_queue.name if project_queue else None)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.common import k8s_object, metadata
-from compiler.render.pod import placement, PodParts, container_resources, env_vars, pod_parts
+from compiler.render.model_registry import ResolvedModel, resolve_service_models
+from compiler.render.pod import PodParts, container_resources, env_vars, placement, pod_parts
 from compiler.targets import Target
 from schemas.service import Autoscaling, KServeOptions, ServiceSpec
 

@@ -9,7 +9,7 @@ resolution is recorded in `target.extra` for values.yaml and manifest.json.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from compiler.targets import Target
 from schemas.model import ModelVersion
@@ -24,9 +24,9 @@ class ResolvedModel:
     name: str
     version: str
     uri: str
-    digest: Optional[str] = None
-    alias: Optional[str] = None       # the alias the reference used, if any
-    model: Optional[Target] = None    # the Model target (for locating its values)
+    digest: str | None = None
+    alias: str | None = None       # the alias the reference used, if any
+    model: Target | None = None    # the Model target (for locating its values)
     index: int = -1                   # position of the version in the Model's `versions`
 
     def record(self) -> dict[str, str]:
@@ -40,7 +40,7 @@ class ResolvedModel:
 
 
 def resolve_model(target: Target, ref: ModelRef, ctx: Any, *, path: tuple = MAIN_PATH,
-                  default_name: Optional[str] = None) -> Optional[ResolvedModel]:
+                  default_name: str | None = None) -> ResolvedModel | None:
     """The version `ref` names, or None after reporting why not (at the reference's file:line)."""
     name = ref.name or default_name
     if not name:
@@ -57,7 +57,7 @@ def resolve_model(target: Target, ref: ModelRef, ctx: Any, *, path: tuple = MAIN
     return _pick(target, ref, model, version, ctx, path)
 
 
-def _version_of(target: Target, ref: ModelRef, model: Target, ctx: Any, path: tuple) -> Optional[str]:
+def _version_of(target: Target, ref: ModelRef, model: Target, ctx: Any, path: tuple) -> str | None:
     if ref.alias is None:
         return ref.version
     if target.env.settings.policy.requirePinnedModels:
@@ -71,7 +71,7 @@ def _version_of(target: Target, ref: ModelRef, model: Target, ctx: Any, path: tu
 
 
 def _pick(target: Target, ref: ModelRef, model: Target, version: str, ctx: Any,
-          path: tuple) -> Optional[ResolvedModel]:
+          path: tuple) -> ResolvedModel | None:
     for index, entry in enumerate(model.spec.versions):
         if entry.version == version:
             return _resolved(model, entry, index, ref.alias)
@@ -86,12 +86,12 @@ def _pick(target: Target, ref: ModelRef, model: Target, version: str, ctx: Any,
     return None
 
 
-def _resolved(model: Target, entry: ModelVersion, index: int, alias: Optional[str]) -> ResolvedModel:
+def _resolved(model: Target, entry: ModelVersion, index: int, alias: str | None) -> ResolvedModel:
     return ResolvedModel(name=model.name, version=entry.version, uri=entry.uri, digest=entry.digest,
                          alias=alias, model=model, index=index)
 
 
-def resolve_service_models(target: Target, ctx: Any) -> tuple[Optional[ResolvedModel], Optional[ResolvedModel]]:
+def resolve_service_models(target: Target, ctx: Any) -> tuple[ResolvedModel | None, ResolvedModel | None]:
     """(main, canary) of a Service, recorded in `target.extra["model"]` / `["canaryModel"]`.
 
     A canary that names no model serves the main model (with its own image);
@@ -109,7 +109,7 @@ def resolve_service_models(target: Target, ctx: Any) -> tuple[Optional[ResolvedM
     return main, canary
 
 
-def _resolve_canary(target: Target, ctx: Any, main: Optional[ResolvedModel]) -> Optional[ResolvedModel]:
+def _resolve_canary(target: Target, ctx: Any, main: ResolvedModel | None) -> ResolvedModel | None:
     canary = target.spec.canary
     if canary.model is None:
         if canary.image is None:

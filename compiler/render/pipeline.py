@@ -19,10 +19,10 @@ name can collide with it. `forEach` fans a task out with `withItems` (`{{item}}`
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from compiler.render import RenderContext
-from compiler.render import dag
+from compiler.render import RenderContext, dag
 from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.job import resource_template

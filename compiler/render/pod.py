@@ -6,7 +6,7 @@ fields, volumes and scheduling, so every workload family agrees on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from compiler.targets import Target
 from schemas.common import DatasetMount, EnvVar, Resources
@@ -37,7 +37,7 @@ def env_vars(env: list[EnvVar]) -> list[dict[str, Any]]:
     return out
 
 
-def gpu_resource_name(target: Target, resources: Resources) -> Optional[str]:
+def gpu_resource_name(target: Target, resources: Resources) -> str | None:
     return target.env.gpu_resource(resources.gpuType) if resources.gpu else None
 
 
@@ -76,7 +76,7 @@ def shm_volume(resources: Resources, parts: PodParts) -> None:
     parts.mounts.append({"name": SHM_VOLUME, "mountPath": "/dev/shm"})
 
 
-def dataset_claim(dataset: Target) -> tuple[str, Optional[str]]:
+def dataset_claim(dataset: Target) -> tuple[str, str | None]:
     """(claim name, subPath) a consumer mounts for a Dataset target (SPEC §3 Dataset)."""
     spec = dataset.spec
     if spec.cache.engine == "none":
@@ -90,7 +90,7 @@ def dataset_claim(dataset: Target) -> tuple[str, Optional[str]]:
 def dataset_volumes(target: Target, mounts: list[DatasetMount], ctx: Any, parts: PodParts,
                     path: tuple = ("datasets",)) -> None:
     """PVC volumes for each mounted dataset, plus Fluid's required-placement label."""
-    for index, mount in enumerate(mounts):
+    for _index, mount in enumerate(mounts):
         dataset = ctx.find(target, "Dataset", mount.name)
         if dataset is None:
             continue  # reported by the cross-reference check

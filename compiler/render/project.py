@@ -21,10 +21,11 @@ project: `render_flavors` builds them once per environment (see there).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
-from compiler.errors import Problems
 from compiler.check.quota import gpu_quota_by_resource, gpu_resource_name, pod_usage, workloads
+from compiler.errors import Problems
 from compiler.render.common import labels_for
 from compiler.targets import Project, Target
 
@@ -38,7 +39,7 @@ def resource_label(project: Project) -> str:
     return f"project.{project.name}"
 
 
-def queue_name(project: Project) -> Optional[str]:
+def queue_name(project: Project) -> str | None:
     """The project's queue (Volcano Queue / Kueue LocalQueue), if it declares one.
 
     Without `queue:` workloads use the scheduler's default queue (as the Job
@@ -77,7 +78,7 @@ def namespace(project: Project) -> dict[str, Any]:
     return _object("v1", "Namespace", _meta(project, project.namespace, namespaced=False))
 
 
-def resource_quota(project: Project) -> Optional[dict[str, Any]]:
+def resource_quota(project: Project) -> dict[str, Any] | None:
     """Requests only: strata sets limits equal to requests, so one line per resource suffices."""
     amounts = quota_amounts(project)
     if not amounts:
@@ -167,7 +168,7 @@ def kueue_uncovered(project: Project, targets: Iterable[Target]) -> list[tuple[T
     return found
 
 
-def _uncovered_gpus(project: Project, gpus: dict[Optional[str], int]) -> list[str]:
+def _uncovered_gpus(project: Project, gpus: dict[str | None, int]) -> list[str]:
     """GPU types without a flavor; untyped GPUs fit any flavor of their resource name."""
     missing = []
     for gpu_type in sorted(gpus, key=lambda t: t or ""):
@@ -195,7 +196,7 @@ def render_project(project: Project, targets: list[Target], ctx: Any) -> list[di
     return [o for o in objects if o is not None]
 
 
-def flavor_owner(projects: list[Project]) -> Optional[Project]:
+def flavor_owner(projects: list[Project]) -> Project | None:
     """The project whose project.yaml carries the environment's ResourceFlavors: the first Kueue one."""
     kueue = sorted((p for p in projects if p.env.settings.scheduler == "kueue" and p.doc.queue),
                    key=lambda p: p.name)

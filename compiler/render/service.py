@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
-from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.check.quota import canary_replicas
 from compiler.render.common import target_labels
+from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
+from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import container_resources, env_vars, pod_parts
 from compiler.targets import Target
 from schemas.service import Autoscaling, Probe
@@ -33,12 +33,12 @@ class ChartValues:
     data: dict[str, Any] = field(default_factory=dict)
     sources: dict[tuple, tuple[Target, tuple]] = field(default_factory=dict)
 
-    def put(self, key: str, value: Any, spec_path: Optional[tuple] = None) -> None:
+    def put(self, key: str, value: Any, spec_path: tuple | None = None) -> None:
         self.data[key] = value
         if spec_path is not None:
             self.source((key,), spec_path)
 
-    def source(self, values_path: tuple, spec_path: tuple, target: Optional[Target] = None) -> None:
+    def source(self, values_path: tuple, spec_path: tuple, target: Target | None = None) -> None:
         self.sources[values_path] = (target or self.target, spec_path)
 
     def locate(self, values_path: tuple) -> tuple[Target, tuple]:
@@ -77,7 +77,7 @@ def render_chart_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     return [with_strata_labels(obj, target) for obj in objects]
 
 
-def locate_chart(target: Target, ctx: Any) -> Optional[Path]:
+def locate_chart(target: Target, ctx: Any) -> Path | None:
     """The chart folder the spec names; its Chart.yaml must match a pinned `version`."""
     ref = target.spec.chart
     dirs = tuple(Path(ctx.repo) / d for d in ctx.chart_dirs)
@@ -94,7 +94,7 @@ def locate_chart(target: Target, ctx: Any) -> Optional[Path]:
     return chart_dir
 
 
-def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: Optional[ResolvedModel]) -> ChartValues:
+def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: ResolvedModel | None) -> ChartValues:
     spec = target.spec
     parts = pod_parts(target, spec.resources, spec.datasets, ctx)
     values = ChartValues(target)
@@ -158,7 +158,7 @@ def probe_values(target: Target, ctx: Any) -> dict[str, dict[str, Any]]:
     names = [p.name for p in spec.ports]
     out = {}
     for kind in PROBES:
-        probe: Optional[Probe] = getattr(spec.probes, kind)
+        probe: Probe | None = getattr(spec.probes, kind)
         if probe is None:
             continue
         port = probe.port or (names[0] if names else "")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
-from typing import Callable, Optional
 
 from compiler.render import RenderContext
 from compiler.render.registry import RENDERERS
@@ -14,8 +14,8 @@ from compiler.targets import Emitted, Project, Target
 NOT_DEPLOYED = ("Model",)   # a Model has no target folder: Services resolve it
 
 
-def render_all(build, ctx: RenderContext, *, render_only: Optional[Callable[[Target], bool]] = None,
-               progress: Optional[Callable[[int, int], None]] = None) -> list[Emitted]:
+def render_all(build, ctx: RenderContext, *, render_only: Callable[[Target], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> list[Emitted]:
     for target in build.targets:
         ctx.targets[(target.env.name, target.project.name, target.kind, target.name)] = target
     ordered = sorted(build.targets, key=_order)
