@@ -24,7 +24,7 @@ REPO_FREE = ("schema",)   # commands that work outside a config repository
 class StrataGroup(click.Group):
     """Runs every command inside the single error handler."""
 
-    def main(self, *args, **kwargs):  # type: ignore[override]
+    def main(self, *args, **kwargs):
         kwargs.setdefault("standalone_mode", False)
         try:
             result = super().main(*args, **kwargs)

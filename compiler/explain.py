@@ -93,7 +93,8 @@ def explain_lines(target: Target, path_text: str | None) -> Iterator[str]:
             return
         yield from _leaves(node, path_text)
         return
-    yield from _leaves(target.tree, "")
+    if target.tree is not None:
+        yield from _leaves(target.tree, "")
 
 
 def _leaves(tree: Value, prefix: str) -> Iterator[str]:

@@ -60,6 +60,8 @@ class KubernetesSchemas:
     def errors(self, obj: dict[str, Any]) -> list[tuple[str, str]]:
         """(JSON pointer, message) for every schema violation of `obj`."""
         validator = self._validator(obj.get("apiVersion", ""), obj.get("kind", ""))
+        if validator is None:
+            return []
         return sorted((pointer(e.absolute_path), e.message) for e in validator.iter_errors(obj))
 
     def _validator(self, api_version: str, kind: str) -> Any | None:

@@ -98,7 +98,7 @@ def _follow(root: Value, rule: Rule, loc: tuple) -> tuple[tuple, Value | None, R
     return tuple(path), node, parent
 
 
-def _message(error: dict, path: tuple, parent: Rule) -> str:
+def _message(error: Any, path: tuple, parent: Rule) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
         return "unknown field" + _suggestion(str(path[-1]) if path else "", parent)

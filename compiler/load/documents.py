@@ -40,6 +40,11 @@ class Doc:
     def get(self, key: str) -> Value | None:
         return self.value.data.get(key)
 
+    def where(self, key: str) -> Origin:
+        """The origin of `key`'s value, else the document's (for messages about a field that may be absent)."""
+        found = self.get(key)
+        return found.origin if found is not None else self.origin
+
 
 @dataclass
 class Documents:
@@ -123,6 +128,6 @@ def _report_duplicates(what: str, keyed: list[tuple[str, Doc]], problems: Proble
     for key, doc in keyed:
         if key in first:
             problems.add(f"duplicate {what} {key!r}: also defined at {first[key].origin.where()}; "
-                         "rename one of them", doc.get("name").origin)
+                         "rename one of them", doc.where("name"))
         else:
             first[key] = doc

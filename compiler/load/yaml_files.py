@@ -104,6 +104,7 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             items = [self.value(item) for item in node.value]
             return Value(items, self.origin(node), tag=tag, key_origin=key_origin)
+        assert isinstance(node, yaml.ScalarNode)
         data = self.scalar(node)
         raw = node.value if not isinstance(data, str) and not node.style else None
         return Value(data, self.origin(node), tag=tag, key_origin=key_origin, raw=raw)

@@ -44,7 +44,7 @@ def rule_for_model(model: type[BaseModel]) -> Rule:
         rule = _rule(info.annotation, tuple(info.metadata))
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if MERGE_KEY in extra:
-            rule = Rule(merge_key=extra[MERGE_KEY], both_forms=rule.both_forms, items=rule.items)
+            rule = Rule(merge_key=str(extra[MERGE_KEY]), both_forms=rule.both_forms, items=rule.items)
         fields[info.alias or name] = rule
     return Rule(fields=fields, model=model)
 

@@ -57,8 +57,9 @@ def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, 
         chain = world.app_types[app_type].chain
         layers += [Layer(f"app-type {d.name}", _app_type_spec(d)) for d in chain]
     for scope in (env_layers.group_doc, env_layers.env_doc):
-        found = [_layer(scope, f"defaults.{kind}", "defaults", kind), _layer(scope, f"appTypes.{app_type}", "appTypes", app_type)]
-        found = [layer for layer in found if layer is not None]
+        candidates = (_layer(scope, f"defaults.{kind}", "defaults", kind),
+                      _layer(scope, f"appTypes.{app_type}", "appTypes", app_type))
+        found = [layer for layer in candidates if layer is not None]
         locks = _locks(scope, kind, problems)
         if found:
             found[-1] = Layer(found[-1].label, found[-1].value, locks)
@@ -69,8 +70,9 @@ def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, 
     project_layer = _layer(project_doc, f"defaults.{kind}", "defaults", kind)
     if project_layer is not None:
         layers.append(project_layer)
-    if doc.get("spec") is not None:
-        layers.append(Layer(f"resource {doc.file}", doc.get("spec")))
+    spec = doc.get("spec")
+    if spec is not None:
+        layers.append(Layer(f"resource {doc.file}", spec))
     overrides = doc.get("overrides")
     for key in (project.env.group, project.env.name):
         layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None

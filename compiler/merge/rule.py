@@ -82,9 +82,9 @@ def _merge_lists(lower: Value, higher: Value, rule: Rule, report: Report) -> Val
 
 
 def _merge_by_key(lower: list[Value], higher: list[Value], rule: Rule, report: Report) -> list[Value]:
-    key = rule.merge_key
-    merged = list(lower)
-    position = {_key_of(item, key): i for i, item in enumerate(merged)}
+    key = rule.merge_key or ""   # only called for rules that declare one
+    merged: list[Value | None] = list(lower)
+    position = {_key_of(item, key): i for i, item in enumerate(lower)}
     for item in higher:
         name = _key_of(item, key)
         if name in position:

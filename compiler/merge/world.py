@@ -91,7 +91,7 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
     group_doc = world.groups.get(model.group)
     if group_doc is None:
         problems.add(f"environment {doc.name} names group {model.group!r}, which has no file under "
-                     "environments/groups/", doc.get("group").origin)
+                     "environments/groups/", doc.where("group"))
         return
     rule = rule_for_model(EnvironmentSettings)
     merged = merge(_settings_only(group_doc.value), _settings_only(doc.value), rule, problems.items.append)
@@ -112,7 +112,7 @@ def _resolve_app_types(world: World, docs: list[Doc], problems: Problems) -> Non
             base_kind = base.get("for")
             if base_kind is not None and base_kind.data != kind.data:
                 problems.add(f"app type {doc.name} (for {kind.data}) extends {base.name}, which is for "
-                             f"{base_kind.data}", doc.get("extends").origin)
+                             f"{base_kind.data}", doc.where("extends"))
         world.app_types[doc.name] = AppType(doc.name, kind.data, chain, doc)
 
 
@@ -125,7 +125,7 @@ def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> list[Doc] |
             return None
         if base in chain:
             cycle = " -> ".join([d.name for d in chain] + [base.name])
-            problems.add(f"app types extend each other in a cycle: {cycle}", doc.get("extends").origin)
+            problems.add(f"app types extend each other in a cycle: {cycle}", doc.where("extends"))
             return None
         chain.append(base)
     return list(reversed(chain))
@@ -134,12 +134,12 @@ def _chain(doc: Doc, by_name: dict[str, Doc], problems: Problems) -> list[Doc] |
 def _add_project(world: World, project_dir: str, doc: Doc, problems: Problems) -> None:
     folder = Path(project_dir).name
     if doc.name != folder:
-        problems.add(f"project name {doc.name!r} must match its folder {folder!r}", doc.get("name").origin)
+        problems.add(f"project name {doc.name!r} must match its folder {folder!r}", doc.where("name"))
     model = validate(ProjectDoc, doc.value, problems)
     if model is None:
         return
     known = set(world.known_targets())
-    for item in doc.get("environments").data:
+    for item in doc.value.data["environments"].data:   # present: validated above
         if item.data not in known:
             problems.add(f"unknown environment or group {item.data!r} (known: {', '.join(sorted(known))})",
                          item.origin)

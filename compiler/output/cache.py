@@ -46,7 +46,7 @@ def cache_file_bytes() -> bytes:
 def reusable(out_dir: Path | None, targets: list, hashes: dict[str, str]) -> dict[str, Reused]:
     """Folder → previous output, for every target whose inputs are unchanged since the last compile."""
     previous = _previous_manifest(out_dir)
-    if previous is None:
+    if previous is None or out_dir is None:
         return {}
     by_folder = {entry["folder"]: entry for entry in previous.get("targets", [])}
     found: dict[str, Reused] = {}

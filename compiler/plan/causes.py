@@ -28,6 +28,7 @@ def by_key(targets: Iterable[Any]) -> dict[Key, Any]:
 
 def note(old: Any | None, new: Any | None, changed: frozenset[str]) -> TargetNote:
     either = new if new is not None else old
+    assert either is not None   # a note is made for a target on at least one side
     files = set(old.files if old is not None else ()) | set(new.files if new is not None else ())
     causes = spec_causes(old, new) if old is not None and new is not None else ()
     source = either.origin.where() if either.origin is not None else ""

@@ -39,6 +39,7 @@ def compare(base: Iterable[EmittedLike], head: Iterable[EmittedLike]) -> list[En
 
 def _entry(key: ObjectKey, old: EmittedLike | None, new: EmittedLike | None) -> Entry | None:
     if old is None:
+        assert new is not None   # the key came from one side at least
         return Entry(key, new.project, new.resource, ADD, after=mask_object(new.obj))
     if new is None:
         return Entry(key, old.project, old.resource, DESTROY, before=mask_object(old.obj))

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, TypeGuard
 
 from compiler.plan.model import ABSENT, FieldChange
 
 SECRET_FIELDS = ("data", "stringData")
 
 
-def is_secret(obj: dict | None) -> bool:
-    return bool(obj) and obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
+def is_secret(obj: dict | None) -> TypeGuard[dict]:
+    return obj is not None and obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
 
 
 def sensitive(value: Any, *, encoded: bool) -> str:

@@ -18,7 +18,8 @@ Object = dict[str, Any]
 
 
 class Renderer(Protocol):
-    kinds: tuple[str, ...]
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
 
     def render(self, target: Target, ctx: RenderContext) -> list[Object]:
         """Every Kubernetes object of the target, in a stable order."""

@@ -41,7 +41,7 @@ def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
                                        "or runtime: chart")
         return []
     served = canary if spec.canary is not None else main
-    if not _has_format(target, served, ctx):
+    if served is None or not _has_format(target, served, ctx):
         return []
     annotations = {MODE_ANNOTATION: mode, "strata.dev/model": f"{served.name}@{served.version}"}
     if spec.canary is not None:
@@ -75,7 +75,7 @@ def replica_fields(spec: ServiceSpec) -> dict[str, Any]:
 def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodParts, mode: str) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
     image = spec.canary.image if spec.canary is not None and spec.canary.image else spec.image
-    out: dict[str, Any] = {"modelFormat": {"name": served.model.spec.format}, "storageUri": served.uri,
+    out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": served.uri,
                            "image": image}
     if spec.env:
         out["env"] = env_vars(list(spec.env))

@@ -29,6 +29,10 @@ class ResolvedModel:
     model: Target | None = None    # the Model target (for locating its values)
     index: int = -1                   # position of the version in the Model's `versions`
 
+    @property
+    def format(self) -> str | None:
+        return self.model.spec.format if self.model is not None else None
+
     def record(self) -> dict[str, str]:
         """What values.yaml and manifest.json keep about the resolution."""
         out = {"name": self.name, "version": self.version, "uri": self.uri}

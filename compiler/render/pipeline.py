@@ -28,7 +28,7 @@ from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.job import resource_template
 from compiler.render.pod import container, container_resources, pod_parts
 from compiler.targets import Target
-from schemas.pipeline import PipelineSpec, Step
+from schemas.pipeline import ContainerStep, PipelineSpec, Step
 
 ARGO = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
@@ -126,7 +126,7 @@ def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
     templates = []
     for step in target.spec.steps:
         if step.container is not None:
-            templates.append(container_template(target, step, ctx))
+            templates.append(container_template(target, step, step.container, ctx))
         elif step.job is not None:
             job = ctx.find(target, "Job", step.job)
             if job is not None:  # an unknown job is reported by check_pipeline
@@ -134,8 +134,7 @@ def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
     return templates
 
 
-def container_template(target: Target, step: Step, ctx: RenderContext) -> dict[str, Any]:
-    spec = step.container
+def container_template(target: Target, step: Step, spec: ContainerStep, ctx: RenderContext) -> dict[str, Any]:
     parts = pod_parts(target, spec.resources, spec.datasets, ctx)
     # Argo names a container template's container `main` whatever is written; say so.
     main = container("main", spec.image, command=spec.command, args=spec.args, env=spec.env,

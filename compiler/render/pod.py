@@ -5,6 +5,7 @@ fields, volumes and scheduling, so every workload family agrees on them.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ class PodParts:
 
 def env_vars(env: list[EnvVar]) -> list[dict[str, Any]]:
     """`value` stays a value; `secretRef` becomes a secretKeyRef (never the secret itself)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for var in env:
         if var.secretRef is not None:
             out.append({"name": var.name, "valueFrom": {"secretKeyRef": {
@@ -114,9 +115,9 @@ def pod_parts(target: Target, resources: Resources, mounts: list[DatasetMount], 
     return parts
 
 
-def container(name: str, image: str, *, command: list[str] = (), args: list[str] = (),
-              env: list[EnvVar] = (), resources: dict[str, Any] | None = None,
-              mounts: list[dict[str, Any]] = (), ports: list[dict[str, Any]] = ()) -> dict[str, Any]:
+def container(name: str, image: str, *, command: Sequence[str] = (), args: Sequence[str] = (),
+              env: Sequence[EnvVar] = (), resources: dict[str, Any] | None = None,
+              mounts: Sequence[dict[str, Any]] = (), ports: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """A container dict with empty fields left out."""
     out: dict[str, Any] = {"name": name, "image": image}
     if command:

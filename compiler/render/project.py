@@ -99,11 +99,13 @@ def owner_binding(project: Project) -> dict[str, Any]:
 # --- Volcano ---------------------------------------------------------------------------------------
 
 def volcano_queue(project: Project) -> dict[str, Any]:
-    spec: dict[str, Any] = {"weight": project.doc.queue.weight}
+    queue = project.doc.queue
+    assert queue is not None   # only projects with a queue get one
+    spec: dict[str, Any] = {"weight": queue.weight}
     capability = quota_amounts(project)
     if capability:
         spec["capability"] = capability
-    return _object(VOLCANO_API, "Queue", _meta(project, queue_name(project), namespaced=False), spec=spec)
+    return _object(VOLCANO_API, "Queue", _meta(project, queue.name, namespaced=False), spec=spec)
 
 
 # --- Kueue -----------------------------------------------------------------------------------------
@@ -140,12 +142,16 @@ def cluster_queue(project: Project) -> dict[str, Any]:
     groups = kueue_resource_groups(project)
     if groups:
         spec["resourceGroups"] = groups
-    spec["fairSharing"] = {"weight": project.doc.queue.weight}
+    queue = project.doc.queue
+    assert queue is not None   # only projects with a queue get one
+    spec["fairSharing"] = {"weight": queue.weight}
     return _object(KUEUE_API, "ClusterQueue", _meta(project, project.namespace, namespaced=False), spec=spec)
 
 
 def local_queue(project: Project) -> dict[str, Any]:
-    return _object(KUEUE_API, "LocalQueue", _meta(project, queue_name(project)),
+    queue = project.doc.queue
+    assert queue is not None   # only projects with a queue get one
+    return _object(KUEUE_API, "LocalQueue", _meta(project, queue.name),
                    spec={"clusterQueue": project.namespace})
 
 
