@@ -5,14 +5,14 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictStr
 
-from schemas.base import Name, Spec
+from schemas.base import Name, Spec, promotable
 
 KindName = Literal["Dataset", "Job", "Model", "Service", "Pipeline", "Notebook"]
 
 
 class ChartRef(Spec):
     name: Name = "model-service"
-    version: StrictStr | None = None
+    version: StrictStr | None = promotable(default=None)
 
 
 class AppTypeDoc(Spec):

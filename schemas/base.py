@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 MERGE_KEY = "x-strata-merge-key"
+PROMOTABLE = "x-strata-promotable"
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
@@ -27,6 +28,12 @@ class Spec(BaseModel):
 def merge_key(key: str, **kwargs: Any) -> Any:
     """A list field whose items merge by ``key`` across layers."""
     return Field(json_schema_extra={MERGE_KEY: key}, **kwargs)
+
+
+def promotable(**kwargs: Any) -> Any:
+    """A field `strata promote` copies from one environment to the next (SPEC §4: `image`,
+    `model`, `chart.version`, `canary`): what a release changes, not what an environment is."""
+    return Field(json_schema_extra={PROMOTABLE: True}, **kwargs)
 
 
 def _quantity(value: Any) -> Any:

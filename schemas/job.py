@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import StrictBool, StrictInt, StrictStr, model_validator
 
-from schemas.base import Duration, Spec, merge_key
+from schemas.base import Duration, Spec, merge_key, promotable
 from schemas.common import DatasetMount, EnvVar, Resources, Retry, Schedule
 
 Framework = Literal["pytorch", "tensorflow", "xgboost", "mpi", "none"]
@@ -28,7 +28,7 @@ class Scheduling(Spec):
 
 class JobSpec(Spec):
     framework: Framework = "none"
-    image: StrictStr
+    image: StrictStr = promotable()
     command: list[StrictStr] = []
     args: list[StrictStr] = []
     env: list[EnvVar] = merge_key("name", default=[])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import StrictStr
 
-from schemas.base import Duration, Quantity, Spec, merge_key
+from schemas.base import Duration, Quantity, Spec, merge_key, promotable
 from schemas.common import DatasetMount, EnvVar, Resources
 
 
@@ -14,7 +14,7 @@ class Workspace(Spec):
 
 
 class NotebookSpec(Spec):
-    image: StrictStr
+    image: StrictStr = promotable()
     resources: Resources = Resources()
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])

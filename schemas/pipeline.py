@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from schemas.base import Duration, Name, Spec, Text, merge_key
+from schemas.base import Duration, Name, Spec, Text, merge_key, promotable
 from schemas.common import DatasetMount, EnvVar, Resources, Schedule
 
 
@@ -15,7 +15,7 @@ class Param(Spec):
 
 
 class ContainerStep(Spec):
-    image: StrictStr
+    image: StrictStr = promotable()
     command: list[StrictStr] = []
     args: list[StrictStr] = []
     env: list[EnvVar] = merge_key("name", default=[])

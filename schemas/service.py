@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, StrictInt, StrictStr, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Spec, merge_key
+from schemas.base import Spec, merge_key, promotable
 from schemas.common import DatasetMount, EnvVar, Resources
 from schemas.model import Version
 
@@ -77,11 +77,11 @@ class KServeOptions(Spec):
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
     chart: ChartRef = ChartRef()
-    image: StrictStr
-    model: ModelRef
+    image: StrictStr = promotable()
+    model: ModelRef = promotable()
     replicas: StrictInt | ReplicaRange = 1
     autoscaling: Autoscaling | None = None
-    canary: Canary | None = None
+    canary: Canary | None = promotable(default=None)
     resources: Resources = Resources()
     ports: list[Port] = merge_key("name", default=[Port(name="http", port=8080)])
     probes: Probes = Probes()

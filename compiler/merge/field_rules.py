@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 
-from schemas.base import MERGE_KEY, _text
+from schemas.base import MERGE_KEY, PROMOTABLE, _text
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Rule:
     items: Rule | None = None      # rule of each list item
     values: Rule | None = None     # rule of each value of a free-keyed map
     model: type | None = None        # for "did you mean" suggestions
+    promotable: bool = False            # `strata promote` copies this field between environments
 
     def child(self, key: Any) -> Rule | None:
         if self.fields is not None:
@@ -45,6 +47,8 @@ def rule_for_model(model: type[BaseModel]) -> Rule:
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if MERGE_KEY in extra:
             rule = Rule(merge_key=str(extra[MERGE_KEY]), both_forms=rule.both_forms, items=rule.items)
+        if extra.get(PROMOTABLE):
+            rule = replace(rule, promotable=True)
         fields[info.alias or name] = rule
     return Rule(fields=fields, model=model)
 
@@ -101,3 +105,18 @@ def _list_rule(members: list[Any]) -> Rule:
             return Rule(items=_rule(args[0]) if args else ANY)
     text = any(_unwrap(m, ())[1] for m in members)
     return Rule(text=text)
+
+
+ITEMS = "[]"   # a step through every item of a merge-keyed list, in `promotable_fields` paths
+
+
+def promotable_fields(rule: Rule, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Paths of the promotable fields under `rule`, e.g. ("image",), ("chart", "version"),
+    ("steps", ITEMS, "container", "image"); a promotable field is not searched further."""
+    for key, child in (rule.fields or {}).items():
+        if child.promotable:
+            yield path + (key,)
+        elif child.fields is not None:
+            yield from promotable_fields(child, path + (key,))
+        elif child.merge_key and child.items is not None:
+            yield from promotable_fields(child.items, path + (key, ITEMS))
