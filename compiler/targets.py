@@ -57,6 +57,7 @@ class Target:
     spec: Any                         # the validated pydantic model of the kind's spec
     values: dict[str, Any]            # the effective spec as plain data (interpolated)
     tree: Value | None = None      # the merged spec with provenance
+    raw_tree: Value | None = None  # the same before interpolation (`${...}` kept): what promote copies
     origin: Origin | None = None   # the resource document
     files: tuple[str, ...] = ()       # every input file that shaped this target
     app_type: str | None = None

@@ -125,6 +125,13 @@ def _locks(doc: Doc, kind: str, problems: Problems) -> tuple[Lock, ...]:
     return tuple(found)
 
 
+def env_locks(world: World, env: str, kind: str) -> tuple[Lock, ...]:
+    """The locks an environment puts on `kind`: its group's, then its own (promote checks them)."""
+    layers = world.envs[env]
+    ignored = Problems()   # a malformed lock path is reported once, when targets are merged
+    return _locks(layers.group_doc, kind, ignored) + _locks(layers.env_doc, kind, ignored)
+
+
 def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
     """Fold the layers lowest first, enforcing each lock from the layer that sets it."""
     rule = rule_for_model(RESOURCE_SPECS[kind])
@@ -185,7 +192,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     files = _input_files(world, project, doc, envelope)
     return Target(kind=doc.kind, name=doc.name, project=project, spec=spec,
                   values=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
-                  tree=tree, origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
+                  tree=tree, raw_tree=merged, origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
 
 
 def _group_vars(group_doc: Doc) -> dict[str, str]:
