@@ -6,7 +6,7 @@ on this function; nothing writes to disk here (see `write`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,17 +38,19 @@ class Build:
     reused: int = 0                                          # targets whose previous output was kept
 
 
-def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None) -> Build:
+def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
+               overlay: Mapping[str, str] | None = None) -> Build:
     """Discover, load, merge and validate: every target's effective spec, nothing rendered.
 
     Raises StrataError with every problem found, unless the caller passes its own
-    `problems` list to collect them in (and decides when to raise).
+    `problems` list to collect them in (and decides when to raise). `overlay` maps
+    repo-relative YAML files to the text to read instead of theirs (an edit not yet written).
     """
     collect = problems is not None
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    docs = load_documents(root, disc.discover(root), problems)
+    docs = load_documents(root, disc.discover(root), problems, overlay)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems)

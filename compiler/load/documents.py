@@ -5,6 +5,7 @@ Every problem of every file is collected, so one run reports them all.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,29 +56,33 @@ class Documents:
     resources: dict[str, list[Doc]] = field(default_factory=dict)   # project dir → docs
 
 
-def load_documents(root: Path, files: SourceFiles, problems: Problems) -> Documents:
+def load_documents(root: Path, files: SourceFiles, problems: Problems,
+                   overlay: Mapping[str, str] | None = None) -> Documents:
+    """Every discovered file's documents; `overlay` (repo-relative path → YAML text) stands in
+    for the content of those files, so an edit can be compiled before it is written (promote)."""
+    overlay = overlay or {}
     docs = Documents()
-    docs.layers = _load_role(root, files.layers, "layer", problems)
-    docs.groups = _load_role(root, files.groups, "group", problems)
-    docs.environments = _load_role(root, files.environments, "environment", problems)
+    docs.layers = _load_role(root, files.layers, "layer", problems, overlay)
+    docs.groups = _load_role(root, files.groups, "group", problems, overlay)
+    docs.environments = _load_role(root, files.environments, "environment", problems, overlay)
     for project_dir, project_file in files.projects.items():
-        found = _load_role(root, [project_file], "project", problems)
+        found = _load_role(root, [project_file], "project", problems, overlay)
         if found:
             docs.projects[project_dir] = found[0]
     for project_dir, resource_files in files.resources.items():
         if project_dir not in files.projects:
             problems.add(f"{project_dir} has no project.yaml", Origin(project_dir, 1, 1))
             continue
-        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems)
+        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems, overlay)
     _check_unique(docs, problems)
     return docs
 
 
-def _load_role(root: Path, files: list[str], role: str, problems: Problems) -> list[Doc]:
+def _load_role(root: Path, files: list[str], role: str, problems: Problems, overlay: Mapping[str, str]) -> list[Doc]:
     found = []
     for rel in files:
         try:
-            values = load_file(root, rel)
+            values = load_file(root, rel, overlay.get(rel))
         except LoadError as exc:
             problems.extend([exc.problem])
             continue

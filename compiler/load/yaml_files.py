@@ -230,7 +230,8 @@ def from_plain(data: Any, origin: Origin) -> Value:
     return Value(data, origin)
 
 
-def load_file(repo: Path, rel: str) -> list[Value]:
+def load_file(repo: Path, rel: str, text: str | None = None) -> list[Value]:
+    """A spec file's documents; `text` stands in for a YAML file's content (an edit not yet written)."""
     if rel.endswith(".jsonnet"):
         return load_jsonnet(repo, rel)
-    return load_yaml(read_text(repo, rel), rel)
+    return load_yaml(read_text(repo, rel) if text is None else text, rel)
