@@ -14,7 +14,7 @@ from compiler.errors import Problems
 from compiler.load.documents import Doc, Documents
 from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
-from compiler.provenance import Value, relayer
+from compiler.provenance import Origin, Value, relayer
 from compiler.targets import Env, Project
 from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
@@ -68,6 +68,7 @@ def build_world(docs: Documents, problems: Problems) -> World:
         validate(EnvironmentGroupDoc, doc.value, problems)
     for doc in docs.environments:
         _add_env(world, _labelled(doc, f"environment {doc.name}"), problems)
+    _check_promotions(world, problems)
     for doc in docs.layers:
         validate(AppTypeDoc, doc.value, problems)
     _resolve_app_types(world, [_labelled(d, f"app-type {d.name}") for d in docs.layers], problems)
@@ -99,6 +100,30 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
     if settings is not None:
         env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file))
         world.envs[doc.name] = EnvLayers(env, group_doc, doc)
+
+
+def _check_promotions(world: World, problems: Problems) -> None:
+    """`promotion.from` names another known environment (SPEC §3; `strata promote` reads it)."""
+    for name, layers in sorted(world.envs.items()):
+        promotion = layers.env.settings.promotion
+        if promotion is None or (promotion.from_ in world.envs and promotion.from_ != name):
+            continue
+        where = promotion_origin(layers)
+        if promotion.from_ == name:
+            problems.add(f"environment {name} cannot be promoted from itself (promotion.from: {name})", where)
+        else:
+            known = ", ".join(sorted(world.envs))
+            problems.add(f"promotion.from: environment {name} names {promotion.from_!r}, which is not an "
+                         f"environment (known: {known})", where)
+
+
+def promotion_origin(layers: EnvLayers) -> Origin | None:
+    """Where `promotion.from` of an environment is written: its own file, else its group's."""
+    for doc in (layers.env_doc, layers.group_doc):
+        promotion = doc.get("promotion")
+        if promotion is not None and promotion.is_map and "from" in promotion.data:
+            return promotion.data["from"].origin
+    return None
 
 
 def _resolve_app_types(world: World, docs: list[Doc], problems: Problems) -> None:
