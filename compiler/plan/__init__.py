@@ -24,7 +24,7 @@ from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
 from compiler.plan.scope import Scope, target_key, touched_projects
 
-__all__ = ["FORMATS", "Plan", "format_for", "plan", "render", "summary_line"]
+__all__ = ["FORMATS", "Plan", "compare_sides", "format_for", "plan", "render", "summary_line"]
 
 
 def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
@@ -38,7 +38,7 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     changed = gitbase.changed_files(repo, base_sha)
     _check_projects(repo, base_sha, projects)
     old, head, scope = _compile_sides(compiler, repo, base, base_sha, changed, envs, projects)
-    return _plan(base, base_sha, head_rev, old, head, scope, changed)
+    return compare_sides(base, base_sha, head_rev, old, head, scope, changed)
 
 
 def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, changed: frozenset[str],
@@ -59,8 +59,9 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
     return old, head, scope
 
 
-def _plan(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
-          changed: frozenset[str]) -> Plan:
+def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
+                  changed: frozenset[str]) -> Plan:
+    """The plan of two rendered sides: objects compared, each changed target's causes found."""
     entries = compare(old.emitted, head.emitted)
     notes = causes.notes({e.target for e in entries}, causes.by_key(old.targets),
                          causes.by_key(head.targets), changed)

@@ -26,10 +26,11 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
 
 
 def _header(plan: Plan) -> list[str]:
-    lines = [MARKER, "### strata plan", "",
-             f"Base `{plan.base_ref}` (`{plan.base_sha[:12]}`) → head `{short_revision(plan.head)}`", ""]
+    lines = [f"#### {plan.heading}", ""] if plan.heading else [
+        MARKER, "### strata plan", "",
+        f"Base `{plan.base_ref}` (`{plan.base_sha[:12]}`) → head `{short_revision(plan.head)}`", ""]
     if not plan.has_changes:
-        return lines + ["**No changes.** The compiled objects match the base revision."]
+        return lines + [f"**No changes.** {plan.no_changes}"]
     lines += [f"**{summary_line(plan.counts())}**", "",
               "| Environment | Add | Change | Destroy |", "|---|---:|---:|---:|"]
     for env in plan.changed_envs():

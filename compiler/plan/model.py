@@ -96,6 +96,12 @@ class Plan:
     envs: tuple[str, ...] = ()     # every environment compiled on either side
     rendered: int = 0              # targets rendered (on both sides); the others cannot have changed
     targets_total: int = 0         # targets loaded on either side
+    heading: str = ""              # replaces the "base → head" line when the sides are not git revisions (promote)
+
+    @property
+    def no_changes(self) -> str:
+        return "The compiled objects are the same on both sides." if self.heading else \
+            "The compiled objects match the base revision."
 
     @property
     def has_changes(self) -> bool:

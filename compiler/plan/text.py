@@ -10,9 +10,10 @@ COLOURS = {"+": "green", "~": "yellow", "-": "red"}
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
-    lines = [f"strata plan: base {plan.base_ref} ({plan.base_sha[:12]}) → head {short_revision(plan.head)}", ""]
+    heading = plan.heading or f"strata plan: base {plan.base_ref} ({plan.base_sha[:12]}) → head {short_revision(plan.head)}"
+    lines = [heading, ""]
     if not plan.has_changes:
-        return "\n".join(lines + ["No changes. The compiled objects match the base revision.", ""])
+        return "\n".join(lines + [f"No changes. {plan.no_changes}", ""])
     for env in plan.changed_envs():
         lines += _environment(plan, env, color)
     bold = (lambda s: click.style(s, bold=True)) if color else str
