@@ -8,12 +8,15 @@ import click
 
 def COMMANDS() -> list[click.Command]:
     from compiler.commands.compile import compile_command
+    from compiler.commands.diff import diff_command
     from compiler.commands.explain import explain_command
+    from compiler.commands.promote import promote_command
     from compiler.commands.schema import schema_command
     from compiler.commands.validate import validate_command
     from compiler.plan.command import plan
 
-    return [compile_command, validate_command, plan, explain_command, schema_command]
+    return [compile_command, validate_command, plan, explain_command, promote_command, diff_command,
+            schema_command]
 
 
 def repo_of(ctx: click.Context) -> Path:
