@@ -37,5 +37,11 @@ def promote_command(ctx: click.Context, target: str, source: str | None, project
         return
     written = write_promotion(repo, result)
     if fmt == "text":
-        click.echo(f"Wrote {len(written)} file{'' if len(written) == 1 else 's'}: {', '.join(written)}." if written
-                   else "Nothing written.", err=True)
+        click.echo(_written(written), err=True)
+
+
+def _written(paths: list[str], shown: int = 5) -> str:
+    if not paths:
+        return "Nothing written."
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return f"Wrote {len(paths)} file{'' if len(paths) == 1 else 's'}: {', '.join(paths[:shown])}{more}."

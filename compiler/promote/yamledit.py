@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from difflib import SequenceMatcher, unified_diff
+from itertools import pairwise
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -26,8 +27,8 @@ from compiler.load.yaml_files import LoadError, load_yaml
 from compiler.merge.field_rules import ANY, Rule
 from compiler.provenance import Value
 
-# (mapping indent, sequence indent, dash offset) tried in turn: the one whose unedited dump
-# reproduces the most lines of a file is the file's own style, so new lines match it.
+# (mapping indent, sequence indent, dash offset) tried after the one a file's text shows: the one
+# whose unedited dump reproduces the most lines is the file's own style, so new lines match it.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0))
 
 
@@ -44,8 +45,8 @@ class DocEdit:
 def edit_file(text: str, rel: str, env: str, edits: list[DocEdit]) -> str:
     """`text` with every edit written; raises StrataError (located at the file) when it cannot."""
     try:
-        yaml, unedited = _own_style(text)
-        docs = list(yaml.load_all(text))
+        docs = list(_yaml(INDENTS[0]).load_all(text))   # the indent settings only matter for dumping
+        yaml, unedited = _own_style(text, docs)
         for edit in edits:
             overrides, _ = _child_map(_document(docs, edit, rel), "overrides")
             env_map, _ = _child_map(overrides, env)
@@ -69,13 +70,14 @@ def _yaml(indent: tuple[int, int, int]) -> YAML:
     return yaml
 
 
-def _own_style(text: str) -> tuple[YAML, str]:
-    """The configured YAML whose unedited round trip keeps the most lines, and that dump."""
+def _own_style(text: str, docs: list[Any]) -> tuple[YAML, str]:
+    """The configured YAML whose dump of the unedited `docs` keeps the most lines of `text`, and
+    that dump. The indentation the text itself shows is tried first: usually the only dump needed."""
     lines = text.splitlines(keepends=True)
     best: tuple[int, YAML, str] | None = None
-    for indent in INDENTS:
+    for indent in dict.fromkeys((guess_indent(lines), *INDENTS)):
         yaml = _yaml(indent)
-        dumped = _dump(yaml, list(yaml.load_all(text)))
+        dumped = _dump(yaml, docs)
         if dumped == text:
             return yaml, dumped
         kept = sum(n for _, _, n in SequenceMatcher(None, lines, dumped.splitlines(keepends=True),
@@ -84,6 +86,26 @@ def _own_style(text: str) -> tuple[YAML, str]:
             best = (kept, yaml, dumped)
     assert best is not None
     return best[1], best[2]
+
+
+def guess_indent(lines: list[str]) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) as the first nested mapping and the first block list show them."""
+    mapping = offset = None
+    for above, line in pairwise(lines):
+        key, inner = _indent(above), _indent(line)
+        if key is None or inner is None or not above.rstrip().endswith(":"):
+            continue
+        if line.lstrip().startswith("- "):
+            offset = inner - key if offset is None else offset
+        elif mapping is None and inner > key:
+            mapping = inner - key
+    offset = 2 if offset is None else offset
+    return mapping or 2, offset + 2, offset
+
+
+def _indent(line: str) -> int | None:
+    stripped = line.lstrip(" ")
+    return None if not stripped.strip() or stripped.startswith("#") else len(line) - len(stripped)
 
 
 def _dump(yaml: YAML, docs: list[Any]) -> str:
