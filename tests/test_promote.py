@@ -308,3 +308,17 @@ def test_promotable_fields_are_declared_on_the_schema():
         "Service": [("chart", "version"), ("image",), ("model",), ("canary",)],
         "Pipeline": [("steps", ITEMS, "container", "image")],
     }
+
+
+def test_the_promotion_bot_workflow_calls_the_documented_commands():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / "examples/ci/promote-github-actions.yaml").read_text())
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}   # YAML 1.1 reads `on` as True
+    steps = workflow["jobs"]["promote"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert 'strata promote --to "${{ matrix.env }}" --check --format markdown > promotion.md' in runs
+    assert "2) echo \"pending=true\"" in runs
+    assert 'strata promote --to "${{ matrix.env }}" --format markdown > promotion.md' in runs
+    pull_request = next(step for step in steps if "create-pull-request" in step.get("uses", ""))
+    assert pull_request["with"]["body-path"] == "promotion.md" and pull_request["with"]["add-paths"] == "projects/**"

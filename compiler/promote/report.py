@@ -79,7 +79,7 @@ def _resource_lines(resource: ResourcePromotion, target: str) -> list[str]:
 # --- markdown --------------------------------------------------------------------------------------
 
 def _markdown(promotion: Promotion) -> str:
-    lines = [MARKER, f"### strata promote: `{promotion.source}` → `{promotion.target}`", "", summary(promotion), ""]
+    lines: list[str | None] = [MARKER, f"### strata promote: `{promotion.source}` → `{promotion.target}`", "", summary(promotion), ""]
     if promotion.resources:
         lines += [f"| File | Resource | Field | `{promotion.target}` now | after |", "|---|---|---|---|---|"]
         for resource in promotion.resources:
@@ -96,8 +96,9 @@ def _markdown(promotion: Promotion) -> str:
     lines += [f"- skipped `{identity}`: {why}" for identity, why in promotion.skipped]
     if promotion.files:
         diff = "\n".join(line for rel, (old, new) in promotion.files.items() for line in file_diff(old, new, rel))
-        lines += ["", "<details><summary>Edited files</summary>", "", *fenced("diff", diff), "", "</details>", ""]
-    head = "\n".join(lines).rstrip("\n") + "\n"
+        lines += ["" if lines[-1] else None, "<details><summary>Edited files</summary>", "", *fenced("diff", diff), "",
+                  "</details>", ""]
+    head = "\n".join(line for line in lines if line is not None).rstrip("\n") + "\n"
     if promotion.plan is None:
         return head
     return head + "\n" + render_markdown(promotion.plan, limit=max(LIMIT - len(head), 10_000))
