@@ -243,6 +243,7 @@ def test_unknown_promotion_source_is_an_error_at_its_line(repo):
 
 
 def test_from_option_and_its_errors(repo):
+    assert run(repo, "promote", "--to", "nope").output.startswith("strata: --to nope: no such environment")
     assert run(repo, "promote", "--to", "prod-sh", "--from", "nope").output.startswith(
         "strata: --from nope: no such environment")
     assert "cannot be promoted from itself" in run(repo, "promote", "--to", "prod-sh", "--from", "prod-sh").output

@@ -15,13 +15,13 @@ in memory (`preview.py`). Files are written only after all of that succeeded (`f
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.errors import Problems, StrataError
-from compiler.merge.targets_of import Selection
+from compiler.merge.targets_of import UNKNOWN_SELECTION, Selection
 from compiler.merge.world import World
-from compiler.pipeline import load_stage
+from compiler.pipeline import Build, load_stage
 from compiler.plan import Plan
 from compiler.promote.fields import patterns, spec_rule
 from compiler.promote.files import write_files
@@ -75,7 +75,7 @@ def promote(repo: Path, target: str, *, source: str | None = None, only: Resourc
     """What promoting `source` (default: the target's `promotion.from`) to `target` changes; writes nothing."""
     only = only or ResourceFilter()
     selection = Selection((target,), only.projects)
-    before = load_stage(repo, selection)
+    before = _load_target(repo, selection)
     source = source_environment(before.world, target, source)
     origin = load_stage(repo, Selection((source,), only.projects))
     result = Promotion(source, target)
@@ -92,6 +92,16 @@ def promote(repo: Path, target: str, *, source: str | None = None, only: Resourc
 def write_promotion(repo: Path, promotion: Promotion) -> list[str]:
     """Write the edited files (each atomically, all computed before the first write); their paths."""
     return write_files(repo, {rel: new for rel, (_old, new) in promotion.files.items()})
+
+
+def _load_target(repo: Path, selection: Selection) -> Build:
+    """The target environment's build; an unknown environment is named as the option that gave it."""
+    try:
+        return load_stage(repo, selection)
+    except StrataError as error:
+        renamed = [replace(p, message=p.message.replace("--env ", "--to ", 1)) if p.code == UNKNOWN_SELECTION
+                   and p.subject in selection.envs else p for p in error.problems]
+        raise StrataError(renamed) from None
 
 
 def source_environment(world: World, target: str, asked: str | None) -> str:
