@@ -323,3 +323,17 @@ def test_the_promotion_bot_workflow_calls_the_documented_commands():
     assert 'strata promote --to "${{ matrix.env }}" --format markdown > promotion.md' in runs
     pull_request = next(step for step in steps if "create-pull-request" in step.get("uses", ""))
     assert pull_request["with"]["body-path"] == "promotion.md" and pull_request["with"]["add-paths"] == "projects/**"
+
+
+def test_a_group_promotion_source_naming_its_own_member_is_no_source_for_it(repo):
+    group = repo / "environments/groups/test.yaml"
+    group.write_text(group.read_text() + "promotion: {from: dev}\n")
+    staging = repo / "environments/staging.yaml"
+    staging.write_text(staging.read_text().replace("promotion: {from: dev}\n", ""))
+
+    assert run(repo, "compile").exit_code == 0
+    assert "strata promote: dev → staging" in run(repo, "promote", "--to", "staging", "--check").output
+    assert "environment dev has no `promotion: {from: <env>}`" in run(repo, "promote", "--to", "dev").output
+    own = repo / "environments/dev.yaml"
+    own.write_text(own.read_text() + "promotion: {from: dev}\n")
+    assert "environment dev cannot be promoted from itself" in run(repo, "compile").output

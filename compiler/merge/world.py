@@ -110,7 +110,8 @@ def _check_promotions(world: World, problems: Problems) -> None:
             continue
         where = promotion_origin(layers)
         if promotion.from_ == name:
-            problems.add(f"environment {name} cannot be promoted from itself (promotion.from: {name})", where)
+            if where is not None and where.file == layers.env_doc.file:   # a group's may name one of its own
+                problems.add(f"environment {name} cannot be promoted from itself (promotion.from: {name})", where)
         else:
             known = ", ".join(sorted(world.envs))
             problems.add(f"promotion.from: environment {name} names {promotion.from_!r}, which is not an "

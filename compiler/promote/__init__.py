@@ -113,7 +113,7 @@ def source_environment(world: World, target: str, asked: str | None) -> str:
             raise StrataError(f"--from {asked}: an environment cannot be promoted from itself")
         return asked
     promotion = world.envs[target].env.settings.promotion
-    if promotion is None:
+    if promotion is None or promotion.from_ == target:   # the latter: its group's names this very environment
         raise StrataError(f"environment {target} has no `promotion: {{from: <env>}}`; pass --from ENV")
     return promotion.from_
 
