@@ -337,3 +337,11 @@ def test_a_group_promotion_source_naming_its_own_member_is_no_source_for_it(repo
     own = repo / "environments/dev.yaml"
     own.write_text(own.read_text() + "promotion: {from: dev}\n")
     assert "environment dev cannot be promoted from itself" in run(repo, "compile").output
+
+
+def test_a_written_file_keeps_its_permission_bits_and_no_temporary_file_is_left(repo):
+    new_staging_image(repo)
+    (repo / SEARCH).chmod(0o640)
+    assert run(repo, "promote", "--to", "prod-sh").exit_code == 0
+    assert (repo / SEARCH).stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in (repo / SEARCH).parent.iterdir()) == ["shoe-search.yaml"]

@@ -100,3 +100,8 @@ def test_an_edit_ruamel_would_reformat_around_is_refused_not_guessed():
         """)
     with pytest.raises(StrataError, match="cannot place the edit without rewriting lines around it"):
         edit(text, {"model": {"version": 4}})
+
+
+def test_windows_line_ends_are_kept():
+    text = SERVICE.replace("\n", "\r\n")
+    assert edit(text, {"image": "reg/api:2.0"}) == text.replace('"reg/api:1.0"  #', '"reg/api:2.0"  #')

@@ -44,6 +44,8 @@ class DocEdit:
 
 def edit_file(text: str, rel: str, env: str, edits: list[DocEdit]) -> str:
     """`text` with every edit written; raises StrataError (located at the file) when it cannot."""
+    if "\r\n" in text:   # ruamel writes \n: edit with \n, give the file its own line ends back
+        return edit_file(text.replace("\r\n", "\n"), rel, env, edits).replace("\n", "\r\n")
     try:
         docs = list(_yaml(INDENTS[0]).load_all(text))   # the indent settings only matter for dumping
         yaml, unedited = _own_style(text, docs)
