@@ -25,7 +25,7 @@ from compiler.pipeline import Build, load_stage
 from compiler.plan import Plan
 from compiler.promote.fields import patterns, spec_rule
 from compiler.promote.files import write_files
-from compiler.promote.preview import preview
+from compiler.promote.preview import preview, titled
 from compiler.promote.resource import ResourcePromotion, promote_resource
 from compiler.promote.yamledit import DocEdit, edit_file
 from compiler.targets import Target
@@ -77,7 +77,8 @@ def promote(repo: Path, target: str, *, source: str | None = None, only: Resourc
     selection = Selection((target,), only.projects)
     before = _load_target(repo, selection)
     source = source_environment(before.world, target, source)
-    origin = load_stage(repo, Selection((source,), only.projects))
+    with titled(f"{source}, the environment promoted from, does not compile:"):
+        origin = load_stage(repo, Selection((source,), only.projects))
     result = Promotion(source, target)
     problems = Problems()
     _compare(before.world, origin.targets, [t for t in before.targets if only.wants(t)], result, problems, only)

@@ -24,12 +24,12 @@ def preview(repo: Path, before: Build, selection: Selection, edited: dict[str, s
             source: str, target: str) -> Plan:
     """Render `before` and the same selection with `edited` laid over the repo; compare them."""
     changed = frozenset(edited)
-    with _failing(f"after the promotion, {target} would not compile:"):
+    with titled(f"after the promotion, {target} would not compile:"):
         after = load_stage(repo, selection, overlay=edited)
     scope = Scope.build(changed, after.targets, before.targets)
-    with _failing(f"{target} does not compile as it is:"):
+    with titled(f"{target} does not compile as it is:"):
         render_stage(before, render_only=scope)
-    with _failing(f"after the promotion, {target} would not compile:"):
+    with titled(f"after the promotion, {target} would not compile:"):
         render_stage(after, render_only=scope)
     plan = compare_sides(target, "", "promoted", Side(before, before.emitted), Side(after, after.emitted),
                          scope, changed)
@@ -38,7 +38,8 @@ def preview(repo: Path, before: Build, selection: Selection, edited: dict[str, s
 
 
 @contextmanager
-def _failing(title: str) -> Iterator[None]:
+def titled(title: str) -> Iterator[None]:
+    """Problems raised inside are reported under `title` (which side of the promotion they belong to)."""
     try:
         yield
     except StrataError as error:
