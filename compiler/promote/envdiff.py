@@ -121,9 +121,9 @@ def _path(kind: str, text: str) -> tuple[Any, ...]:
 def _objects(build: Build, sides: dict[str, dict[str, Target]]) -> dict[str, list[Emitted]]:
     """The compiled objects of the compared resources, by target folder."""
     wanted = {t.folder for targets in sides.values() for t in targets.values()}
-    render_stage(build, render_only=lambda t: t.folder in wanted)
+    rendered = render_stage(build, render_only=lambda t: t.folder in wanted)
     found: dict[str, list[Emitted]] = {}
-    for item in build.emitted:
+    for item in rendered.emitted:
         if item.target is not None and item.folder in wanted:
             found.setdefault(item.folder, []).append(item)
     return found

@@ -28,10 +28,10 @@ def preview(repo: Path, before: Build, selection: Selection, edited: dict[str, s
         after = load_stage(repo, selection, overlay=edited)
     scope = Scope.build(changed, after.targets, before.targets)
     with titled(f"{target} does not compile as it is:"):
-        render_stage(before, render_only=scope)
+        before = render_stage(before, render_only=scope)
     with titled(f"after the promotion, {target} would not compile:"):
-        render_stage(after, render_only=scope)
-    plan = compare_sides(target, "", "promoted", Side(before, before.emitted), Side(after, after.emitted),
+        after = render_stage(after, render_only=scope)
+    plan = compare_sides(target, "", "promoted", Side(before, list(before.emitted)), Side(after, list(after.emitted)),
                          scope, changed)
     plan.heading = f"Plan of the promotion: {target}'s objects now → with {source}'s values"
     return plan
