@@ -61,7 +61,8 @@ def _report(exc: StrataError) -> None:
     if hidden > 0:
         click.echo(f"... and {hidden} more problems", err=True)
     noun = "problem" if len(problems) == 1 else "problems"
-    click.secho(f"strata: {len(problems)} {noun}; nothing was written", err=True, fg="red")
+    kept = f"; nothing was written ({exc.kept_output} is unchanged)" if exc.kept_output else ""
+    click.secho(f"strata: {len(problems)} {noun}{kept}", err=True, fg="red")
 
 
 @click.group(cls=StrataGroup, context_settings={"help_option_names": ["-h", "--help"]})

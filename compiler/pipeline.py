@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.errors import Problems
+from compiler.errors import Problems, group
 from compiler.graph.inputs import add_dependencies
 from compiler.graph.references import check_references
 from compiler.load import discover as disc
@@ -58,7 +58,7 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     add_dependencies(targets, root, config.chart_dirs)
     if not collect:
         problems.raise_if_any()
-    return Build(root, config, selection, docs, world, projects, targets)
+    return Build(root, config, selection, docs, world, projects, targets, warnings=list(problems.warnings))
 
 
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
@@ -90,5 +90,5 @@ def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None =
     ctx = RenderContext(repo=build.root, chart_dirs=build.config.chart_dirs, problems=problems)
     build.emitted = render_all(build, ctx, render_only=render_only, progress=progress)
     problems.raise_if_any()
-    build.warnings = sorted(ctx.warnings.items, key=lambda w: (w.origin.sort_key() if w.origin else ("", 0, 0), w.message))
+    build.warnings = group([*build.warnings, *ctx.warnings.items])
     return build

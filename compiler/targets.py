@@ -41,6 +41,12 @@ class Project:
     quota: Quota
     origin: Origin
     file: str
+    quota_tree: Value | None = None   # the merged quota with provenance (where each limit is set)
+
+    def locate_quota(self, *path: str) -> Origin:
+        """Where the quota entry at `path` is set (deepest known), else the project document."""
+        found = lookup(self.quota_tree, tuple(path)) if self.quota_tree is not None else None
+        return found.origin if found is not None else self.origin
 
     @property
     def namespace(self) -> str:

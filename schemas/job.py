@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import StrictBool, StrictInt, StrictStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.base import Duration, Spec, merge_key, promotable
 from schemas.common import DatasetMount, EnvVar, Resources, Retry, Schedule
@@ -41,17 +42,22 @@ class JobSpec(Spec):
     ttlAfterFinished: Duration | None = None
     schedule: Schedule | None = None
 
-    @model_validator(mode="after")
-    def _roles_match_framework(self) -> JobSpec:
-        allowed = ROLES[self.framework]
-        unknown = sorted(set(self.replicas) - set(allowed))
-        if unknown:
-            hint = ", ".join(allowed) if allowed else "none (framework none runs one pod)"
-            raise ValueError(f"replicas role(s) {', '.join(unknown)} not valid for framework "
-                             f"{self.framework}; allowed: {hint}")
-        if any(n < 0 for n in self.replicas.values()):
-            raise ValueError("replica counts must be >= 0")
-        return self
+    @field_validator("replicas")
+    @classmethod
+    def _roles_match_framework(cls, replicas: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        """Each role must be one of the framework's; the error names (and points at) the first bad one."""
+        if "framework" not in info.data:      # an invalid framework is reported on its own
+            return replicas
+        framework = info.data["framework"]
+        allowed = ROLES[framework]
+        for role, count in replicas.items():
+            if role not in allowed:
+                hint = f"allowed: {', '.join(allowed)}" if allowed else "it has none: framework none runs one pod"
+                raise PydanticCustomError("unknown_role", "not a role of framework {framework} ({hint})",
+                                          {"key": role, "framework": framework, "hint": hint})
+            if count < 0:
+                raise PydanticCustomError("negative_replicas", "a replica count must be >= 0", {"key": role})
+        return replicas
 
     def role_counts(self) -> dict[str, int]:
         """Replicas per role with framework defaults (one master/chief/launcher, else one pod)."""

@@ -95,7 +95,7 @@ def test_unset_quota_is_unlimited_and_pipelines_are_not_counted():
     assert find_overages(p, [job, pipe]) == []
 
 
-def test_overage_error_lists_workloads_and_overage_at_project_file():
+def test_each_overage_is_an_error_listing_the_workloads_without_a_quota_tree_at_the_project_file():
     p = project({"cpu": "16", "memory": "64Gi", "gpu": {"a100": 8, "h100": 4}})
     train = make_target("Job", "train", {"framework": "pytorch", "image": "pt:2", "replicas": {"worker": 3},
                                          "resources": {"cpu": "4", "memory": "16Gi", "shm": "4Gi",
@@ -105,13 +105,40 @@ def test_overage_error_lists_workloads_and_overage_at_project_file():
     lab = make_target("Notebook", "lab", {"image": "jupyter:1", "resources": {"cpu": "1", "memory": "2Gi"}}, p)
     problems = Problems()
     check_quota(p, [web, lab, train], problems)
-    [problem] = problems.items
-    assert problem.origin.where() == "projects/asr/project.yaml:1:1"
-    assert problem.message == (
-        "project asr in dev is over quota: "
-        "cpu requested 21 > quota 16 (over by 5) by Job/train 16, Notebook/lab 1, Service/web 4; "
-        "memory requested 90Gi > quota 64Gi (over by 26Gi) by Job/train 80Gi, Notebook/lab 2Gi, Service/web 8Gi; "
-        "gpu a100 requested 10 > quota 8 (over by 2) by Job/train 8, Service/web 2")
+    assert {problem.origin.where() for problem in problems.items} == {"projects/asr/project.yaml:1:1"}
+    assert [(problem.scope(), problem.message) for problem in problems.items] == [
+        ("project asr in dev: ", "over quota: cpu requested 21 > quota 16 (over by 5) by Job/train 16, "
+                                 "Notebook/lab 1, Service/web 4"),
+        ("project asr in dev: ", "over quota: memory requested 90Gi > quota 64Gi (over by 26Gi) by Job/train 80Gi, "
+                                 "Notebook/lab 2Gi, Service/web 8Gi"),
+        ("project asr in dev: ", "over quota: gpu a100 requested 10 > quota 8 (over by 2) by Job/train 8, "
+                                 "Service/web 2")]
+
+
+def test_an_overage_points_at_the_quota_entry_that_sets_the_limit(tmp_path):
+    from repo_fixture import compile_targets, write_repo
+
+    repo = write_repo(tmp_path / "repo", {
+        "projects/demo/project.yaml": """
+            kind: Project
+            name: demo
+            owner: o
+            environments: [test]
+            quota:
+              default: {cpu: "8", gpu: {t4: 1}}
+              overrides:
+                staging:
+                  cpu: "2"
+            """,
+        "projects/demo/train.yaml": "kind: Job\nname: train\nspec: {image: a, resources: {cpu: 4}}\n"})
+    build, problems = compile_targets(repo)
+    assert not problems
+    found = Problems()
+    for proj in build.projects:
+        check_quota(proj, [t for t in build.targets if t.env.name == proj.env.name], found)
+    [problem] = found.items
+    assert problem.render() == ("projects/demo/project.yaml:9:12: project demo in staging: over quota: cpu requested "
+                                "4 > quota 2 (over by 2) by Job/train 4")
 
 
 def test_gpus_sharing_a_resource_name_are_checked_together_when_untyped_gpus_join():

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compiler.render.cron import check_schedule, cron_line_ok, cron_spec, observes_dst
+from compiler.render.cron import check_schedule, cron_line_ok, cron_problem, cron_spec, observes_dst
 from factories import make_ctx, make_target
 from schemas.common import Schedule
 
@@ -81,3 +81,30 @@ def test_each_bad_cron_line_is_reported():
     errors, _ = check(cron=["0 3 * * *", "bad", "1 2 3"])
     assert len(errors) == 2
     assert "cron 'bad'" in errors[0] and "cron '1 2 3'" in errors[1]
+
+
+@pytest.mark.parametrize("line", [
+    "0 3 * * *", "*/15 * * * 1-5", "5/15 * * * *", "1-5/2 * * * *", "0 3 * * MON-FRI", "0 3 1 jan,Jul *",
+    "0 0 29 2 *", "0 0 31 1,2 *", "0 0 30 2 1", "? * * * ?", "CRON_TZ=UTC 0 3 * * *", "@hourly", "@every 1h30m",
+    "@every 90s", "@midnight",
+])
+def test_lines_argo_accepts(line):
+    assert cron_problem(line) is None
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("61 * * * *", "minute 61 is out of range 0-59"),
+    ("0 25 * * *", "hour 25 is out of range 0-23"),
+    ("0 3 32 13 *", "day of month 32 is out of range 1-31"),
+    ("0 3 1 13 *", "month 13 is out of range 1-12"),
+    ("0 3 * * 7", "day of week 7 is out of range 0-6 (Sunday is 0)"),
+    ("*/0 * * * *", "minute step '*/0' must be a positive number"),
+    ("10-5 * * * *", "minute range 10-5 runs backwards"),
+    ("0 3 * * funday", "day of week 'funday' is not a number or name (range 0-6)"),
+    ("0 0 30 2 *", "that day of the month never comes in those months: it would never run"),
+    ("@hourlyy", "unknown descriptor '@hourlyy'; did you mean '@hourly'?"),
+    ("@every 1x", "'1x' is not a duration (like 90s, 30m, 1h30m)"),
+    ("0 2 * *", "needs five fields (minute hour day-of-month month day-of-week), found 4"),
+])
+def test_lines_argo_rejects_or_never_runs(line, problem):
+    assert cron_problem(line).startswith(problem)

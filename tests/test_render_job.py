@@ -362,7 +362,7 @@ def test_dst_timezone_warns_at_the_timezone_field():
 def test_unknown_timezone_and_bad_cron_are_errors():
     (_,), _, ctx = job({"schedule": {"cron": ["0 2 * *", "@daily"], "timezone": "Mars/Olympus"}})
     found = messages(ctx.problems)
-    assert any("cron '0 2 * *' needs five fields" in m for m in found)
+    assert any("cron '0 2 * *': needs five fields" in m for m in found)
     assert any("unknown timezone 'Mars/Olympus'" in m for m in found)
     assert len(found) == 2
 

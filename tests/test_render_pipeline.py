@@ -310,7 +310,7 @@ def test_unknown_job_is_reported_at_its_line():
     spec = "steps:\n  - name: train\n    job: missing\n"
     objects, _, ctx = render(spec, ("Job", "other", TRAIN_JOB))
     assert errors(ctx) == [f"{PIPELINE_FILE}:3:10: demo/Pipeline/retrain in dev: step 'train': "
-                           "no Job 'missing' in project demo for environment dev"]
+                           "no Job 'missing' in project demo here (its jobs: other)"]
     assert list(templates(objects[0])) == ["main"]
 
 
@@ -353,7 +353,7 @@ def test_a_preset_outside_the_environment_allow_list_is_an_error():
     spec = "steps:\n  - name: v\n    template: data-validation\n  - name: x\n    template: shell-anything\n"
     _, _, ctx = render(spec, env_settings={"presets": ["data-validation"]})
     assert errors(ctx) == [f"{PIPELINE_FILE}:5:15: demo/Pipeline/retrain in dev: step 'x': preset "
-                           "'shell-anything' is not allowed in environment dev (its `presets:` allow: data-validation)"]
+                           "'shell-anything' is not allowed here (this environment's `presets:` allow: data-validation)"]
     _, _, ctx = render(spec, env_settings={})
     assert len(errors(ctx)) == 2 and "allow: none" in errors(ctx)[0]
 

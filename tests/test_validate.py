@@ -83,10 +83,18 @@ def test_bad_custom_resource(job, crd_schemas, kubernetes_schemas):
     ]
 
 
-def test_custom_resource_without_crd_is_an_error(job, kubernetes_schemas):
-    assert check([(job, PYTORCH_JOB)], CrdSchemas(), kubernetes_schemas) == [
-        "projects/demo/job-train.yaml:1:1: demo/Job/train in dev: PyTorchJob/train at /: "
-        "no schema for kubeflow.org/v1 PyTorchJob in --crds ../shared/crds"]
+def test_custom_resource_kind_without_crd_is_one_error_per_kind(job, kubernetes_schemas):
+    other = CrdSchemas(schemas={"example.com/v1/Other": {"type": "object"}})
+    assert check([(job, PYTORCH_JOB), (job, PYTORCH_JOB)], other, kubernetes_schemas) == [
+        "strata: no schema for kubeflow.org/v1 PyTorchJob in --crds ../shared/crds (2 objects left unchecked); "
+        "add its CustomResourceDefinition there"]
+
+
+def test_a_crd_folder_without_crds_is_one_error(job, kubernetes_schemas, tmp_path):
+    (tmp_path / "notes.yaml").write_text("kind: ConfigMap\n")
+    problems = check([(job, PYTORCH_JOB)] * 80, CrdSchemas.load(tmp_path), kubernetes_schemas, crd_dirs=(tmp_path,))
+    assert len(problems) == 1
+    assert problems[0].startswith(f"strata: --crds {tmp_path}: no CustomResourceDefinition found there")
 
 
 def test_unknown_builtin_kind_is_an_error(crd_schemas, kubernetes_schemas):

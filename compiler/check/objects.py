@@ -134,13 +134,14 @@ def _locate(owner: Owner, json_pointer: str) -> Origin | None:
     return owner.locate(*path) if path else owner.origin
 
 
-def _describe(owner: Owner, obj: dict[str, Any]) -> str:
+def _scope(owner: Owner, obj: dict[str, Any]) -> tuple[str, str]:
+    """(what, environment) the object belongs to, for grouping one cause across environments."""
     if isinstance(owner, Target):
-        return f"{owner.identity} in {owner.env.name}"
+        return owner.identity, owner.env.name
     if isinstance(owner, Project):
-        return f"project {owner.name} in {owner.env.name}"
+        return f"project {owner.name}", owner.env.name
     labels = (obj.get("metadata") or {}).get("labels") or {}
-    return f"project {labels.get('strata.dev/project', '?')} in {labels.get('strata.dev/environment', '?')}"
+    return f"project {labels.get('strata.dev/project', '?')}", labels.get("strata.dev/environment", "?")
 
 
 # --- entry point --------------------------------------------------------------------------------------
@@ -156,15 +157,31 @@ def validate_objects(items: Iterable[tuple[Owner, dict[str, Any]]], crds: CrdSch
     """
     kubernetes = kubernetes or KubernetesSchemas()
     where = " ".join(str(d) for d in crd_dirs) or "(none given)"
+    if crds is not None and not crds.schemas:
+        problems.add(f"--crds {where}: no CustomResourceDefinition found there (searched recursively for "
+                     "YAML or JSON files holding `kind: CustomResourceDefinition` or a `kind: List` of them)")
+        crds = None
+    unknown: dict[str, int] = {}
     for owner, obj in items:
-        for json_pointer, message in _object_errors(obj, crds, kubernetes, where):
+        for json_pointer, message in _object_errors(obj, crds, kubernetes):
+            if message == _NO_CRD:
+                key = f"{obj.get('apiVersion')} {obj.get('kind')}"
+                unknown[key] = unknown.get(key, 0) + 1
+                continue
             name = (obj.get("metadata") or {}).get("name", "?")
-            problems.add(f"{_describe(owner, obj)}: {obj.get('kind')}/{name} at {json_pointer or '/'}: {message}",
-                         _locate(owner, json_pointer))
+            target, env = _scope(owner, obj)
+            problems.add(f"{obj.get('kind')}/{name} at {json_pointer or '/'}: {message}",
+                         _locate(owner, json_pointer), target=target, env=env)
+    for key, count in sorted(unknown.items()):
+        problems.add(f"no schema for {key} in --crds {where} ({count} object{'s' if count > 1 else ''} "
+                     "left unchecked); add its CustomResourceDefinition there")
 
 
-def _object_errors(obj: dict[str, Any], crds: CrdSchemas | None, kubernetes: KubernetesSchemas,
-                   where: str) -> list[tuple[str, str]]:
+_NO_CRD = "no CRD"   # marker: a custom resource kind the given CRDs do not define (reported once per kind)
+
+
+def _object_errors(obj: dict[str, Any], crds: CrdSchemas | None,
+                   kubernetes: KubernetesSchemas) -> list[tuple[str, str]]:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     if is_builtin(api_version):
         if kubernetes.knows(api_version, kind):
@@ -174,4 +191,4 @@ def _object_errors(obj: dict[str, Any], crds: CrdSchemas | None, kubernetes: Kub
         return []
     if crds.knows(api_version, kind):
         return crds.errors(obj)
-    return [("", f"no schema for {api_version} {kind} in --crds {where}")]
+    return [("", _NO_CRD)]

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from compiler.errors import Problems
+from compiler.provenance import lookup
+from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas.common import Resources
 
@@ -147,6 +149,7 @@ class Overage:
     allowed: str
     over: str
     consumers: tuple[str, ...]
+    path: tuple[str, ...] = ()     # the quota entry that sets the limit (`cpu`, `gpu.a100`)
 
     def describe(self) -> str:
         return (f"{self.label} requested {self.requested} > quota {self.allowed} (over by {self.over}) "
@@ -154,21 +157,23 @@ class Overage:
 
 
 def _quantity_overage(label: str, used: dict[str, Decimal], limit: str | None, binary: bool) -> list[Overage]:
+    """`label` is also the quota entry's key (`cpu`, `memory`)."""
     if limit is None:
         return []
     allowed, total = parse_quantity(limit), sum(used.values(), Decimal(0))
     if total <= allowed:
         return []
     consumers = tuple(f"{who} {format_quantity(amount, binary)}" for who, amount in used.items() if amount)
-    return [Overage(label, format_quantity(total, binary), limit, format_quantity(total - allowed, binary), consumers)]
+    return [Overage(label, format_quantity(total, binary), limit, format_quantity(total - allowed, binary), consumers,
+                    (label,))]
 
 
-def _count_overage(label: str, used: dict[str, int], allowed: int) -> list[Overage]:
+def _count_overage(label: str, used: dict[str, int], allowed: int, path: tuple[str, ...]) -> list[Overage]:
     total = sum(used.values())
     if total <= allowed:
         return []
     consumers = tuple(f"{who} {amount}" for who, amount in used.items() if amount)
-    return [Overage(label, str(total), str(allowed), str(total - allowed), consumers)]
+    return [Overage(label, str(total), str(allowed), str(total - allowed), consumers, path)]
 
 
 def find_overages(project: Project, targets: Iterable[Target]) -> list[Overage]:
@@ -178,7 +183,8 @@ def find_overages(project: Project, targets: Iterable[Target]) -> list[Overage]:
     found = _quantity_overage("cpu", {w: u.cpu for w, u in usages.items()}, quota.cpu, binary=False)
     found += _quantity_overage("memory", {w: u.memory for w, u in usages.items()}, quota.memory, binary=True)
     for gpu_type, allowed in sorted(quota.gpu.items()):
-        found += _count_overage(f"gpu {gpu_type}", {w: u.gpu.get(gpu_type, 0) for w, u in usages.items()}, allowed)
+        found += _count_overage(f"gpu {gpu_type}", {w: u.gpu.get(gpu_type, 0) for w, u in usages.items()}, allowed,
+                                ("gpu", gpu_type))
     return found + _resource_overages(project, usages)
 
 
@@ -195,13 +201,25 @@ def _resource_overages(project: Project, usages: dict[str, Usage]) -> list[Overa
                     used[who] = used.get(who, 0) + count
                     uncovered |= gpu_type not in project.quota.gpu
         if uncovered:
-            found += _count_overage(f"{resource} (all GPU types)", used, allowed)
+            found += _count_overage(f"{resource} (all GPU types)", used, allowed, ("gpu",))
     return found
 
 
 def check_quota(project: Project, targets: Iterable[Target], problems: Problems) -> None:
-    """One error at the project file when the project's workloads do not fit its quota."""
-    overages = find_overages(project, targets)
-    if overages:
-        problems.add(f"project {project.name} in {project.env.name} is over quota: "
-                     + "; ".join(o.describe() for o in overages), project.origin)
+    """One error per exceeded quota line, at the `quota:` entry that sets that limit here."""
+    for overage in find_overages(project, targets):
+        problems.add(f"over quota: {overage.describe()}", project.locate_quota(*overage.path),
+                     target=f"project {project.name}", env=project.env.name)
+
+
+def check_quota_gpu_types(project: Project, problems: Problems) -> None:
+    """A quota line for a GPU type the environment has no pool for would be summed into the
+    default resource name (nvidia.com/gpu) and silently grant GPUs of another type."""
+    pools = project.env.settings.gpuPools
+    for gpu_type in sorted(project.quota.gpu):
+        if gpu_type not in pools:
+            where = lookup(project.quota_tree, ("gpu", gpu_type)) if project.quota_tree is not None else None
+            problems.add(f"quota: gpu type {gpu_type!r} has no gpuPool in this environment"
+                         + did_you_mean(gpu_type, pools, known="its pools"),
+                         (where.key_origin or where.origin) if where is not None else project.origin,
+                         target=f"project {project.name}", env=project.env.name)

@@ -5,16 +5,19 @@ merged Value tree gives the file:line:col (and layer) of the offending value.
 """
 from __future__ import annotations
 
-import difflib
+import re
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from compiler.errors import Problem, Problems
-from compiler.load.yaml_files import LeadingZero
+from compiler.load.yaml_files import LeadingZero, resolve_plain
 from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.paths import dotted
 from compiler.provenance import Origin, Value
+from compiler.suggest import closest, did_you_mean
+from schemas.base import DNS1123_LABEL
 
 M = TypeVar("M", bound=BaseModel)
 YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}
@@ -38,15 +41,24 @@ def to_data(value: Value, rule: Rule, problems: Problems) -> Any:
 
 
 def validate(model: type[M], value: Value, problems: Problems, *, context: str = "", root: str = "",
-             chain: tuple[str, ...] = ()) -> M | None:
-    """The model instance, or None with every problem added (located, deduplicated)."""
+             chain: tuple[str, ...] = (), target: str = "", env: str = "",
+             missing_at: Origin | None = None) -> M | None:
+    """The model instance, or None with every problem added (located, deduplicated).
+
+    `target`/`env` say where the value was merged for (one root cause found in
+    many environments is grouped by `compiler.errors.group`); `missing_at` is
+    where a required field missing at the top belongs (the resource's own
+    `spec`, rather than whichever layer happened to write last).
+    """
     rule = rule_for_model(model)
     found = Problems()
     data = to_data(value, rule, found)
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        found.extend(_problems(exc, value, rule, context, root, chain))
+        where = Located(value, rule, root, missing_at or value.origin)
+        found.extend(replace(p, message=context + p.message, chain=chain, targets=(target,) if target else (),
+                             envs=(env,) if env else ()) for p in _problems(exc, where))
         instance = None
     problems.extend(found.items)
     return None if found else instance
@@ -63,22 +75,65 @@ def validate_document(model: type[M], value: Value | None, file: str) -> M:
     return instance
 
 
-def _problems(exc: ValidationError, root: Value, rule: Rule, context: str, root_name: str,
-              chain: tuple[str, ...]) -> list[Problem]:
-    seen: set[tuple] = set()
+@dataclass(frozen=True)
+class Located:
+    """The validated tree and how its errors are worded and placed."""
+
+    value: Value
+    rule: Rule
+    root_name: str            # printed before every path (`spec`)
+    missing_at: Origin        # where a top-level required field that is missing is reported
+
+
+def _problems(exc: ValidationError, where: Located) -> list[Problem]:
+    """One problem per root cause: follow-on and union-member noise dropped (`_root_causes`)."""
     out = []
-    for error in exc.errors(include_url=False):
-        path, node, parent_rule = _follow(root, rule, error["loc"])
-        if (path, error["type"]) in seen or any(p[0] == path for p in seen if error["type"] != "extra_forbidden"):
-            continue
-        seen.add((path, error["type"]))
-        message = _message(error, path, parent_rule)
-        where = dotted((root_name,) + path if root_name else path)
-        origin = node.origin if node else root.origin
-        if error["type"] == "extra_forbidden" and node is not None and node.key_origin is not None:
-            origin = node.key_origin
-        out.append(Problem(f"{context}{where}: {message}" if where else f"{context}{message}", origin, chain))
+    for error, path, node, parent in _root_causes(exc.errors(include_url=False), where):
+        message = _message(error, path, parent)
+        shown = dotted((where.root_name,) + path if where.root_name else path)
+        out.append(Problem(f"{shown}: {message}" if shown else message, _origin(error, path, node, where)))
     return out
+
+
+def _root_causes(errors: list, where: Located) -> list[tuple[dict, tuple, Value | None, Rule]]:
+    """Errors with their data path, minus the ones another error already explains.
+
+    - a missing field next to an unknown near-miss (`imagee` for `image`) is the same typo;
+    - a union tried as each member: "should be a valid integer" for `replicas: {min: 2, max: ten}`
+      is noise when another member got further (an error deeper under the same path);
+    - one problem per path (pydantic may report several members' failures at one place).
+    """
+    followed = [(e, *_follow(where.value, where.rule, _located(e))) for e in errors]
+    near_misses = {(path[:-1], guess) for e, path, _node, parent in followed if e["type"] == "extra_forbidden"
+                   for guess in [_close(str(path[-1]), parent) if path else None] if guess}
+    kept: list[tuple[dict, tuple, Value | None, Rule]] = []
+    seen: set[tuple] = set()
+    for error, path, node, parent in sorted(followed, key=lambda f: f[0]["type"] != "extra_forbidden"):
+        if error["type"] == "missing" and (path, str(error["loc"][-1])) in near_misses:
+            continue
+        if error["type"].endswith("_type") and any(len(p) > len(path) and p[:len(path)] == path
+                                                   for _e, p, _n, _r in followed):
+            continue
+        if path in seen and error["type"] != "extra_forbidden":
+            continue
+        seen.add(path)
+        kept.append((error, path, node, parent))
+    return kept
+
+
+def _located(error: dict) -> tuple:
+    """The error's location, narrowed to the key a validator names (`PydanticCustomError` ctx `key`)."""
+    key = (error.get("ctx") or {}).get("key")
+    return tuple(error["loc"]) + ((key,) if key is not None else ())
+
+
+def _origin(error: dict, path: tuple, node: Value | None, where: Located) -> Origin:
+    if error["type"] == "missing" and not path:
+        return where.missing_at
+    if node is None:
+        return where.value.origin
+    keyed = error["type"] == "extra_forbidden" or (error.get("ctx") or {}).get("key") is not None
+    return node.key_origin if keyed and node.key_origin is not None else node.origin
 
 
 def _follow(root: Value, rule: Rule, loc: tuple) -> tuple[tuple, Value | None, Rule]:
@@ -98,24 +153,64 @@ def _follow(root: Value, rule: Rule, loc: tuple) -> tuple[tuple, Value | None, R
     return tuple(path), node, parent
 
 
-def _message(error: Any, path: tuple, parent: Rule) -> str:
+def _message(error: dict, path: tuple, parent: Rule) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
         return "unknown field" + _suggestion(str(path[-1]) if path else "", parent)
     if kind == "missing":
-        return f"required field `{error['loc'][-1]}` is missing"
+        return f"required field `{error['loc'][-1]}` is missing (no layer sets it)"
     if kind == "bool_type" and str(error.get("input", "")).lower() in YAML11_BOOLS:
         return f"{error['input']!r} is not a boolean in YAML 1.2; write true or false"
-    if kind == "value_error":
-        return msg.removeprefix("Value error, ")
+    if kind in _EXPECTED:
+        return _wrong_type(_EXPECTED[kind], error.get("input"))
+    if kind in ("value_error", "assertion_error"):
+        return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "literal_error":
-        return f"{error.get('input')!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+        allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        guess = closest(str(error.get("input")), allowed)
+        return (f"{error.get('input')!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+                + (f"; did you mean {guess!r}?" if guess else ""))
+    if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == DNS1123_LABEL:
+        return f"{error.get('input')!r} is not a DNS-1123 label (lower case letters, digits and '-')"
+    if kind in _BOUNDS:
+        return f"{_shown(error.get('input'))} is out of range: {msg[0].lower()}{msg[1:]}"
     return msg
 
 
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "string_type": "a string",
+             "bool_type": "true or false", "dict_type": "a mapping", "model_type": "a mapping",
+             "model_attributes_type": "a mapping", "list_type": "a list"}
+_BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
+           "string_too_short", "string_too_long")
+
+
+def _wrong_type(expected: str, value: Any) -> str:
+    """`expected an integer, got "4" (a string); write 4 without quotes` and the like."""
+    text = f"expected {expected}, got {_shown(value)}"
+    if isinstance(value, str) and expected in ("an integer", "a number", "true or false"):
+        unquoted = resolve_plain(value.strip())
+        if not isinstance(unquoted, str) and unquoted is not None:
+            return f"{text} (a string); write {value.strip()} without quotes"
+    if expected == "a string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{text} (a number); quote it if it is text: '{value}'"
+    return text
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _close(key: str, parent: Rule) -> str | None:
+    return closest(key, parent.fields or ())
+
+
 def _suggestion(key: str, parent: Rule) -> str:
-    names = sorted(parent.fields or ())
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-    if close:
-        return f" {key!r}; did you mean {close[0]!r}?"
-    return f" {key!r}" + (f" (allowed: {', '.join(names)})" if names and len(names) <= 12 else "")
+    return f" {key!r}" + did_you_mean(key, parent.fields or (), known="allowed")

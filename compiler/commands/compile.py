@@ -20,6 +20,7 @@ from compiler.commands import env_option, project_option, repo_of
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
                     out_dir: Path | None, no_cache: bool) -> int:
     """Compile specs into Helm values and manifests under out/."""
+    from compiler.errors import StrataError
     from compiler.load.discover import read_config
     from compiler.output.cache import CACHE_FILE, cache_file_bytes
     from compiler.output.write import write_output
@@ -28,10 +29,14 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     repo = repo_of(ctx)
     started = time.perf_counter()
     out_dir = out_dir or repo / read_config(repo).output
-    with _progress() as progress:
-        build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
-                             reuse_from=None if no_cache else out_dir)
-    write_output(out_dir, {**build.files, CACHE_FILE: cache_file_bytes()}, partial=bool(envs or projects))
+    try:
+        with _progress() as progress:
+            build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
+                                 reuse_from=None if no_cache else out_dir)
+        write_output(out_dir, {**build.files, CACHE_FILE: cache_file_bytes()}, partial=bool(envs or projects))
+    except StrataError as error:
+        error.kept_output = _shown(out_dir)
+        raise
     print_warnings(build.warnings)
     deployed = sum(1 for t in build.targets if t.kind != "Model")
     kept = f", {build.reused} unchanged" if build.reused else ""

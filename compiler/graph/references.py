@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.errors import Problems
+from compiler.suggest import closest, did_you_mean
 from compiler.targets import Target
 from schemas.common import DatasetMount, Resources
 
@@ -21,9 +22,11 @@ def check_references(targets: list[Target], problems: Problems) -> None:
             _check_gpu(target, path, resources, problems)
         for path, mount in _mounts(target):
             if (target.env.name, target.project.name, "Dataset", mount.name) not in index:
-                problems.add(f"{target.identity} in {target.env.name}: dataset {mount.name!r} is not defined in "
-                             f"project {target.project.name} for environment {target.env.name}",
-                             target.locate(*path, "name"), target.chain)
+                datasets = {n for env, p, kind, n in index
+                            if (env, p, kind) == (target.env.name, target.project.name, "Dataset")}
+                problems.add(f"dataset {mount.name!r} is not defined in project {target.project.name} here"
+                             + did_you_mean(mount.name, datasets, known="its datasets"),
+                             target.locate(*path, "name"), target.chain, target=target.identity, env=target.env.name)
 
 
 def _resources(target: Target) -> Iterator[tuple[tuple, Resources]]:
@@ -49,11 +52,15 @@ def _mounts(target: Target) -> Iterator[tuple[tuple, DatasetMount]]:
 
 def _check_gpu(target: Target, path: tuple, resources: Resources, problems: Problems) -> None:
     pools = target.env.settings.gpuPools
-    where = f"{target.identity} in {target.env.name}"
     if resources.gpu and not resources.gpuType:
-        problems.add(f"{where}: resources.gpu is {resources.gpu} but no gpuType is set "
+        problems.add(f"resources.gpu is {resources.gpu} but no gpuType is set "
                      f"(this environment's pools: {', '.join(sorted(pools)) or 'none'})",
-                     target.locate(*path, "gpu"), target.chain)
+                     target.locate(*path, "gpu"), target.chain,
+                     target=target.identity, env=target.env.name)
     elif resources.gpuType and resources.gpuType not in pools:
-        problems.add(f"{where}: gpuType {resources.gpuType!r} is not in environment {target.env.name}'s "
-                     f"gpuPools ({', '.join(sorted(pools)) or 'none'})", target.locate(*path, "gpuType"), target.chain)
+        guess = closest(resources.gpuType, pools)
+        problems.add(f"gpuType {resources.gpuType!r} is not in this environment's "
+                     f"gpuPools ({', '.join(sorted(pools)) or 'none'})"
+                     + (f"; did you mean {guess!r}?" if guess else ""),
+                     target.locate(*path, "gpuType"), target.chain,
+                     target=target.identity, env=target.env.name)

@@ -13,6 +13,7 @@ from compiler.errors import Problems
 from compiler.load.discover import SourceFiles
 from compiler.load.yaml_files import LoadError, load_file
 from compiler.provenance import Origin, Value
+from compiler.suggest import closest
 from schemas import RESOURCE_SPECS
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -89,6 +90,9 @@ def _load_role(root: Path, files: list[str], role: str, problems: Problems, over
         except OSError as exc:
             problems.add(f"cannot read file: {exc.strerror}", Origin(rel, 1, 1))
             continue
+        if not values:
+            problems.warn("the file holds no document (empty, or only comments); strata ignores it",
+                          Origin(rel, 1, 1))
         for value in values:
             doc = _document(value, rel, role, problems)
             if doc is not None:
@@ -107,15 +111,28 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | No
         problems.add(message, value.origin if kind is None else kind.origin)
         return None
     if kind.data not in allowed:
-        problems.add(f"kind {kind.data!r} does not belong here; files in this folder hold "
-                     f"{' or '.join(allowed)}", kind.origin)
+        problems.add(_wrong_kind(kind.data, allowed), kind.origin)
         return None
-    if name is None or not isinstance(name.data, str) or not NAME_RE.match(name.data) or len(name.data) > 63:
-        where = name.origin if name is not None else value.origin
+    if name is None:
+        problems.add("document has no `name` (a DNS-1123 label: lower case letters, digits and '-')",
+                     value.origin)
+        return None
+    if not isinstance(name.data, str) or not NAME_RE.match(name.data) or len(name.data) > 63:
         problems.add(f"`name` must be a DNS-1123 label (lower case letters, digits and '-', at most 63 "
-                     f"characters), got {name.data if name is not None else None!r}", where)
+                     f"characters), got {name.data!r}", name.origin)
         return None
     return Doc(kind.data, name.data, value, rel)
+
+
+def _wrong_kind(kind: str, allowed: tuple[str, ...]) -> str:
+    """A kind of another folder, or a typo of one of this folder's kinds."""
+    every = [k for kinds in ROLE_KINDS.values() for k in kinds]
+    if kind in every:
+        return f"kind {kind!r} does not belong here; files in this folder hold {' or '.join(allowed)}"
+    guess = closest(kind, allowed)
+    if guess is not None:
+        return f"unknown kind {kind!r}; did you mean {guess!r}? (kinds are case-sensitive)"
+    return f"unknown kind {kind!r}; files in this folder hold {' or '.join(allowed)}"
 
 
 def _check_unique(docs: Documents, problems: Problems) -> None:

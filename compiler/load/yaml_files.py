@@ -181,13 +181,84 @@ def load_yaml(text: str, rel: str) -> list[Value]:
             if node is not None and not _empty(node):
                 docs.append(conv.value(node))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        origin = Origin(rel, mark.line + 1, mark.column + 1) if mark else Origin(rel, 1, 1)
-        raise LoadError(Problem(f"malformed YAML: {message}", origin)) from None
+        raise LoadError(yaml_problem(exc, text, rel)) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(f"malformed YAML: {exc}", Origin(rel, 1, 1))) from None
     return docs
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str) -> Problem:
+    """PyYAML's parser message turned into the probable mistake, at the line to fix.
+
+    The parser's own words stay at the end (they are what a web search finds).
+    """
+    raw = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line, mark.column) if mark else (0, 0)
+    lines = text.splitlines()
+    cause, line, col = _probable_cause(raw, exc, lines, line, col)
+    message = f"malformed YAML: {cause} (parser: {raw})" if cause else f"malformed YAML: {raw}"
+    return Problem(message, Origin(rel, line + 1, col + 1))
+
+
+def _probable_cause(raw: str, exc: yaml.MarkedYAMLError, lines: list[str], line: int,
+                    col: int) -> tuple[str, int, int]:
+    """(what is probably wrong, 0-based line and column to report it at)."""
+    here = lines[line] if line < len(lines) else ""
+    opened = exc.context_mark
+    if "cannot start any token" in raw and col < len(here):
+        char = here[col]
+        if char == "\t":
+            return "a tab character; YAML is indented with spaces only", line, col
+        return f"a plain value cannot start with {char!r}; quote the value", line, col
+    if "while scanning an alias" in raw:
+        return "a value starting with '*' is read as an alias; quote it (a cron line: \"0 * * * *\")", line, col
+    if "undefined alias" in raw:
+        return "'*' refers to an anchor (&name) that is not defined; quote the value if it is text", line, col
+    if "could not find expected ':'" in raw and opened is not None:
+        return "this key has no ':' after it (write `key: value`)", opened.line, opened.column
+    if "while scanning a quoted scalar" in raw and opened is not None:
+        return "this quote is never closed", opened.line, opened.column
+    if "while parsing a flow" in raw and opened is not None:
+        bracket = lines[opened.line][opened.column] if opened.line < len(lines) else "["
+        return f"this {bracket!r} is never closed, or a ',' is missing between its items", opened.line, opened.column
+    if "did not find expected key" in raw:
+        return _indentation_cause(lines, line, col), line, col
+    if "mapping values are not allowed" in raw:
+        return _colon_cause(lines, line, col)
+    return "", line, col
+
+
+def _indentation_cause(lines: list[str], line: int, col: int) -> str:
+    here = lines[line] if line < len(lines) else ""
+    if here.lstrip().startswith("- "):
+        return "a list item where a key was expected: indent the `- ` lines under the key that holds the list"
+    above = sorted({_indent(t) for t in lines[:line] if t.strip() and not t.lstrip().startswith("#")})
+    return (f"this line is indented by {col} space{'s' if col != 1 else ''}, which matches no mapping above it "
+            f"(keys above are indented by {' or '.join(map(str, above))} spaces); check its indentation")
+
+
+def _colon_cause(lines: list[str], line: int, col: int) -> tuple[str, int, int]:
+    """`key: value: more`, a key above without its colon, or a line indented under a scalar."""
+    here = lines[line] if line < len(lines) else ""
+    if ": " in here[:col].split("#")[0] and not here[:col].lstrip().startswith("- "):
+        return "a value holds ': '; quote the value", line, col
+    previous = next((i for i in range(line - 1, -1, -1) if lines[i].strip() and
+                     not lines[i].lstrip().startswith("#")), None)
+    if previous is not None:
+        text = lines[previous].strip()
+        if ":" not in text and not text.startswith("- "):
+            return "the key on this line has no ':' after it (write `key: value`)", previous, _indent(lines[previous])
+        if re.search(r":[^\s]", text) and not re.search(r":(\s|$)", text):
+            return "a ':' needs a space after it (`key: value`)", previous, text.index(":") + _indent(lines[previous])
+        if _indent(here) > _indent(lines[previous]):
+            return ("this line is indented more than the key above it, so YAML reads it as part of that "
+                    "key's value; align it with the other keys", line, _indent(here))
+    return "", line, col
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
 
 
 def _empty(node: yaml.Node) -> bool:

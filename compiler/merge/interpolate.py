@@ -11,6 +11,7 @@ import re
 
 from compiler.errors import Problems
 from compiler.provenance import Value
+from compiler.suggest import closest
 
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 
@@ -83,6 +84,9 @@ def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:
 
 
 def _hint(key: str, refs: dict[str, str]) -> str:
+    guess = closest(key, refs, cutoff=0.75)
+    if guess is not None:
+        return f"; did you mean ${{{guess}}}?"
     prefix = key.rsplit(".", 1)[0] + "." if "." in key else ""
     known = sorted(k for k in refs if k.startswith(prefix)) if prefix else []
     if known and len(known) <= 8:

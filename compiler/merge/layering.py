@@ -17,6 +17,7 @@ from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
 from compiler.merge.world import World
 from compiler.provenance import Origin, Value, plain, relayer
+from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas import RESOURCE_SPECS
 from schemas.resource import ResourceDoc
@@ -60,7 +61,7 @@ def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, 
         candidates = (_layer(scope, f"defaults.{kind}", "defaults", kind),
                       _layer(scope, f"appTypes.{app_type}", "appTypes", app_type))
         found = [layer for layer in candidates if layer is not None]
-        locks = _locks(scope, kind, problems)
+        locks = _locks(scope, kind)
         if found:
             found[-1] = Layer(found[-1].label, found[-1].value, locks)
         elif locks:
@@ -110,26 +111,58 @@ def _layer(doc: Doc, label: str, section: str, key: str | None) -> Layer | None:
     return Layer(f"{doc.value.origin.layer} {label}", value) if value.data is not None else None
 
 
-def _locks(doc: Doc, kind: str, problems: Problems) -> tuple[Lock, ...]:
+def _locks(doc: Doc, kind: str) -> tuple[Lock, ...]:
+    """The locks `doc` sets on `kind` (paths are checked once per file by `check_lock_paths`)."""
     locked = doc.get("locked")
     if locked is None or not locked.is_list:
         return ()
     found = []
     for item in locked.data:
+        head, _, rest = str(item.data).partition(".")
+        if rest and head in (kind, "*"):
+            found.append(Lock(tuple(rest.split(".")), item.origin, str(item.data)))
+    return tuple(found)
+
+
+def check_lock_paths(doc: Doc, problems: Problems) -> None:
+    """Every `locked:` path must name a field, else the lock silently protects nothing."""
+    locked = doc.get("locked")
+    for item in locked.data if locked is not None and locked.is_list else ():
         text = str(item.data)
         head, _, rest = text.partition(".")
         if not rest:
             problems.add(f"locked path {text!r} must look like <Kind>.<field path> or *.<field path>", item.origin)
-        elif head in (kind, "*"):
-            found.append(Lock(tuple(rest.split(".")), item.origin, text))
-    return tuple(found)
+        elif head != "*" and head not in RESOURCE_SPECS:
+            problems.add(f"locked path {text!r}: no kind is named {head!r}"
+                         + did_you_mean(head, RESOURCE_SPECS, known="kinds"), item.origin)
+        else:
+            kinds = list(RESOURCE_SPECS) if head == "*" else [head]
+            found = [_path_problem(kind, tuple(rest.split(".")), head) for kind in kinds]
+            if all(found):
+                _depth, message = max(p for p in found if p is not None)
+                problems.add(f"locked path {text!r}: {message}", item.origin)
+
+
+def _path_problem(kind: str, steps: tuple[str, ...], head: str) -> tuple[int, str] | None:
+    """None if `steps` names a field of `kind`'s spec, else (how far it got, what is wrong)."""
+    rule = rule_for_model(RESOURCE_SPECS[kind])
+    for depth, step in enumerate(steps):
+        where = ".".join((head, *steps[:depth]))
+        if rule.fields is not None:
+            if step not in rule.fields:
+                return depth, f"{where} has no field {step!r}" + did_you_mean(step, rule.fields, known="fields")
+            rule = rule.fields[step]
+        elif rule.values is not None:
+            rule = rule.values
+        else:
+            return depth, f"{where} holds a value, not fields: a lock path ends there"
+    return None
 
 
 def env_locks(world: World, env: str, kind: str) -> tuple[Lock, ...]:
-    """The locks an environment puts on `kind`: its group's, then its own (promote checks them)."""
+    """The locks an environment puts on `kind`: its group's, then its own (promote and explain check them)."""
     layers = world.envs[env]
-    ignored = Problems()   # a malformed lock path is reported once, when targets are merged
-    return _locks(layers.group_doc, kind, ignored) + _locks(layers.env_doc, kind, ignored)
+    return _locks(layers.group_doc, kind) + _locks(layers.env_doc, kind)
 
 
 def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
@@ -184,8 +217,10 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     tree = interp.interpolate(merged, refs, problems, memo)
     chain = tuple(layer.label for layer in layers)
     found = Problems()
-    spec = validate(RESOURCE_SPECS[doc.kind], tree, found,
-                    context=f"{project.name}/{doc.kind}/{doc.name} in {project.env.name}: ", root="spec", chain=chain)
+    own_spec = doc.get("spec")
+    spec = validate(RESOURCE_SPECS[doc.kind], tree, found, root="spec", chain=chain,
+                    target=f"{project.name}/{doc.kind}/{doc.name}", env=project.env.name,
+                    missing_at=(own_spec.key_origin or own_spec.origin) if own_spec is not None else doc.origin)
     problems.extend(found.items)
     if spec is None:
         return None

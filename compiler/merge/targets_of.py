@@ -5,13 +5,13 @@ by the resource's optional `deployTo:`.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from compiler.errors import Problems
 from compiler.load.documents import Documents
-from compiler.merge.layering import build_target, label_resource, resource_envelope
+from compiler.merge.layering import build_target, check_lock_paths, label_resource, resource_envelope
 from compiler.merge.world import World, project_in_env
+from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 
 UNKNOWN_SELECTION = "unknown-selection"   # Problem.code of an --env/--project this repo lacks
@@ -28,7 +28,7 @@ class Selection:
 
 def check_selection(world: World, selection: Selection, problems: Problems) -> None:
     for env in selection.envs:
-        if env not in world.envs:
+        if env not in world.env_names():
             problems.add(f"--env {env}: no such environment{_known(env, world.envs)}",
                          code=UNKNOWN_SELECTION, subject=env)
     for project in selection.projects:
@@ -38,16 +38,14 @@ def check_selection(world: World, selection: Selection, problems: Problems) -> N
 
 
 def _known(name: str, names) -> str:
-    close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.5)
-    if close:
-        return f"; did you mean {' or '.join(close)}?"
-    shown = sorted(names)
-    return f" (known: {', '.join(shown[:10])}{', ...' if len(shown) > 10 else ''})"
+    return did_you_mean(name, names, quote=False)
 
 
 def build_targets(world: World, docs: Documents, selection: Selection,
                   problems: Problems) -> tuple[list[Project], list[Target]]:
     """Every selected (project, environment) pair and every target in it."""
+    for doc in [*world.groups.values(), *(layers.env_doc for layers in world.envs.values())]:
+        check_lock_paths(doc, problems)
     all_projects: list[Project] = []
     targets: list[Target] = []
     memo: dict = {}   # interpolation memo shared by every target of this run
@@ -55,7 +53,7 @@ def build_targets(world: World, docs: Documents, selection: Selection,
         _doc, model = world.projects[name]
         project_envs = world.expand(model.environments)
         projects = {env: project_in_env(world, name, env, problems)
-                    for env in project_envs if selection.wants(env, name)}
+                    for env in project_envs if env in world.envs and selection.wants(env, name)}
         all_projects += [p for p in projects.values() if p is not None]
         for resource in map(label_resource, docs.resources.get(world.project_dirs[name], [])):
             envelope = resource_envelope(resource, problems)
@@ -85,27 +83,35 @@ def _app_type_ok(world: World, resource, envelope, problems: Problems) -> bool:
 
 
 def _resource_envs(world: World, project_envs: list[str], resource, envelope, problems: Problems) -> list[str]:
-    _check_override_keys(world, resource, problems)
-    if envelope.deployTo is None:
-        return project_envs
-    wanted = set()
-    for item in resource.get("deployTo").data:
-        expanded = world.expand([item.data])
-        if not expanded:
-            problems.add(f"deployTo: unknown environment or group {item.data!r}", item.origin)
-        elif not set(expanded) & set(project_envs):
-            problems.add(f"deployTo: {item.data} is not among the project's environments "
-                         f"({', '.join(project_envs)})", item.origin)
-        wanted.update(expanded)
-    return [env for env in project_envs if env in wanted]
+    envs = project_envs
+    if envelope.deployTo is not None:
+        wanted = set()
+        for item in resource.get("deployTo").data:
+            expanded = world.expand([item.data])
+            if not expanded:
+                problems.add(f"deployTo: unknown environment or group {item.data!r}"
+                             + did_you_mean(str(item.data), world.known_targets()), item.origin)
+            elif not set(expanded) & set(project_envs):
+                problems.add(f"deployTo: {item.data} is not among the project's environments "
+                             f"({', '.join(project_envs)})", item.origin)
+            wanted.update(expanded)
+        envs = [env for env in project_envs if env in wanted]
+    _check_override_keys(world, resource, envs, problems)
+    return envs
 
 
-def _check_override_keys(world: World, resource, problems: Problems) -> None:
+def _check_override_keys(world: World, resource, envs: list[str], problems: Problems) -> None:
+    """`overrides.<key>` names an environment or group this resource is deployed to: any
+    other key is a layer that never applies (a typo, or a leftover)."""
     overrides = resource.get("overrides")
     if overrides is None or not overrides.is_map:
         return
     known = set(world.known_targets())
     for key, value in overrides.data.items():
+        where = value.key_origin or value.origin
         if key not in known:
-            problems.add(f"overrides.{key}: no environment or group is named {key!r} "
-                         f"(known: {', '.join(sorted(known))})", value.key_origin or value.origin)
+            problems.add(f"overrides.{key}: no environment or group is named {key!r}"
+                         + did_you_mean(key, known), where)
+        elif not set(world.expand([key])) & set(envs):
+            problems.add(f"overrides.{key}: this resource is not deployed to {key} (it goes to "
+                         f"{', '.join(envs) or 'no environment'}), so these overrides never apply", where)

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.check.quota import check_quota_gpu_types
 from compiler.check.specs import validate
 from compiler.errors import Problems
 from compiler.load.documents import Doc, Documents
 from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
 from compiler.provenance import Origin, Value, relayer
+from compiler.suggest import did_you_mean
 from compiler.targets import Env, Project
-from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
+from schemas import RESOURCE_SPECS, AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
 from schemas.project import Quota
 
@@ -30,6 +32,7 @@ class EnvLayers:
     env: Env
     group_doc: Doc
     env_doc: Doc
+    settings: Value | None = None   # the group's settings merged with the environment's, with provenance
 
 
 @dataclass
@@ -47,18 +50,20 @@ class World:
     app_types: dict[str, AppType] = field(default_factory=dict)
     projects: dict[str, tuple[Doc, ProjectDoc]] = field(default_factory=dict)   # name → (doc, model)
     project_dirs: dict[str, str] = field(default_factory=dict)                  # name → dir
+    # Environments whose own files have errors (name → group, "" if unknown): they still exist
+    # for references, so correct files naming them get no follow-on errors; they get no targets.
+    broken_envs: dict[str, str] = field(default_factory=dict)
 
     def expand(self, names: list[str]) -> list[str]:
-        """Environment or group names → environment names, in environment-name order."""
-        wanted = set()
-        for name in names:
-            if name in self.envs:
-                wanted.add(name)
-            wanted.update(e for e, layers in self.envs.items() if layers.env.group == name)
-        return sorted(wanted)
+        """Environment or group names → environment names (broken ones too), in name order."""
+        groups = {**self.broken_envs, **{e: layers.env.group for e, layers in self.envs.items()}}
+        return sorted(env for env, group in groups.items() if env in names or group in names)
+
+    def env_names(self) -> list[str]:
+        return sorted(set(self.envs) | set(self.broken_envs))
 
     def known_targets(self) -> list[str]:
-        return sorted(set(self.envs) | set(self.groups))
+        return sorted(set(self.env_names()) | set(self.groups))
 
 
 def build_world(docs: Documents, problems: Problems) -> World:
@@ -74,6 +79,7 @@ def build_world(docs: Documents, problems: Problems) -> World:
     _resolve_app_types(world, [_labelled(d, f"app-type {d.name}") for d in docs.layers], problems)
     for project_dir, doc in docs.projects.items():
         _add_project(world, project_dir, _labelled(doc, f"project {doc.name}"), problems)
+    _check_layer_keys(world, problems)
     return world
 
 
@@ -86,36 +92,60 @@ def _settings_only(value: Value) -> Value:
 
 
 def _add_env(world: World, doc: Doc, problems: Problems) -> None:
+    group = doc.get("group")
+    world.broken_envs[doc.name] = group.data if group is not None and isinstance(group.data, str) else ""
     model = validate(EnvironmentDoc, doc.value, problems)
     if model is None:
         return
     group_doc = world.groups.get(model.group)
     if group_doc is None:
         problems.add(f"environment {doc.name} names group {model.group!r}, which has no file under "
-                     "environments/groups/", doc.where("group"))
+                     "environments/groups/" + did_you_mean(model.group, world.groups, known="groups"),
+                     doc.where("group"))
         return
     rule = rule_for_model(EnvironmentSettings)
     merged = merge(_settings_only(group_doc.value), _settings_only(doc.value), rule, problems.items.append)
     settings = validate(EnvironmentSettings, merged or Value({}, doc.origin), problems)
     if settings is not None:
         env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file))
-        world.envs[doc.name] = EnvLayers(env, group_doc, doc)
+        world.envs[doc.name] = EnvLayers(env, group_doc, doc, merged)
+        del world.broken_envs[doc.name]
+
+
+def _check_layer_keys(world: World, problems: Problems) -> None:
+    """`defaults.<Kind>` must name a resource kind and `appTypes.<name>` an app type: a misspelt
+    key would otherwise be a layer that never applies."""
+    docs = [*world.groups.values(), *(layers.env_doc for layers in world.envs.values()),
+            *(doc for doc, _model in world.projects.values())]
+    for doc in docs:
+        for section, known in (("defaults", RESOURCE_SPECS), ("appTypes", world.app_types)):
+            if doc.kind == "Project" and section == "appTypes":
+                continue
+            holder = doc.get(section)
+            for key, value in holder.data.items() if holder is not None and holder.is_map else ():
+                if key not in known:
+                    what = "resource kind" if section == "defaults" else "app type"
+                    problems.add(f"{section}.{key}: no {what} is named {key!r}"
+                                 + did_you_mean(key, known, known=f"{what}s"), value.key_origin or value.origin)
 
 
 def _check_promotions(world: World, problems: Problems) -> None:
-    """`promotion.from` names another known environment (SPEC §3; `strata promote` reads it)."""
+    """`promotion.from` names another known environment (SPEC §3; `strata promote` reads it).
+    An environment whose own file has errors still counts as known (no follow-on error here)."""
+    known = world.env_names()
     for name, layers in sorted(world.envs.items()):
         promotion = layers.env.settings.promotion
-        if promotion is None or (promotion.from_ in world.envs and promotion.from_ != name):
+        if promotion is None or (promotion.from_ in known and promotion.from_ != name):
             continue
         where = promotion_origin(layers)
         if promotion.from_ == name:
             if where is not None and where.file == layers.env_doc.file:   # a group's may name one of its own
                 problems.add(f"environment {name} cannot be promoted from itself (promotion.from: {name})", where)
         else:
-            known = ", ".join(sorted(world.envs))
+            hint = " (that is a group; name one of its environments)" if promotion.from_ in world.groups else \
+                did_you_mean(promotion.from_, known, known="environments")
             problems.add(f"promotion.from: environment {name} names {promotion.from_!r}, which is not an "
-                         f"environment (known: {known})", where)
+                         f"environment{hint}", where)
 
 
 def promotion_origin(layers: EnvLayers) -> Origin | None:
@@ -167,7 +197,7 @@ def _add_project(world: World, project_dir: str, doc: Doc, problems: Problems) -
     known = set(world.known_targets())
     for item in doc.value.data["environments"].data:   # present: validated above
         if item.data not in known:
-            problems.add(f"unknown environment or group {item.data!r} (known: {', '.join(sorted(known))})",
+            problems.add(f"unknown environment or group {item.data!r}" + did_you_mean(str(item.data), known),
                          item.origin)
     world.projects[doc.name] = (doc, model)
     world.project_dirs[doc.name] = project_dir
@@ -177,17 +207,21 @@ def project_in_env(world: World, name: str, env_name: str, problems: Problems) -
     """The project as seen from one environment: namespace suffix, merged quota."""
     doc, model = world.projects[name]
     env = world.envs[env_name].env
-    quota = _quota(doc, env, problems)
+    merged = _merged_quota(doc, env, problems)
+    quota = validate(Quota, merged, problems, context="quota: ", target=f"project {name}", env=env_name) \
+        if merged is not None else Quota()
     if quota is None:
         return None
-    return Project(name, model, env, quota, doc.origin, doc.file)
+    project = Project(name, model, env, quota, doc.origin, doc.file, merged)
+    check_quota_gpu_types(project, problems)
+    return project
 
 
-def _quota(doc: Doc, env: Env, problems: Problems) -> Quota | None:
+def _merged_quota(doc: Doc, env: Env, problems: Problems) -> Value | None:
     """`quota.default`, then `quota.overrides.<group>`, then `quota.overrides.<env>`."""
     quota = doc.get("quota")
     if quota is None:
-        return Quota()
+        return None
     rule = rule_for_model(Quota)
     merged: Value | None = quota.data.get("default")
     overrides = quota.data.get("overrides")
@@ -195,4 +229,4 @@ def _quota(doc: Doc, env: Env, problems: Problems) -> Quota | None:
         layer = overrides.data.get(key) if overrides is not None and overrides.is_map else None
         if layer is not None:
             merged = merge(merged, layer, rule, problems.items.append)
-    return validate(Quota, merged or Value({}, quota.origin), problems, context="quota: ")
+    return merged or Value({}, quota.origin)

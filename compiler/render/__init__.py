@@ -40,10 +40,15 @@ class RenderContext:
         """The `kind`/`name` resource of the same project in the same environment."""
         return self.targets.get((target.env.name, target.project.name, kind, name))
 
+    def names(self, target: Target, kind: str) -> list[str]:
+        """The names of every `kind` resource of the same project in the same environment."""
+        here = (target.env.name, target.project.name, kind)
+        return sorted(name for (env, project, k, name) in self.targets if (env, project, k) == here)
+
     def error(self, target: Target, path: tuple, message: str) -> None:
         origin: Origin | None = target.locate(*path)
-        self.problems.add(f"{target.identity} in {target.env.name}: {message}", origin, target.chain)
+        self.problems.add(message, origin, target.chain, target=target.identity, env=target.env.name)
 
     def warn(self, target: Target, path: tuple, message: str) -> None:
         """Printed as `file:LINE:COL: warning: ...`; does not fail the run."""
-        self.warnings.add(f"warning: {target.identity} in {target.env.name}: {message}", target.locate(*path))
+        self.warnings.add(message, target.locate(*path), target=target.identity, env=target.env.name, warning=True)

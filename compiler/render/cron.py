@@ -7,11 +7,13 @@ all (argo-workflows#2328, #8140).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from datetime import timezone as utc_zone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from compiler.suggest import closest
 from compiler.targets import Target
 from schemas.common import HistoryLimit, Schedule
 
@@ -44,17 +46,103 @@ def history_limits(limit: int | HistoryLimit) -> tuple[int, int]:
 def check_schedule(target: Target, ctx: Any, schedule: Schedule, path: tuple = ("schedule",)) -> None:
     """Errors for bad cron lines or timezones, a warning for a DST timezone."""
     for index, line in enumerate(schedule.crons):
-        if not cron_line_ok(line):
+        problem = cron_problem(line)
+        if problem is not None:
             where = path + ("cron",) + ((index,) if isinstance(schedule.cron, list) else ())
-            ctx.error(target, where, f"cron {line!r} needs five fields (minute hour day month weekday) "
-                                     f"or a descriptor such as @daily")
+            ctx.error(target, where, f"cron {line!r}: {problem}")
     if schedule.timezone:
         check_timezone(target, ctx, schedule.timezone, path + ("timezone",))
 
 
 def cron_line_ok(line: str) -> bool:
-    line = line.strip()
-    return line.startswith("@") or len(line.split()) == CRON_FIELDS
+    return cron_problem(line) is None
+
+
+# Argo schedules with robfig/cron v3's standard parser: five fields (names allowed in month and
+# weekday, `?` as `*`), an optional CRON_TZ=/TZ= prefix, or a descriptor.
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
+    ("month", 1, 12, {m: i for i, m in enumerate(_MONTHS, 1)}),
+    ("day of week", 0, 6, {d: i for i, d in enumerate(_WEEKDAYS)}))
+DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_GO_DURATION = re.compile(r"^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def cron_problem(line: str) -> str | None:
+    """What Argo's cron parser would reject in `line` (or a date that never comes), else None."""
+    line = re.sub(r"^(CRON_TZ|TZ)=\S+\s+", "", line.strip())
+    if line.startswith("@"):
+        return _descriptor_problem(line)
+    fields = line.split()
+    if len(fields) != CRON_FIELDS:
+        return (f"needs five fields (minute hour day-of-month month day-of-week), found {len(fields)}; "
+                "or a descriptor such as @daily or @every 1h")
+    allowed: list[set[int]] = []
+    for text, (label, low, high, names) in zip(fields, _FIELDS, strict=True):
+        values = _field_values(text, label, low, high, names)
+        if isinstance(values, str):
+            return values
+        allowed.append(values)
+    days, months = allowed[2], allowed[3]
+    only_dates = fields[4] in ("*", "?")     # with a weekday too, cron runs on either (OR)
+    if only_dates and fields[2] not in ("*", "?") and fields[3] not in ("*", "?") and all(
+            day > _DAYS_IN_MONTH[month - 1] for day in days for month in months):
+        return "that day of the month never comes in those months: it would never run"
+    return None
+
+
+def _descriptor_problem(line: str) -> str | None:
+    if line in DESCRIPTORS:
+        return None
+    if line.split()[0] == "@every":
+        duration = line[len("@every"):].strip()
+        return None if _GO_DURATION.match(duration) and duration != "." else \
+            f"{duration!r} is not a duration (like 90s, 30m, 1h30m)"
+    guess = closest(line.split()[0], (*DESCRIPTORS, "@every"))
+    return f"unknown descriptor {line.split()[0]!r}" + (
+        f"; did you mean {guess!r}?" if guess else f" (known: {', '.join(DESCRIPTORS)}, @every <duration>)")
+
+
+def _field_values(text: str, label: str, low: int, high: int, names: dict[str, int]) -> set[int] | str:
+    """The values a cron field selects, or what is wrong with it."""
+    selected: set[int] = set()
+    for part in text.split(","):
+        span, _, step_text = part.partition("/")
+        bounds = _bounds(span, bool(step_text), label, low, high, names)
+        if isinstance(bounds, str):
+            return bounds
+        step = _number(step_text, {}) if step_text else 1
+        if step is None or step < 1:
+            return f"{label} step {part!r} must be a positive number"
+        selected.update(range(bounds[0], bounds[1] + 1, step))
+    return selected
+
+
+def _bounds(span: str, stepped: bool, label: str, low: int, high: int,
+            names: dict[str, int]) -> tuple[int, int] | str:
+    """`*`, `N`, `N-M` (and `N/step`, meaning N to the end) as (first, last), or what is wrong."""
+    if span in ("*", "?"):
+        return low, high
+    first_text, dash, last_text = span.partition("-")
+    first = _number(first_text, names)
+    last = _number(last_text, names) if dash else (high if stepped else first)
+    if first is None or last is None:
+        return f"{label} {span!r} is not a number{' or name' if names else ''} (range {low}-{high})"
+    for value in (first, last):
+        if not low <= value <= high:
+            return f"{label} {value} is out of range {low}-{high}" + (" (Sunday is 0)" if high == 6 else "")
+    if first > last:
+        return f"{label} range {span} runs backwards"
+    return first, last
+
+
+def _number(text: str, names: dict[str, int]) -> int | None:
+    if text.lower() in names:
+        return names[text.lower()]
+    return int(text) if text.isdigit() else None
 
 
 def check_timezone(target: Target, ctx: Any, name: str, path: tuple) -> None:

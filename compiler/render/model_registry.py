@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.suggest import did_you_mean
 from compiler.targets import Target
 from schemas.model import ModelVersion
 from schemas.service import ModelRef
@@ -53,7 +54,8 @@ def resolve_model(target: Target, ref: ModelRef, ctx: Any, *, path: tuple = MAIN
     model = ctx.find(target, "Model", name)
     if model is None:
         ctx.error(target, path + ("name",), f"unknown model {name!r}: no Model named so in project "
-                                             f"{target.project.name} for environment {target.env.name}")
+                                             f"{target.project.name}"
+                                             + did_you_mean(name, ctx.names(target, "Model"), known="its models"))
         return None
     version = _version_of(target, ref, model, ctx, path)
     if version is None:

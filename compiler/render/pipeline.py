@@ -27,6 +27,7 @@ from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.job import resource_template
 from compiler.render.pod import container, container_resources, pod_parts
+from compiler.suggest import closest, did_you_mean
 from compiler.targets import Target
 from schemas.pipeline import ContainerStep, PipelineSpec, Step
 
@@ -187,13 +188,15 @@ def _check_graph(target: Target, ctx: RenderContext, steps: dag.Steps) -> None:
 def _check_step_kind(target: Target, ctx: RenderContext, index: int, step: Step) -> None:
     if step.template is not None and step.template not in target.env.settings.presets:
         allowed = ", ".join(target.env.settings.presets) or "none"
+        guess = closest(step.template, target.env.settings.presets)
         ctx.error(target, ("steps", index, "template"),
-                  f"step {step.name!r}: preset {step.template!r} is not allowed in environment "
-                  f"{target.env.name} (its `presets:` allow: {allowed})")
+                  f"step {step.name!r}: preset {step.template!r} is not allowed here "
+                  f"(this environment's `presets:` allow: {allowed})"
+                  + (f"; did you mean {guess!r}?" if guess else ""))
     if step.job is not None and ctx.find(target, "Job", step.job) is None:
         ctx.error(target, ("steps", index, "job"),
-                  f"step {step.name!r}: no Job {step.job!r} in project {target.project.name} "
-                  f"for environment {target.env.name}")
+                  f"step {step.name!r}: no Job {step.job!r} in project {target.project.name} here"
+                  + did_you_mean(step.job, ctx.names(target, "Job"), known="its jobs"))
     if step.job is not None and step.forEach is not None:
         ctx.error(target, ("steps", index, "forEach"),
                   f"step {step.name!r}: a job step cannot fan out with forEach "
