@@ -1,37 +1,103 @@
-"""`strata explain`: an effective value and the chain of file:line that set and overrode it."""
+"""`strata explain`: an effective value and the chain of file:line that set and overrode it.
+
+What can be explained, in one environment: a resource (`<project>/<Kind>/<name>`, the kind
+in any case, or its file), a project (`<project>` or its project.yaml: owner, namespace,
+queue, vars and the quota merged for that environment) and an environment (its name or
+file: the group's settings merged with its own). Each value shows where it was set, what it
+overrode, the text as written when `${...}` references changed it, and the lock that pins it.
+"""
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import StrataError
 from compiler.merge.field_rules import ANY, Rule, rule_for_model
+from compiler.merge.interpolate import references
+from compiler.merge.layering import Lock, env_locks
 from compiler.output import yamlout
-from compiler.paths import dotted
-from compiler.provenance import Value, plain, walk
-from compiler.targets import Target
-from schemas import RESOURCE_SPECS
+from compiler.provenance import Value, plain
+from compiler.suggest import did_you_mean
+from compiler.targets import Project, Target
+from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
+from schemas.project import Quota
 
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+ENVELOPE = ("kind", "name")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is explained: a merged tree with provenance, and how to read it."""
+
+    title: str                       # `demo/Job/train in dev`, `project demo in dev`, `environment dev`
+    root: str                        # what the top level is called in messages: `spec`, `the project`
+    chain: tuple[str, ...]           # the layers merged, lowest first
+    tree: Value
+    rule: Rule                       # the schema of `tree`: known fields, merge keys of lists
+    raw: Value | None = None         # `tree` before interpolation, where that differs
+    values: dict | None = None       # effective values including schema defaults (resources)
+    locks: tuple[Lock, ...] = ()
+    owner: Target | Project | None = None   # knows where `${...}` references are written
+
+
+def find_subject(build: Any, root: Path, ref: str, env: str | None) -> Subject:
+    """The resource, project or environment `ref` names (see the module docstring)."""
+    world = build.world
+    rel = _repo_file(root, ref)
+    environment = _environment_named(world, rel, ref)
+    if environment is not None and env in (None, environment):
+        return environment_subject(build, environment)
+    if env is None:
+        raise StrataError(f"{ref}: --env is required to explain a resource or a project (the environment "
+                          "whose effective values to show)")
+    project = _project_named(world, rel, ref)
+    if project is not None:
+        return project_subject(build, project, env)
+    return target_subject(build, find_target(build.targets, root, ref, env))
+
+
+def _repo_file(root: Path, ref: str) -> str | None:
+    if (root / ref).is_file():
+        return _relative(root, root / ref)
+    return _relative(root, Path(ref)) if Path(ref).is_file() else None
+
+
+def _environment_named(world: Any, rel: str | None, ref: str) -> str | None:
+    """`prod-sh` or `environments/prod-sh.yaml` (a project of the same name wins for a bare name)."""
+    if rel is not None:
+        folder, stem = str(Path(rel).parent), Path(rel).stem
+        return stem if folder == "environments" and stem in world.envs else None
+    return ref if ref in world.envs and ref not in world.projects else None
+
+
+def _project_named(world: Any, rel: str | None, ref: str) -> str | None:
+    """`demo` or `projects/demo/project.yaml`."""
+    if rel is not None:
+        folder = str(Path(rel).parent)
+        return next((name for name, d in world.project_dirs.items() if d == folder and Path(rel).stem == "project"),
+                    None)
+    return ref if ref in world.projects else None
 
 
 def find_target(targets: list[Target], root: Path, ref: str, env: str) -> Target:
-    """`<project>/<Kind>/<name>`, or a resource file (which must hold one resource)."""
+    """`<project>/<Kind>/<name>` (kind in any case), or a resource file (which must hold one resource)."""
     candidates = [t for t in targets if t.env.name == env]
-    path = Path(ref)
-    if (root / ref).is_file() or path.is_file():
-        rel = _relative(root, path if path.is_file() else root / ref)
+    rel = _repo_file(root, ref)
+    if rel is not None:
         found = [t for t in candidates if t.origin and t.origin.file == rel]
         if len({t.identity for t in found}) > 1:
             names = ", ".join(sorted({t.identity for t in found}))
             raise StrataError(f"{rel} holds several resources ({names}); name one as <project>/<Kind>/<name>")
     else:
-        found = [t for t in candidates if t.identity == ref]
+        found = [t for t in candidates if t.identity.lower() == ref.lower()]
     if not found:
-        raise StrataError(f"{ref}: no such resource deployed to environment {env}")
+        known = [t.identity for t in candidates]
+        raise StrataError(f"{ref}: no such resource deployed to environment {env}" + did_you_mean(ref, known))
     return found[0]
 
 
@@ -42,6 +108,44 @@ def _relative(root: Path, path: Path) -> str:
         raise StrataError(f"{path} is outside the repository {root}") from None
 
 
+def target_subject(build: Any, target: Target) -> Subject:
+    assert target.tree is not None
+    return Subject(f"{target.identity} in {target.env.name}", "spec", ("schema defaults", *target.chain), target.tree,
+                   rule_for_model(RESOURCE_SPECS[target.kind]), target.raw_tree, target.values,
+                   env_locks(build.world, target.env.name, target.kind), target)
+
+
+def project_subject(build: Any, name: str, env: str) -> Subject:
+    """The project's own settings, with `quota` merged for this environment."""
+    project = next((p for p in build.projects if p.name == name and p.env.name == env), None)
+    if project is None:
+        raise StrataError(f"project {name} is not deployed to environment {env}")
+    doc = build.world.projects[name][0]
+    data = {k: v for k, v in doc.value.data.items() if k not in ENVELOPE}
+    if project.quota_tree is not None:
+        data["quota"] = project.quota_tree
+    rule = _settings_rule(ProjectDoc, quota=rule_for_model(Quota))
+    quota = ("quota.default", f"quota.overrides.{project.env.group}", f"quota.overrides.{env}")
+    return Subject(f"project {name} in {env} (namespace {project.namespace})", "the project", (f"project {name}", *quota),
+                   Value(data, doc.origin), rule, owner=project)
+
+
+def environment_subject(build: Any, name: str) -> Subject:
+    layers = build.world.envs[name]
+    tree = layers.settings or Value({}, layers.env_doc.origin)
+    return Subject(f"environment {name}", "the environment", (f"group {layers.env.group}", f"environment {name}"), tree,
+                   _settings_rule(EnvironmentSettings))
+
+
+def _settings_rule(model: Any, **fields: Rule) -> Rule:
+    """A settings document's rule, where `defaults.<Kind>` is read as that kind's spec (merge keys)."""
+    rule = rule_for_model(model)
+    defaults = Rule(fields={kind: rule_for_model(spec) for kind, spec in RESOURCE_SPECS.items()})
+    return Rule(fields={**(rule.fields or {}), "defaults": defaults, **fields}, model=rule.model)
+
+
+# --- paths --------------------------------------------------------------------------------------
+
 def parse_path(text: str) -> list[str]:
     """`env[NCCL_DEBUG].value` → ['env', '[NCCL_DEBUG]', 'value']."""
     steps = []
@@ -50,70 +154,140 @@ def parse_path(text: str) -> list[str]:
     return steps
 
 
-def resolve(target: Target, text: str) -> tuple[tuple, Value | None]:
-    """The Value tree path for a dotted path, following merge keys for list items."""
-    node: Value | None = target.tree
-    rule: Rule = rule_for_model(RESOURCE_SPECS[target.kind])
-    path: list[Any] = []
-    for step in parse_path(text):
-        if node is None:
-            return tuple(path), None
+def resolve(subject: Subject, text: str) -> tuple[Value | None, Value | None]:
+    """The Value (and its uninterpolated twin) at a dotted path; an unknown field or item is an error."""
+    node: Value | None = subject.tree
+    raw: Value | None = subject.raw
+    rule = subject.rule
+    for depth, step in enumerate(parse_path(text)):
+        where = ".".join(parse_path(text)[:depth]).replace(".[", "[") or subject.root
         if step.startswith("["):
-            index = _item_index(node, rule, step[1:-1])
-            node, rule = (node.data[index] if index is not None else None), rule.items or ANY
-            path.append(index if index is not None else step)
+            index = _item_index(node, rule, step[1:-1], text, where)
+            node, raw = _at(node, index), _at(raw, index)
+            rule = rule.items or ANY
         else:
-            node = node.data.get(step) if node.is_map else None
+            _check_field(node, rule, step, text, where)
+            node, raw = _at(node, step), _at(raw, step)
             rule = rule.child(step) or ANY
-            path.append(step)
-    return tuple(path), node
+    return node, raw
 
 
-def _item_index(node: Value, rule: Rule, key: str) -> int | None:
-    if not node.is_list:
+def _at(node: Value | None, step: Any) -> Value | None:
+    if node is None:
         return None
-    if rule.merge_key:
-        for i, item in enumerate(node.data):
-            found = item.data.get(rule.merge_key) if item.is_map else None
-            if found is not None and str(found.data) == key:
-                return i
-    if key.isdigit() and int(key) < len(node.data):
-        return int(key)
+    if isinstance(step, str) and node.is_map:
+        return node.data.get(step)
+    if isinstance(step, int) and node.is_list and step < len(node.data):
+        return node.data[step]
     return None
 
 
-def explain_lines(target: Target, path_text: str | None) -> Iterator[str]:
-    yield f"{target.identity} in {target.env.name}"
-    yield "layers, lowest first: schema defaults < " + " < ".join(target.chain)
-    if path_text:
-        _path, node = resolve(target, path_text)
-        if node is None:
-            value = _effective(target.values, path_text)
-            yield f"{path_text} = {_short(value)}  (schema default: no layer sets it)"
-            return
-        yield from _leaves(node, path_text)
+def _check_field(node: Value | None, rule: Rule, step: str, text: str, where: str) -> None:
+    """`step` must be a field of the schema here (set or not), or a key of a free-keyed map."""
+    if rule.fields is not None:
+        known = set(rule.fields)
+    elif node is not None and node.is_map:
+        known = set(node.data)
+    elif node is not None and node.is_list:
+        raise StrataError(f"--path {text}: {where} is a list; address an item as [NAME] or [INDEX]")
+    elif node is not None or rule.items is not None:
+        raise StrataError(f"--path {text}: {where} is a single value; it has no field {step!r}")
+    else:
+        return   # unset, and nothing says what it may hold
+    if step not in known:
+        raise StrataError(f"--path {text}: {where} has no field {step!r}" + did_you_mean(step, known, known="fields"))
+
+
+def _item_index(node: Value | None, rule: Rule, key: str, text: str, where: str) -> int | None:
+    if node is None:
+        return None
+    if not node.is_list:
+        raise StrataError(f"--path {text}: {where} is not a list")
+    names = [str(item.data[rule.merge_key].data) for item in node.data
+             if rule.merge_key and item.is_map and rule.merge_key in item.data]
+    if key in names:
+        return names.index(key)
+    if key.isdigit() and int(key) < len(node.data):
+        return int(key)
+    raise StrataError(f"--path {text}: {where} has no item [{key}]" + did_you_mean(key, names, known="items"))
+
+
+# --- output -------------------------------------------------------------------------------------
+
+def explain_lines(subject: Subject, path_text: str | None) -> list[str]:
+    """The explanation; a --path that names nothing is an error before anything is printed."""
+    node, raw = resolve(subject, path_text) if path_text else (subject.tree, subject.raw)
+    return [subject.title, "layers, lowest first: " + " < ".join(subject.chain),
+            *_explained(subject, path_text or "", node, raw)]
+
+
+def _explained(subject: Subject, path_text: str, node: Value | None, raw: Value | None) -> Iterator[str]:
+    if not path_text:
+        yield from _leaves(subject, subject.tree, subject.raw, subject.rule, "")
         return
-    if target.tree is not None:
-        yield from _leaves(target.tree, "")
+    if node is None:
+        value = _effective(subject.values, path_text)
+        shown = "unset" if value is None else _short(value)
+        yield f"{path_text} = {shown}  (schema default: no layer sets it)"
+        yield from _lock_lines(subject, path_text)
+        return
+    yield from _leaves(subject, node, raw, _rule_at(subject, path_text), path_text)
 
 
-def _leaves(tree: Value, prefix: str) -> Iterator[str]:
-    """Every scalar (or scalar list) under `tree`, each with its chain."""
-    for path, node in walk(tree):
-        if not node.is_map and not (node.is_list and node.data and (node.data[0].is_map or node.data[0].is_list)):
-            label = dotted(path)
-            joined = prefix + ("" if not label else (label if label.startswith("[") or not prefix else "." + label))
-            yield from _describe(joined, node)
+def _rule_at(subject: Subject, text: str) -> Rule:
+    rule = subject.rule
+    for step in parse_path(text):
+        rule = (rule.items or ANY) if step.startswith("[") else (rule.child(step) or ANY)
+    return rule
 
 
-def _describe(label: str, node: Value) -> Iterator[str]:
+def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label: str) -> Iterator[str]:
+    """Every scalar (or list of scalars) under `node`, each with its chain; list items by merge key."""
+    data = node.data
+    if isinstance(data, dict):
+        for key, child in data.items():
+            yield from _leaves(subject, child, _at(raw, key), rule.child(key) or ANY, _join(label, key))
+    elif isinstance(data, list) and data and (data[0].is_map or data[0].is_list):
+        for index, item in enumerate(data):
+            key = item.data.get(rule.merge_key) if rule.merge_key and item.is_map else None
+            step = f"[{key.data}]" if key is not None else f"[{index}]"
+            yield from _leaves(subject, item, _at(raw, index), rule.items or ANY, label + step)
+    else:
+        yield from _describe(subject, label, node, raw)
+
+
+def _join(label: str, key: str) -> str:
+    return f"{label}.{key}" if label else key
+
+
+def _describe(subject: Subject, label: str, node: Value, raw: Value | None) -> Iterator[str]:
     yield f"{label} = {_short(plain(node))}"
+    if raw is not None and isinstance(raw.data, str) and raw.data != node.data:
+        yield f"  written  {raw.data}"
+        yield from _reference_lines(subject, raw.data)
     yield f"  set by   {node.origin.describe()}"
     for i, origin in enumerate(node.overrode):
         yield f"  {'overrode' if i == 0 else '        '} {origin.describe()}"
+    yield from _lock_lines(subject, label)
 
 
-def _effective(values: dict, text: str) -> Any:
+def _reference_lines(subject: Subject, text: str) -> Iterator[str]:
+    """Where the value of each `${...}` of a written value is set, for this target."""
+    owner = subject.owner
+    for key in references(text):
+        origin = owner.project.ref_origin(key) if isinstance(owner, Target) else None
+        if origin is not None:
+            yield f"           ${{{key}}} is set at {origin.describe()}"
+
+
+def _lock_lines(subject: Subject, label: str) -> Iterator[str]:
+    path = tuple(parse_path(label))
+    for lock in subject.locks:
+        if path[: len(lock.path)] == lock.path:
+            yield f"  locked   by {lock.origin.where()} ({lock.text}, {lock.origin.layer}): a higher layer may not change it"
+
+
+def _effective(values: dict | None, text: str) -> Any:
     node: Any = values
     for step in parse_path(text):
         if isinstance(node, dict) and step in node:

@@ -20,6 +20,8 @@ class Env:
     settings: EnvironmentSettings
     origin: Origin                    # where the Environment document starts
     files: tuple[str, ...] = ()       # the group file and the environment file
+    # where each `${env.*}` / `${group.vars.*}` reference's value is written (explain, plan)
+    ref_origins: dict[str, Origin] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def cluster(self) -> str:
@@ -42,6 +44,11 @@ class Project:
     origin: Origin
     file: str
     quota_tree: Value | None = None   # the merged quota with provenance (where each limit is set)
+    ref_origins: dict[str, Origin] = field(default_factory=dict, compare=False, hash=False)  # `${project.*}`
+
+    def ref_origin(self, key: str) -> Origin | None:
+        """Where the value of the reference `${key}` is written (project or environment), if known."""
+        return self.ref_origins.get(key) or self.env.ref_origins.get(key)
 
     def locate_quota(self, *path: str) -> Origin:
         """Where the quota entry at `path` is set (deepest known), else the project document."""

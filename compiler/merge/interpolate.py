@@ -16,6 +16,11 @@ from compiler.suggest import closest
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 
 
+def references(text: str) -> list[str]:
+    """The `${...}` keys of a string, each once, in order (`$${` escapes are not references)."""
+    return list(dict.fromkeys(m.strip() for m in _REF.findall(text) if m.strip()))
+
+
 def context(*, env, group_vars: dict[str, str], project, kind: str, name: str) -> dict[str, str]:
     """Every reference a spec may use, flattened to dotted keys."""
     found = {

@@ -124,6 +124,12 @@ def _locks(doc: Doc, kind: str) -> tuple[Lock, ...]:
     return tuple(found)
 
 
+def env_locks(world: World, env: str, kind: str) -> tuple[Lock, ...]:
+    """The locks an environment puts on `kind`: its group's, then its own (promote and explain check them)."""
+    layers = world.envs[env]
+    return _locks(layers.group_doc, kind) + _locks(layers.env_doc, kind)
+
+
 def check_lock_paths(doc: Doc, problems: Problems) -> None:
     """Every `locked:` path must name a field, else the lock silently protects nothing."""
     locked = doc.get("locked")
@@ -157,12 +163,6 @@ def _path_problem(kind: str, steps: tuple[str, ...], head: str) -> tuple[int, st
         else:
             return depth, f"{where} holds a value, not fields: a lock path ends there"
     return None
-
-
-def env_locks(world: World, env: str, kind: str) -> tuple[Lock, ...]:
-    """The locks an environment puts on `kind`: its group's, then its own (promote and explain check them)."""
-    layers = world.envs[env]
-    return _locks(layers.group_doc, kind) + _locks(layers.env_doc, kind)
 
 
 def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:

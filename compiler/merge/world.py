@@ -107,9 +107,28 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
     merged = merge(_settings_only(group_doc.value), _settings_only(doc.value), rule, problems.items.append)
     settings = validate(EnvironmentSettings, merged or Value({}, doc.origin), problems)
     if settings is not None:
-        env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file))
+        env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file),
+                  _env_ref_origins(doc, group_doc, merged))
         world.envs[doc.name] = EnvLayers(env, group_doc, doc, merged)
         del world.broken_envs[doc.name]
+
+
+def _env_ref_origins(doc: Doc, group_doc: Doc, merged: Value | None) -> dict[str, Origin]:
+    found = {"env.name": doc.where("name"), "env.group": doc.where("group")}
+    cluster = _child(_child(merged, "cluster"), "name")
+    if cluster is not None:
+        found["env.cluster"] = cluster.origin
+    found.update({f"group.vars.{k}": v.origin for k, v in _vars(group_doc.get("vars"))})
+    found.update({f"env.vars.{k}": v.origin for k, v in _vars(_child(merged, "vars"))})
+    return found
+
+
+def _child(value: Value | None, key: str) -> Value | None:
+    return value.data.get(key) if value is not None and value.is_map else None
+
+
+def _vars(holder: Value | None) -> list[tuple[str, Value]]:
+    return list(holder.data.items()) if holder is not None and holder.is_map else []
 
 
 def _check_layer_keys(world: World, problems: Problems) -> None:
@@ -212,7 +231,8 @@ def project_in_env(world: World, name: str, env_name: str, problems: Problems) -
         if merged is not None else Quota()
     if quota is None:
         return None
-    project = Project(name, model, env, quota, doc.origin, doc.file, merged)
+    refs = {"project.name": doc.where("name"), **{f"project.vars.{k}": v.origin for k, v in _vars(doc.get("vars"))}}
+    project = Project(name, model, env, quota, doc.origin, doc.file, merged, refs)
     check_quota_gpu_types(project, problems)
     return project
 
