@@ -158,11 +158,41 @@ def test_layer_change_touches_many_targets(repo):
     # the retraining Pipeline embeds the PyTorchJob: it changes although it does not use the layer
     assert ("dev", "cv-shoe-identify", "pipeline.retrain-weekly") in {e.target for e in result.entries}
     assert any(c.path.endswith("/value") and c.new == "8" for e in result.entries for c in e.changes)
+    # ... and its "because" names the embedded Job's changed value at the layer's line
+    [cause] = result.notes[("dev", "cv-shoe-identify", "pipeline.retrain-weekly")].causes
+    assert (cause.embedded, cause.path, cause.old, cause.new) == ("Job train-resnet", "env[OMP_NUM_THREADS].value", "4", "8")
+    assert cause.where == PYTORCH_LAYER + ":20:36"
+    assert ('because it embeds Job train-resnet, whose env[OMP_NUM_THREADS].value changed: "4" → "8"  '
+            f"({PYTORCH_LAYER}:20:36)") in render(result, "text")
     md = render(result, "markdown")
     assert md.count("<details>") == md.count("</details>") and len(md) < 60_000
     for env in result.changed_envs():
         assert f"| `{env}` | 0 | {result.counts(env)['change']} | 0 |" in md
     check_shortcut(repo, result)
+
+
+def test_a_changed_variable_is_named_at_its_own_line(repo):
+    """`image: ${env.vars.registry}/…`: the cause is the variable's line, not the image line."""
+    def registry(doc):
+        doc["vars"]["registry"] = "registry2.sh.example.com"
+    edit(repo, "environments/prod-sh.yaml", registry)
+    result = plan(repo, "main", envs=("prod-sh",))
+    note = result.notes[("prod-sh", "cv-shoe-identify", "job.train-resnet")]
+    [cause] = note.causes
+    assert (cause.path, cause.where, cause.via) == ("image", "environments/prod-sh.yaml:15:13", "${env.vars.registry}")
+    assert note.files == ("environments/prod-sh.yaml",)
+    text = render(result, "text")
+    assert ('because image: "registry.sh.example.com/cv/train:1.4.2" → "registry2.sh.example.com/cv/train:1.4.2"  '
+            "(environments/prod-sh.yaml:15:13, via ${env.vars.registry})") in text
+    assert "and these inputs changed: environments/prod-sh.yaml" not in text     # the cause already cites it
+    md = render(result, "markdown")
+    assert "at `environments/prod-sh.yaml:15:13` via `${env.vars.registry}`" in md
+    assert '\n- /spec/pytorchReplicaSpecs/Master/template/spec/containers/0/image: "registry.sh' in md
+    assert '\n+ /spec/pytorchReplicaSpecs/Master/template/spec/containers/0/image: "registry2.sh' in md
+    assert not [line for line in md.splitlines() if line.startswith(("    +", "    -", "    ~"))]
+    doc = json.loads(render(result, "json"))
+    spec = next(e["caused_by"]["spec"] for e in doc["entries"] if e["resource"] == "job.train-resnet")
+    assert spec[0]["via"] == "${env.vars.registry}"
 
 
 def test_a_new_environment_can_be_planned_alone(repo):

@@ -70,7 +70,7 @@ def test_markdown_summary_table_details_and_hidden_unchanged_env():
     assert "Unchanged: `prod`" in out
     assert "<summary><code>+~ asr/service.serve</code> — 3 objects</summary>" not in out
     assert "<summary><code>+~ asr/service.serve</code> — 2 objects</summary>" in out
-    assert "```diff\n~ apps/v1 Deployment ns/serve\n    ~ /spec/replicas: 2 → 3\n+ v1 Service ns/serve\n```" in out
+    assert "```diff\n~ apps/v1 Deployment ns/serve\n- /spec/replicas: 2\n+ /spec/replicas: 3\n+ v1 Service ns/serve\n```" in out
     assert out.count("<details>") == out.count("</details>") == 3
     assert "- `replicas`: `2` → `3` at `projects/asr/serve.yaml:9:3`" in out
     assert "- changed inputs: `projects/asr/lab.yaml`" in out
@@ -122,7 +122,7 @@ def test_markdown_compact_lists_everything_when_it_fits():
 
 def test_json_document_shape_and_digest():
     doc = json.loads(render(sample_plan(), "json"))
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "1.1"
     assert doc["base"] == {"ref": "main", "sha": SHA} and doc["head"] == "working tree"
     assert doc["summary"] == {"add": 1, "change": 1, "destroy": 1, "changes": True}
     assert doc["environments"] == {"dev": {"add": 1, "change": 1, "destroy": 1}}

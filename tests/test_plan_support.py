@@ -78,7 +78,7 @@ def _target(repo: Path, env_file: Path, res_file: Path) -> SimpleNamespace:
         return Origin(rel_env, 1, 1, "environment")
 
     return SimpleNamespace(
-        kind=kind.capitalize(), name=name, values=values, files=(rel_env, rel_res),
+        kind=kind.capitalize(), name=name, values=values, files=(rel_env, rel_res), tree=None, raw_tree=None, spec=None,
         env=SimpleNamespace(name=env_file.stem),
         project=SimpleNamespace(name=project, file=f"projects/{project}/project.yaml"),
         origin=Origin(rel_res, 1, 1, "resource"), locate=locate)

@@ -21,6 +21,14 @@ def references(text: str) -> list[str]:
     return list(dict.fromkeys(m.strip() for m in _REF.findall(text) if m.strip()))
 
 
+def reference_value(project, key: str) -> str | None:
+    """What `${key}` resolves to for `project`'s targets; None for references this cannot tell
+    (`group.vars.*`, `resource.*`, unknown keys)."""
+    if key.startswith(("group.vars.", "resource.")):
+        return None
+    return context(env=project.env, group_vars={}, project=project, kind="", name="").get(key)
+
+
 def context(*, env, group_vars: dict[str, str], project, kind: str, name: str) -> dict[str, str]:
     """Every reference a spec may use, flattened to dotted keys."""
     found = {

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
+from compiler.merge.interpolate import reference_value, references
 from compiler.plan.diff import MATCH_KEYS, differences
 from compiler.plan.model import ABSENT, Cause, TargetNote
 from compiler.plan.scope import target_key
@@ -18,7 +20,7 @@ def notes(keys: Iterable[Key], base: dict[Key, Any], head: dict[Key, Any],
     for key in keys:
         old, new = base.get(key), head.get(key)
         if old is not None or new is not None:
-            found[key] = note(old, new, changed)
+            found[key] = note(old, new, changed, base, head)
     return found
 
 
@@ -26,25 +28,91 @@ def by_key(targets: Iterable[Any]) -> dict[Key, Any]:
     return {target_key(t): t for t in targets}
 
 
-def note(old: Any | None, new: Any | None, changed: frozenset[str]) -> TargetNote:
+def note(old: Any | None, new: Any | None, changed: frozenset[str],
+         base: dict[Key, Any] | None = None, head: dict[Key, Any] | None = None) -> TargetNote:
     either = new if new is not None else old
-    assert either is not None   # a note is made for a target on at least one side
     files = set(old.files if old is not None else ()) | set(new.files if new is not None else ())
-    causes = spec_causes(old, new) if old is not None and new is not None else ()
-    source = either.origin.where() if either.origin is not None else ""
+    causes: list[Cause] = []
+    if old is not None and new is not None:
+        causes = spec_causes(old, new, changed) + embedded_causes(old, new, base or {}, head or {}, changed)
+    source = either.origin.where() if either is not None and either.origin is not None else ""
     return TargetNote(tuple(causes), tuple(sorted(files & changed)), source, removed=new is None)
 
 
-def spec_causes(old: Any, new: Any) -> list[Cause]:
-    """Each differing spec leaf with the file:line that sets it now (or set it, if removed)."""
-    return [_cause(old, new, path, a, b) for path, a, b in differences(old.values, new.values)]
+def spec_causes(old: Any, new: Any, changed: frozenset[str] = frozenset()) -> list[Cause]:
+    """Each differing spec leaf with the file:line of the input that changed it."""
+    return [_cause(old, new, path, a, b, changed) for path, a, b in differences(old.values, new.values)]
 
 
-def _cause(old: Any, new: Any, path: tuple, before: Any, after: Any) -> Cause:
+def embedded_causes(old: Any, new: Any, base: dict[Key, Any], head: dict[Key, Any],
+                    changed: frozenset[str]) -> list[Cause]:
+    """The changes of the targets this one embeds (a Pipeline's job steps) or serves (a Service's
+    models): their objects change this target's although its own spec did not."""
+    found = []
+    for kind, name in _embeds(new):
+        key = (new.env.name, new.project.name, f"{kind.lower()}.{name}")
+        if base.get(key) is not None and head.get(key) is not None:
+            found += [replace(c, embedded=f"{kind} {name}") for c in spec_causes(base[key], head[key], changed)]
+    return found
+
+
+def _embeds(target: Any) -> list[tuple[str, str]]:
+    spec = target.spec
+    if spec is None:
+        return []
+    if target.kind == "Pipeline":
+        return sorted({("Job", step.job) for step in spec.steps if step.job})
+    if target.kind == "Service":
+        canary = spec.canary.model if spec.canary is not None else None
+        names = {spec.model.name, *([canary.name or spec.model.name] if canary is not None else [])}
+        return sorted(("Model", n) for n in names if n)
+    return []
+
+
+def _cause(old: Any, new: Any, path: tuple, before: Any, after: Any, changed: frozenset[str]) -> Cause:
+    """Where the change comes from: the value's own line; its reference's value, when the text as
+    written is the same on both sides; the line that was removed, when a schema default took over."""
     side, values = (old, old.values) if after is ABSENT else (new, new.values)
-    origin = side.locate(*path)
-    where = origin.where() if origin is not None else ""
-    return Cause(dotted(values, path), before, after, where)
+    label = dotted(values, path)
+    node = _exact(side.tree, path)
+    if side.tree is not None and node is None and after is not ABSENT:   # a schema default now: where it was set
+        was = _exact(old.tree, path)
+        return Cause(label, before, after, f"was set at {was.origin.where()}" if was is not None else "")
+    via = _references_changed(old, new, path, changed) if node is not None else []
+    if via:
+        where = new.project.ref_origin(via[0]) or side.locate(*path)
+        return Cause(label, before, after, where.where() if where else "", ", ".join(f"${{{k}}}" for k in via))
+    origin = node.origin if node is not None else side.locate(*path)
+    return Cause(label, before, after, origin.where() if origin is not None else "")
+
+
+def _references_changed(old: Any, new: Any, path: tuple, changed: frozenset[str]) -> list[str]:
+    """The `${...}` references that changed a value whose text as written did not change."""
+    written_old, written_new = _exact(old.raw_tree, path), _exact(new.raw_tree, path)   # the text as written
+    if written_old is None or written_new is None or written_old.data != written_new.data \
+            or not isinstance(written_new.data, str):
+        return []
+    found = []
+    for key in references(written_new.data):
+        before, after = reference_value(old.project, key), reference_value(new.project, key)
+        if before is not None or after is not None:
+            if before != after:
+                found.append(key)
+        elif (origin := new.project.ref_origin(key)) is not None and origin.file in changed:
+            found.append(key)
+    return found
+
+
+def _exact(tree: Any, path: tuple) -> Any:
+    """The Value exactly at `path` (keys and list indexes), else None."""
+    node = tree
+    for step in path:
+        data = node.data if node is not None else None
+        if (isinstance(data, dict) and step in data) or (isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)):
+            node = data[step]
+        else:
+            return None
+    return node
 
 
 def dotted(values: Any, path: tuple) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from compiler import __version__ as TOOL_VERSION
 from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, Plan
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"   # 1.1: causes may carry `via` and `embedded`
 
 
 def render_json(plan: Plan) -> str:
@@ -62,7 +62,12 @@ def field_json(change: FieldChange) -> dict[str, Any]:
 
 
 def cause_json(cause: Cause) -> dict[str, Any]:
-    return _sides({"path": cause.path, "where": cause.where}, cause.old, cause.new)
+    found: dict[str, Any] = {"path": cause.path, "where": cause.where}
+    if cause.via:
+        found["via"] = cause.via
+    if cause.embedded:
+        found["embedded"] = cause.embedded
+    return _sides(found, cause.old, cause.new)
 
 
 def _sides(found: dict[str, Any], old: Any, new: Any) -> dict[str, Any]:

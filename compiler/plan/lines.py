@@ -27,8 +27,13 @@ def transition(old: Any, new: Any) -> str:
         return show(new)
     if new is ABSENT:
         return show(old)
-    start = _first_difference(_json(old), _json(new))
+    start = first_difference(old, new)
     return f"{show(old, start)} → {show(new, start)}"
+
+
+def first_difference(old: Any, new: Any) -> int:
+    """Where to start showing two long values so that their difference is in view."""
+    return _first_difference(_json(old), _json(new))
 
 
 def field_line(change: FieldChange) -> str:
@@ -61,9 +66,9 @@ def _first_difference(old: str, new: str) -> int:
 
 
 def cause_line(cause: Cause) -> str:
-    where = f"  ({cause.where})" if cause.where else ""
+    where = ", ".join(part for part in (cause.where, f"via {cause.via}" if cause.via else "") if part)
     verb = "removed " if cause.new is ABSENT else ""
-    return f"{verb}{cause.path}: {transition(cause.old, cause.new)}{where}"
+    return f"{verb}{cause.because()}: {transition(cause.old, cause.new)}" + (f"  ({where})" if where else "")
 
 
 def object_line(entry: Entry) -> str:

@@ -10,8 +10,17 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from compiler.plan.lines import MAX_CAUSES, field_lines, object_line, other_inputs, short_revision, show, target_title
-from compiler.plan.model import ABSENT, ADD, CHANGE, DESTROY, Cause, Plan, TargetNote, summary_line
+from compiler.plan.lines import (
+    MAX_CAUSES,
+    first_difference,
+    object_line,
+    other_inputs,
+    short_revision,
+    show,
+    target_title,
+    text_diff,
+)
+from compiler.plan.model import ABSENT, ADD, CHANGE, DESTROY, Cause, FieldChange, Plan, TargetNote, summary_line
 
 MARKER = "<!-- strata-plan -->"   # CI finds and updates the sticky comment by this line
 LIMIT = 60_000                     # GitHub's limit is 65,536; leave room for a wrapper
@@ -57,10 +66,22 @@ def _body(plan: Plan, render_target) -> list[str]:
 def _full_target(plan: Plan, target: tuple[str, str, str]) -> list[str]:
     entries = plan.entries_of(target)
     symbols = "".join(sorted({e.symbol for e in entries}, key="+~-".index))
-    body = [object_line(e) + "".join("\n    " + line for c in e.changes for line in field_lines(c)) for e in entries]
+    body = [line for e in entries for line in (object_line(e), *(d for c in e.changes for d in diff_lines(c)))]
     note = plan.notes.get(target, TargetNote())
     return [f"<details><summary><code>{symbols} {target_title(target)}</code> — {_objects(len(entries))}</summary>",
             "", *_why(note), *fenced("diff", "\n".join(body)), "", "</details>", ""]
+
+
+def diff_lines(change: FieldChange) -> list[str]:
+    """A field change as `diff` lines GitHub colours: `+`/`-` in the first column, a change as both."""
+    if isinstance(change.old, str) and isinstance(change.new, str) and "\n" in change.old + change.new:
+        return [f"~ {change.path}: (text, changed lines)", *text_diff(change.old, change.new)]
+    if change.old is ABSENT:
+        return [f"+ {change.path}: {show(change.new)}"]
+    if change.new is ABSENT:
+        return [f"- {change.path}: {show(change.old)}"]
+    start = first_difference(change.old, change.new)
+    return [f"- {change.path}: {show(change.old, start)}", f"+ {change.path}: {show(change.new, start)}"]
 
 
 def _why(note: TargetNote) -> list[str]:
@@ -83,7 +104,8 @@ def _cause(cause: Cause) -> str:
         change = _code(show(cause.new))
     else:
         change = f"{_code(show(cause.old))} → {_code(show(cause.new))}"
-    return f"- {_code(cause.path)}: {change}" + (f" at {_code(cause.where)}" if cause.where else "")
+    via = f" via {_code(cause.via)}" if cause.via else ""
+    return f"- {cause.because(_code)}: {change}" + (f" at {_code(cause.where)}" if cause.where else "") + via
 
 
 def _code(text: str) -> str:

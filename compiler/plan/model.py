@@ -1,6 +1,7 @@
 """The plan as data: one entry per Kubernetes object that differs between base and head."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,19 @@ class Cause:
     path: str                      # dotted spec path, e.g. `replicas.max` or `env[NCCL_DEBUG].value`
     old: Any = ABSENT
     new: Any = ABSENT
-    where: str = ""                # file:line:col from provenance, when known
+    where: str = ""                # file:line:col of the changed input, when known
+    via: str = ""                  # the `${...}` reference the change came through (`where` is its value's line)
+    embedded: str = ""             # `Job train`: the value is another target's, which this one embeds or uses
+
+    def because(self, show: Callable[[str], str] = str) -> str:
+        """`image`, or `it embeds Job train, whose resources.gpu changed` (the path passed through `show`)."""
+        if not self.embedded:
+            return show(self.path)
+        verb = _EMBED_VERB.get(self.embedded.split(" ")[0], "uses")
+        return f"it {verb} {self.embedded}, whose {show(self.path)} changed"
+
+
+_EMBED_VERB = {"Job": "embeds", "Model": "serves"}
 
 
 @dataclass(frozen=True)
