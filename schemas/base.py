@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 MERGE_KEY = "x-strata-merge-key"
 PROMOTABLE = "x-strata-promotable"
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+QUANTITY_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
+DURATION_PATTERN = r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$"
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+_DURATION = re.compile(DURATION_PATTERN)
 
 
 class Spec(BaseModel):
@@ -70,8 +72,15 @@ def _text(value: Any) -> Any:
     return value
 
 
-Quantity = Annotated[str, BeforeValidator(_quantity)]
-Duration = Annotated[StrictInt, BeforeValidator(_duration), Field(ge=0)]
-Text = Annotated[str, BeforeValidator(_text)]
+# What the editor schema (`strata schema`) says about each type is declared beside its validator,
+# so the two accept the same values.
+Quantity = Annotated[str, BeforeValidator(_quantity), WithJsonSchema({
+    "anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}],
+    "description": "A Kubernetes quantity: 500m, 4, 16Gi."})]
+Duration = Annotated[StrictInt, BeforeValidator(_duration), Field(ge=0), WithJsonSchema({
+    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": DURATION_PATTERN, "minLength": 1}],
+    "description": "Integer seconds, or 90s, 30m, 12h, 1h30m."})]
+Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({
+    "type": ["string", "number", "boolean"], "description": "Text; numbers and booleans are kept as written."})]
 Name = Annotated[str, Field(pattern=DNS1123_LABEL, max_length=63)]
 StringMap = dict[str, Text]

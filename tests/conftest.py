@@ -25,3 +25,11 @@ def kubernetes_schemas():
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite tests/golden/ from the current output (never in CI).")
+
+
+RUN_LAST = "test_every_repo_the_suite_compiled_validates_against_the_editor_schema"
+
+
+def pytest_collection_modifyitems(items):
+    """The editor-schema property test checks every repo the other tests compiled: it runs last."""
+    items.sort(key=lambda item: item.name == RUN_LAST)

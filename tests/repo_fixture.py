@@ -66,11 +66,24 @@ def write_repo(root: Path, files: Optional[dict[str, Optional[str]]] = None, *, 
     return root
 
 
+# Every repo a test compiled without errors, as {path: text} of its spec files: the editor
+# schema must accept all of them (tests/test_editor_schema.py, which runs last).
+COMPILED: list[dict[str, str]] = []
+SPEC_GLOBS = ("layers/*.yaml", "environments/**/*.yaml", "projects/**/*.yaml")
+
+
+def record_compiled(repo: Path) -> None:
+    COMPILED.append({p.relative_to(repo).as_posix(): p.read_text() for pattern in SPEC_GLOBS
+                     for p in sorted(repo.glob(pattern)) if p.is_file()})
+
+
 def run(repo: Path, *args: str):
     """Invoke the real CLI (with its single error handler) in-process."""
     from compiler.cli import main
 
     result = CliRunner().invoke(main, ["--repo", str(repo), *args], catch_exceptions=False)
+    if result.exit_code == 0 and args and args[0] in ("compile", "validate"):
+        record_compiled(repo)
     return result
 
 
@@ -81,6 +94,8 @@ def compile_targets(repo: Path, **selection):
 
     problems = Problems()
     build = load_stage(repo, Selection(**selection), problems)
+    if not problems:
+        record_compiled(repo)
     return build, problems
 
 

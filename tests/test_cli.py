@@ -63,16 +63,14 @@ def test_out_option_and_strata_yaml_output(tmp_path):
     assert (tmp_path / "elsewhere/manifest.json").is_file()
 
 
-def test_schema_writes_one_json_schema_per_kind(tmp_path):
+def test_schema_writes_one_json_schema_per_kind_and_the_combined_one(tmp_path):
     repo = write_repo(tmp_path)
     result = run(repo, "schema", "--out", str(tmp_path / "schemas"))
     assert result.exit_code == 0
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
     assert names == sorted(f"{k}.schema.json" for k in ("apptype", "dataset", "environment", "environmentgroup",
-                                                          "job", "model", "notebook", "pipeline", "project", "service"))
-    job = json.loads((tmp_path / "schemas/job.schema.json").read_text())
-    assert job["properties"]["spec"]["additionalProperties"] is False
-    assert "required" not in job["properties"]["spec"]
+                                                          "job", "model", "notebook", "pipeline", "project", "service",
+                                                          "strata"))
 
 
 def test_usage_errors_exit_1(tmp_path):

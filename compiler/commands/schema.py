@@ -1,4 +1,4 @@
-"""`strata schema`: JSON Schema of every kind, for editors (yaml-language-server)."""
+"""`strata schema`: the editor schema (JSON Schema draft 7, for yaml-language-server)."""
 from __future__ import annotations
 
 import json
@@ -6,20 +6,25 @@ from pathlib import Path
 
 import click
 
-from compiler.schema_export import all_schemas
+from compiler.schema_export import COMBINED, all_schemas
 
 
 @click.command("schema")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write <kind>.schema.json files here (default: print every schema as one JSON object).")
+              help="Write strata.schema.json (every kind, keyed on `kind`) and <kind>.schema.json here "
+                   "(default: print strata.schema.json).")
 def schema_command(out_dir: Path | None) -> int:
-    """Print or write the JSON Schema of every kind."""
+    """Print or write the JSON Schema of strata's spec files, for editors."""
     schemas = all_schemas()
     if out_dir is None:
-        click.echo(json.dumps(schemas, indent=2, sort_keys=True))
+        click.echo(_dumps(schemas[COMBINED]), nl=False)
         return 0
     out_dir.mkdir(parents=True, exist_ok=True)
     for kind, schema in schemas.items():
-        (out_dir / f"{kind.lower()}.schema.json").write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
-    click.echo(f"Wrote {len(schemas)} schemas to {out_dir}.")
+        (out_dir / f"{kind.lower()}.schema.json").write_text(_dumps(schema))
+    click.echo(f"Wrote {COMBINED}.schema.json and {len(schemas) - 1} per-kind schemas to {out_dir}.")
     return 0
+
+
+def _dumps(schema: dict) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
