@@ -82,7 +82,9 @@ def group(problems: Iterable[Problem]) -> list[Problem]:
         if first is None:
             merged[key] = p
         else:
-            merged[key] = replace(first, targets=_union(first.targets, p.targets), envs=_union(first.envs, p.envs))
+            chain = p.chain if p.envs and first.envs and min(p.envs) < min(first.envs) else first.chain
+            merged[key] = replace(first, chain=chain, targets=_union(first.targets, p.targets),
+                                  envs=_union(first.envs, p.envs))
     return [replace(p, targets=tuple(sorted(p.targets)), envs=tuple(sorted(p.envs)))
             for _, p in sorted(merged.items(), key=lambda item: item[0][:2])]
 
