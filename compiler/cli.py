@@ -61,7 +61,7 @@ def _report(exc: StrataError) -> None:
     if hidden > 0:
         click.echo(f"... and {hidden} more problems", err=True)
     noun = "problem" if len(problems) == 1 else "problems"
-    kept = f"; nothing was written ({exc.kept_output} is unchanged)" if exc.kept_output else ""
+    kept = f"; nothing was written ({exc.unchanged})" if exc.unchanged else ""
     click.secho(f"strata: {len(problems)} {noun}{kept}", err=True, fg="red")
 
 

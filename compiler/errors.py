@@ -58,7 +58,7 @@ class StrataError(Exception):
         if isinstance(problems, str):
             problems = [Problem(problems)]
         self.problems = group(problems)
-        self.kept_output: str | None = None   # set by a command that would have written this folder
+        self.unchanged: str | None = None   # set by a command that writes: what it left as it was
         super().__init__("\n".join(p.render() for p in self.problems))
 
 

@@ -35,7 +35,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
                                  reuse_from=None if no_cache else out_dir)
         write_output(out_dir, {**build.files, CACHE_FILE: cache_file_bytes()}, partial=bool(envs or projects))
     except StrataError as error:
-        error.kept_output = _shown(out_dir)
+        error.unchanged = f"{_shown(out_dir)} is unchanged"
         raise
     print_warnings(build.warnings)
     deployed = sum(1 for t in build.targets if t.kind != "Model")

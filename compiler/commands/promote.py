@@ -25,11 +25,16 @@ def promote_command(ctx: click.Context, target: str, source: str | None, project
     """Copy the promotable fields (image, model, chart.version, canary) of --from's merged specs,
     before interpolation, into `overrides.<--to>` of each resource file, then print the plan of
     the promotion. Writes nothing when anything fails."""
+    from compiler.errors import StrataError
     from compiler.promote import ResourceFilter, promote, write_promotion
     from compiler.promote.report import render
 
     repo = repo_of(ctx)
-    result = promote(repo, target, source=source, only=ResourceFilter(projects, kinds, names))
+    try:
+        result = promote(repo, target, source=source, only=ResourceFilter(projects, kinds, names))
+    except StrataError as error:
+        error.unchanged = None if check else "no resource file was changed"
+        raise
     click.echo(render(result, fmt, color=fmt == "text"), nl=False)
     if check:
         if result.pending:
