@@ -7,6 +7,7 @@ import click
 
 
 def COMMANDS() -> list[click.Command]:
+    from compiler.commands.apply import apply_command
     from compiler.commands.compile import compile_command
     from compiler.commands.diff import diff_command
     from compiler.commands.explain import explain_command
@@ -15,7 +16,7 @@ def COMMANDS() -> list[click.Command]:
     from compiler.commands.validate import validate_command
     from compiler.plan.command import plan
 
-    return [compile_command, validate_command, plan, explain_command, promote_command, diff_command,
+    return [compile_command, validate_command, plan, apply_command, explain_command, promote_command, diff_command,
             schema_command]
 
 
