@@ -11,6 +11,7 @@ from compiler.apply.desired import DesiredSet
 from compiler.apply.kube import Context
 from compiler.apply.model import CONFIGURE, CREATE, PRUNE, REPLACE, UNCHANGED, Step
 from compiler.apply.saved import live_section
+from compiler.plan.lines import short_revision
 from compiler.plan.mask import mask_changes, mask_object
 from compiler.plan.model import ADD, CHANGE, DESTROY, Entry, ObjectKey, Plan, TargetNote
 
@@ -28,8 +29,10 @@ def drift_plan(desired: DesiredSet, plan: ApplyPlan, context: Context, head: str
         if step.desired is not None and step.desired.source:
             notes[entry.target] = TargetNote(source=step.desired.source)
     entries.sort(key=lambda e: (e.key.env, e.project, e.resource, e.key.kind, e.key.namespace, e.key.name))
+    heading = (f"strata plan --live: environment {env} on context {context.name} ({context.server}) "
+               f"→ head {short_revision(head)}")
     return Plan(base_ref="", base_sha="", head=head, entries=entries, notes=notes, envs=(env,),
-                rendered=len(plan.steps), targets_total=len(plan.steps),
+                rendered=len(plan.steps), targets_total=len(plan.steps), heading=heading,
                 live=live_section(desired, plan, context))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from compiler import __version__ as TOOL_VERSION
 from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, Plan
 
-FORMAT_VERSION = "1.1"   # 1.1: causes may carry `via` and `embedded`
+FORMAT_VERSION = "1.2"   # 1.1: causes may carry `via` and `embedded`; 1.2: `live` (plan --live), entries' `note`
 
 
 def render_json(plan: Plan) -> str:
@@ -20,13 +20,14 @@ def document(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "tool_version": TOOL_VERSION,
-        "base": {"ref": plan.base_ref, "sha": plan.base_sha},
+        "base": None if plan.live is not None else {"ref": plan.base_ref, "sha": plan.base_sha},
         "head": plan.head,
         "digest": digest(entries),
         "summary": {**plan.counts(), "changes": plan.has_changes},
         "environments": {env: plan.counts(env) for env in plan.changed_envs()},
         "unchanged_environments": sorted(set(plan.envs) - set(plan.changed_envs())),
         "stats": {"targets": plan.targets_total, "rendered": plan.rendered},
+        **({"live": plan.live} if plan.live is not None else {}),
         "entries": entries,
     }
 
@@ -48,6 +49,8 @@ def entry_json(entry: Entry, plan: Plan) -> dict[str, Any]:
         "namespace": k.namespace or None, "name": k.name,
         "changes": [field_json(c) for c in entry.changes],
     }
+    if entry.note:
+        found["note"] = entry.note
     note = plan.notes.get(entry.target)
     if note is not None:
         found["caused_by"] = {"source": note.source, "files": list(note.files),

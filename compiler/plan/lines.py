@@ -72,7 +72,7 @@ def cause_line(cause: Cause) -> str:
 
 
 def object_line(entry: Entry) -> str:
-    return f"{entry.symbol} {entry.key.describe()}"
+    return f"{entry.symbol} {entry.key.describe()}" + (f"  ({entry.note})" if entry.note else "")
 
 
 def target_title(target: tuple[str, str, str]) -> str:

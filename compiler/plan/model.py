@@ -75,6 +75,7 @@ class Entry:
     before: dict | None = None  # masked
     after: dict | None = None   # masked
     changes: tuple[FieldChange, ...] = ()
+    note: str = ""                 # live plans: who else manages a field, replace needed, prune conditions
 
     @property
     def env(self) -> str:
@@ -110,9 +111,12 @@ class Plan:
     rendered: int = 0              # targets rendered (on both sides); the others cannot have changed
     targets_total: int = 0         # targets loaded on either side
     heading: str = ""              # replaces the "base → head" line when the sides are not git revisions (promote)
+    live: dict | None = None       # `plan --live`: the cluster compared with, and what apply needs (compiler.apply.saved)
 
     @property
     def no_changes(self) -> str:
+        if self.live is not None:
+            return "The cluster matches the compiled objects (the fields strata manages)."
         return "The compiled objects are the same on both sides." if self.heading else \
             "The compiled objects match the base revision."
 
