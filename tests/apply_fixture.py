@@ -83,4 +83,5 @@ def write(repo: Path, rel: str, text: str | None) -> None:
     if text is None:
         path.unlink()
     else:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))

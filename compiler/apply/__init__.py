@@ -57,7 +57,7 @@ def prepare(repo: Path, env: str, projects: tuple[str, ...], kube: Kube) -> Prep
     kinds = {(d.api_version, d.ref.kind) for d in desired.objects}
     served = discovery.require(kinds | {("v1", "ConfigMap"), ("v1", "Namespace")})   # parents and their namespace
     resources = {(group_of(api_version), kind): served[(api_version, kind)] for api_version, kind in kinds}
-    live = read_live(kube, discovery, env, resources)
+    live = read_live(kube, discovery, env, resources, [d.ref for d in desired.objects])
     return Prepared(desired, build_plan(desired, live), live.resources)
 
 

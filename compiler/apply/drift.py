@@ -55,7 +55,8 @@ def _note(step: Step) -> str:
         notes.append("replace needed: a run-to-completion object (apply --recreate-jobs)" +
                      ("; still running" if step.running else ""))
     if step.action == PRUNE:
-        notes.append("deleted by apply --prune" + (" --allow-delete-data (holds data)" if step.protected else ""))
+        notes.append("deleted only by apply --prune --allow-delete-data: it holds data" if step.protected
+                     else "deleted by apply --prune")
     if step.note:
         notes.append(step.note)
     return "; ".join(notes)

@@ -27,8 +27,11 @@ class LiveState:
                 if (p["metadata"].get("labels") or {}).get(ENV_LABEL) == env}
 
 
-def read_live(kube: Kube, discovery: Discovery, env: str, wanted: dict[tuple[str, str], Resource]) -> LiveState:
-    """`wanted`: (group, kind) → resource of every desired kind; the parents add the kinds they once held."""
+def read_live(kube: Kube, discovery: Discovery, env: str, wanted: dict[tuple[str, str], Resource],
+              desired: list[Ref]) -> LiveState:
+    """`wanted`: (group, kind) → resource of every desired kind; the parents add the kinds they once held.
+    A desired object the LISTs did not return (its labels were edited, or someone else made it) is read
+    by name, unless its namespace does not exist yet."""
     state = LiveState(resources=dict(wanted))
     configmaps = discovery.find("v1", "ConfigMap")
     if configmaps is not None:
@@ -47,6 +50,14 @@ def read_live(kube: Kube, discovery: Discovery, env: str, wanted: dict[tuple[str
         for item in kube.list(resource.path(), f"{ENV_LABEL}={env}"):
             typed = _typed(item, resource)
             state.objects[Ref.of(typed)] = typed
+    missing = [ref for ref in desired if ref not in state.objects]
+    for ref in sorted(missing, key=lambda r: r.kind != "Namespace"):   # namespaces first: they decide the rest
+        namespace = Ref("", "Namespace", "", ref.namespace)
+        if ref.namespace and namespace not in state.objects:
+            continue    # its namespace does not exist yet, so neither does it
+        found = kube.get(state.resources[(ref.group, ref.kind)].path(ref.namespace, ref.name))
+        if found.ok:
+            state.objects[ref] = found.body
     return state
 
 

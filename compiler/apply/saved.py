@@ -69,8 +69,8 @@ def check_saved(document: dict[str, Any], desired: DesiredSet, plan: ApplyPlan, 
     problems += _live_changes(saved.get("objects") or [], [*plan.steps, *plan.prunes])
     if problems:
         shown = problems[:MAX_LISTED] + ([f"… and {len(problems) - MAX_LISTED} more"] if len(problems) > MAX_LISTED else [])
-        raise GuardError([Problem("stale plan: " + shown[0]), *(Problem("stale plan: " + p) for p in shown[1:]),
-                          Problem("nothing was changed; make a new plan with `strata plan --live` and review it")])
+        raise GuardError([Problem(f"stale plan (make a new one with `strata plan --live` and review it): {p}")
+                          for p in shown])
 
 
 def _live_changes(saved: list[dict], steps: list[Step]) -> list[str]:

@@ -30,14 +30,14 @@ def _requirement(text: str) -> Callable[[dict], bool]:
     found = SET.match(text)
     if found:
         key, op, values = found.group(1), found.group(2), {v.strip() for v in found.group(3).split(",")}
-        return (lambda l: l.get(key) in values) if op == "in" else (lambda l: l.get(key) not in values)
+        return (lambda labels: labels.get(key) in values) if op == "in" else (lambda labels: labels.get(key) not in values)
     text = text.strip()
     if "!=" in text:
         key, value = (s.strip() for s in text.split("!=", 1))
-        return lambda l: l.get(key) != value
+        return lambda labels: labels.get(key) != value
     if "=" in text:
         key, value = (s.strip() for s in text.replace("==", "=").split("=", 1))
-        return lambda l: l.get(key) == value
+        return lambda labels: labels.get(key) == value
     if text.startswith("!"):
-        return lambda l: text[1:] not in l
-    return lambda l: text in l
+        return lambda labels: text[1:] not in labels
+    return lambda labels: text in labels
