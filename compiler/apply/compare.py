@@ -77,7 +77,7 @@ def _walk(path: tuple, want: Any, have: Any, mine: Node, others: dict[str, Node]
         for key in _owned_keys(mine) - want.keys():
             if key in have:   # set by strata's last apply, no longer desired: the next apply removes it
                 _change(out, path + (key,), have[key], ABSENT, _children(others, "f:" + key))
-    elif isinstance(want, list) and isinstance(have, list) and _keyed(mine):
+    elif isinstance(want, list) and isinstance(have, list) and (_keyed(mine) or any(map(_keyed, others.values()))):
         _walk_keyed(path, want, have, mine, others, out)
     else:
         if mine is None:
@@ -87,9 +87,11 @@ def _walk(path: tuple, want: Any, have: Any, mine: Node, others: dict[str, Node]
 
 
 def _walk_keyed(path: tuple, want: list, have: list, mine: Node, others: dict[str, Node], out: Comparison) -> None:
-    """An associative list (containers, env, ports…): items matched on their key fields, not positions."""
+    """An associative list (containers, env, ports…): items matched on their key fields, not positions
+    (the keys come from whichever manager's entries the server wrote)."""
     entries = [(json.loads(k[2:]), child) for k, child in (mine or {}).items() if k.startswith("k:")]
-    names = {name for keys, _ in entries for name in keys}
+    names = {name for node in [mine, *others.values()] for k in (node or {}) if k.startswith("k:")
+             for name in json.loads(k[2:])}
     used: set[int] = set()
     for i, item in enumerate(want):
         index = next((n for n, (keys, _) in enumerate(entries) if n not in used and _matches(item, keys)), None)
