@@ -25,6 +25,7 @@ from kube_double.store import ApiError
 class Handler(BaseHTTPRequestHandler):
     double: Any = None                       # set on the subclass the double creates
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True           # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, *args) -> None:    # keep test output clean
         pass
