@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compiler.apply.applyset import FIELD_MANAGER, PART_OF, TOOL, TOOLING_KEY, group_id, parent_name, tool_of
+from compiler.apply.applyset import FIELD_MANAGER, PARENT_ID, PART_OF, TOOL, TOOLING_KEY, group_id, parent_name, tool_of
 from compiler.apply.compare import compare, managed_by
 from compiler.apply.desired import DesiredSet
 from compiler.apply.jobs import finished, read_runs, run_digest, runs_to_completion, spec_only_metadata
@@ -88,7 +88,7 @@ def _prune_or_keep(plan: ApplyPlan, ref: Ref, obj: dict, group: str) -> None:
 
 def _strata_sets(live: LiveState) -> set[str]:
     """ApplySet ids whose parent strata manages (any environment): an object may move between them."""
-    return {p["metadata"]["labels"].get("applyset.kubernetes.io/id", "") for p in live.parents.values()
+    return {(p["metadata"].get("labels") or {}).get(PARENT_ID, "") for p in live.parents.values()
             if tool_of((p["metadata"].get("annotations") or {}).get(TOOLING_KEY, "")) == TOOL}
 
 

@@ -24,6 +24,7 @@ class DesiredSet:
     projects: tuple[str, ...]          # the --project selection (empty: the whole environment)
     objects: tuple[Desired, ...]       # in apply order
     groups: tuple[str, ...]            # every target group with at least one object
+    warnings: tuple = ()               # the compile's warnings (Problems), printed by the command
 
     @property
     def digest(self) -> str:
@@ -40,7 +41,8 @@ def compile_desired(repo: Path, env: str, projects: tuple[str, ...] = ()) -> Des
 
     build = render_stage(load_stage(repo, Selection((env,), tuple(projects))))
     emitted = [e for e in build.emitted if e.env == env and (not projects or e.project in projects)]
-    return desired_set(build.world.envs[env].env, tuple(projects), emitted)
+    found = desired_set(build.world.envs[env].env, tuple(projects), emitted)
+    return DesiredSet(found.env, found.projects, found.objects, found.groups, tuple(build.warnings))
 
 
 def desired_set(env: Env, projects: tuple[str, ...], emitted: list[Emitted]) -> DesiredSet:

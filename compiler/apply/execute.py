@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compiler.apply.actions import ApplyPlan
-from compiler.apply.applyset import PARENT_NAMESPACE, group_kind, parent_namespace_object, parent_object
+from compiler.apply.applyset import GROUP_KINDS, NAMESPACES, PARENT_NAMESPACE, group_kind, parent_namespace_object, parent_object
 from compiler.apply.compare import compare
 from compiler.apply.depends import needs
 from compiler.apply.discovery import Resource
@@ -176,8 +176,8 @@ class Executor:
         state = self.plan.groups[group]
         if not final and state.parent is not None:   # never shrink before pruning (KEP "superset" step)
             notes = state.parent["metadata"].get("annotations") or {}
-            kinds |= set(filter(None, notes.get("applyset.kubernetes.io/contains-group-kinds", "").split(",")))
-            namespaces |= set(filter(None, notes.get("applyset.kubernetes.io/additional-namespaces", "").split(",")))
+            kinds |= set(filter(None, notes.get(GROUP_KINDS, "").split(",")))
+            namespaces |= set(filter(None, notes.get(NAMESPACES, "").split(",")))
         return kinds, namespaces
 
     def _runs(self, group: str) -> dict[str, str]:

@@ -52,6 +52,7 @@ def apply_command(ctx: click.Context, env: str, projects: tuple[str, ...], plan_
     """Server-side apply ENV's compiled objects to its cluster (field manager `strata`)."""
     from compiler.apply import ApplyOptions, apply, connect
     from compiler.apply.report import document, kept_lines, line, summary
+    from compiler.commands.compile import print_warnings
 
     options = ApplyOptions(env, tuple(projects), plan_file, dry_run, prune, max_deletions, allow_delete_data,
                            force_conflicts, recreate_jobs)
@@ -65,6 +66,7 @@ def apply_command(ctx: click.Context, env: str, projects: tuple[str, ...], plan_
                     progress.echo(_paint(entry))
         result = apply(repo_of(ctx), options, kube, show, on_ready=lambda p: progress.start(len(p.plan.steps)))
     plan = result.prepared.plan
+    print_warnings(list(result.prepared.desired.warnings))
     if text:
         for entry in kept_lines(plan.kept):
             click.echo(entry)
