@@ -59,7 +59,7 @@ def test_drift_in_markdown_and_json(env, tmp_path):
     kube.edit("ResourceQuota", "demo-dev", "project-quota", {"spec": {"hard": {"requests.cpu": "128"}}})
     write(repo, "projects/demo/ddp.yaml", None)
     result = live(repo, config, "--format", "markdown", "--out", str(tmp_path / "drift.json"))
-    assert result.output.startswith("<!-- strata-plan -->\n### strata plan\n\nLive: environment `dev` on context `ci`")
+    assert result.output.startswith(f"#### strata plan --live: environment dev on context ci ({kube.url})")
     doc = json.loads((tmp_path / "drift.json").read_text())
     assert doc["base"] is None and doc["summary"] == {"add": 0, "change": 1, "destroy": 1, "changes": True}
     quota = next(e for e in doc["entries"] if e["kind"] == "ResourceQuota")
