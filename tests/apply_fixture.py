@@ -6,8 +6,11 @@ PyTorchJob mounting an NFS Dataset (PV + PVC), a Notebook with its workspace PVC
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from kube_double import KubeDouble
 from repo_fixture import run, write_repo
 
 APPLY_REPO = {
@@ -52,6 +55,18 @@ APPLY_REPO = {
 
 def make_repo(root: Path, files: dict | None = None) -> Path:
     return write_repo(root, {**APPLY_REPO, **(files or {})})
+
+
+@contextmanager
+def cluster(tmp_path: Path, files: dict | None = None, *, applied: bool = False) -> Iterator[tuple[Path, KubeDouble, Path]]:
+    """(repo, API double, kubeconfig); `applied`: after a first apply, with the request log cleared."""
+    repo = make_repo(tmp_path / "repo", files)
+    with KubeDouble() as kube:
+        config = kube.kubeconfig(tmp_path)
+        if applied:
+            assert apply(repo, config).exit_code == 0
+            kube.reset_requests()
+        yield repo, kube, config
 
 
 def strata(repo: Path, *args: str):

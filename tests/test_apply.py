@@ -3,7 +3,7 @@ conflicts, missing CRDs, dependants of a failure. No real API server was availab
 from __future__ import annotations
 
 import pytest
-from apply_fixture import apply, apply_json, make_repo, statuses, write
+from apply_fixture import apply, apply_json, cluster, make_repo, statuses, write
 from kube_double import KubeDouble
 
 from compiler.apply.applyset import PART_OF, TOOLING, applyset_id, group_id, parent_name
@@ -11,9 +11,8 @@ from compiler.apply.applyset import PART_OF, TOOLING, applyset_id, group_id, par
 
 @pytest.fixture
 def env(tmp_path):
-    repo = make_repo(tmp_path / "repo")
-    with KubeDouble() as kube:
-        yield repo, kube, kube.kubeconfig(tmp_path)
+    with cluster(tmp_path) as found:
+        yield found
 
 
 def test_first_apply_creates_everything_as_members_of_the_project_applyset(env):

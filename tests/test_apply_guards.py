@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from apply_fixture import apply, apply_json, make_repo, strata, write
-from kube_double import KubeDouble
+from apply_fixture import apply, apply_json, cluster, strata, write
 
 from compiler.apply.applyset import PART_OF, group_id
 
@@ -14,12 +13,8 @@ GUARD = 3
 
 @pytest.fixture
 def env(tmp_path):
-    repo = make_repo(tmp_path / "repo")
-    with KubeDouble() as kube:
-        config = kube.kubeconfig(tmp_path)
-        assert apply(repo, config).exit_code == 0
-        kube.reset_requests()
-        yield repo, kube, config
+    with cluster(tmp_path, applied=True) as found:
+        yield found
 
 
 # pruning -------------------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from apply_fixture import apply, apply_json, make_repo, statuses, write
-from kube_double import KubeDouble
+from apply_fixture import apply, apply_json, cluster, statuses, write
 
 SUCCEEDED = {"conditions": [{"type": "Created", "status": "True"}, {"type": "Succeeded", "status": "True"}]}
 RUNNING = {"conditions": [{"type": "Created", "status": "True"}, {"type": "Running", "status": "True"}]}
@@ -11,11 +10,8 @@ RUNNING = {"conditions": [{"type": "Created", "status": "True"}, {"type": "Runni
 
 @pytest.fixture
 def env(tmp_path):
-    repo = make_repo(tmp_path / "repo")
-    with KubeDouble() as kube:
-        config = kube.kubeconfig(tmp_path)
-        assert apply(repo, config).exit_code == 0
-        yield repo, kube, config
+    with cluster(tmp_path, applied=True) as found:
+        yield found
 
 
 def _new_image(repo):

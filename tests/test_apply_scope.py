@@ -6,7 +6,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from apply_fixture import apply, apply_json, make_repo, statuses, strata, write
+from apply_fixture import apply, apply_json, cluster, make_repo, statuses, strata, write
 from factories import make_env
 from kube_double import KubeDouble
 
@@ -25,9 +25,8 @@ OTHER = """
 
 @pytest.fixture
 def env(tmp_path):
-    repo = make_repo(tmp_path / "repo", {"projects/other/project.yaml": OTHER})
-    with KubeDouble() as kube:
-        yield repo, kube, kube.kubeconfig(tmp_path)
+    with cluster(tmp_path, {"projects/other/project.yaml": OTHER}) as found:
+        yield found
 
 
 def test_a_project_selection_applies_and_prunes_only_that_project(env):

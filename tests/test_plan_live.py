@@ -4,18 +4,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from apply_fixture import apply, make_repo, strata, write
-from kube_double import KubeDouble
+from apply_fixture import apply, cluster, strata, write
 
 CHANGES = 2
 
 
 @pytest.fixture
 def env(tmp_path):
-    repo = make_repo(tmp_path / "repo")
-    with KubeDouble() as kube:
-        config = kube.kubeconfig(tmp_path)
-        yield repo, kube, config
+    with cluster(tmp_path) as found:
+        yield found
 
 
 def live(repo, config, *args):
