@@ -25,6 +25,7 @@ from compiler.apply.live import read_live
 from compiler.apply.order import group_of
 from compiler.apply.outcome import ApplyOptions, Outcome
 from compiler.apply.saved import check_saved, read_saved
+from compiler.errors import StrataError
 
 __all__ = ["ApplyOptions", "Outcome", "Prepared", "apply", "connect", "live_plan", "prepare"]
 
@@ -64,13 +65,17 @@ def prepare(repo: Path, env: str, projects: tuple[str, ...], kube: Kube) -> Prep
 def apply(repo: Path, options: ApplyOptions, kube: Kube,
           progress: Callable[[Outcome], None] | None = None,
           on_ready: Callable[[Prepared], None] | None = None) -> ApplyResult:
-    saved = read_saved(options.plan_file) if options.plan_file is not None else None
-    prepared = prepare(repo, options.env, options.projects, kube)
-    check_parents(prepared.plan)
-    if saved is not None:
-        check_saved(saved, prepared.desired, prepared.plan, kube.context)
-    if options.prune:
-        check_prune(prepared.plan, max_deletions=options.max_deletions, allow_delete_data=options.allow_delete_data)
+    try:
+        saved = read_saved(options.plan_file) if options.plan_file is not None else None
+        prepared = prepare(repo, options.env, options.projects, kube)
+        check_parents(prepared.plan)
+        if saved is not None:
+            check_saved(saved, prepared.desired, prepared.plan, kube.context)
+        if options.prune:
+            check_prune(prepared.plan, max_deletions=options.max_deletions, allow_delete_data=options.allow_delete_data)
+    except StrataError as error:    # everything above only reads
+        error.unchanged = f"the cluster of {options.env} is unchanged"
+        raise
     if on_ready is not None:
         on_ready(prepared)
     executor = Executor(kube, prepared.plan, prepared.resources, options, progress or (lambda outcome: None))
