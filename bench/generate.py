@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +166,6 @@ class Repo:
     rng: random.Random
     envs: list[Environment]
     apps: list[AppType]
-    chart_services: bool          # False: no platform chart to copy, Services use KServe
 
     @property
     def scopes(self) -> set[str]:
@@ -223,7 +221,7 @@ def service_overrides(repo: Repo, project: str, app: AppType) -> Doc:
     """Production pins the older model version; test runs some chart Services with a canary."""
     overrides: Doc = {"prod": {"model": {"version": 1}}}
     canary = repo.rng.random() < 0.5
-    if canary and repo.chart_services and app.family == "inference-python":
+    if canary and app.family == "inference-python":
         overrides["test"] = {"canary": {"model": {"name": model_name(project), "version": 1}, "weight": 10}}
     return overrides
 
@@ -341,24 +339,10 @@ class Writer:
         self.files.append(relative)
 
 
-def copy_charts(out: Path, charts: Path | None) -> bool:
-    """Services with `runtime: chart` need the platform chart inside the repo."""
-    if charts is None or not (charts / "model-service" / "Chart.yaml").is_file():
-        return False
-    shutil.copytree(charts, out / "charts", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.tgz"))
-    return True
-
-
-def layer_doc(repo: Repo, app: AppType) -> Doc:
-    doc = app_type_doc(app)
-    if repo.chart_services or doc.get("spec", {}).get("runtime") != "chart":
-        return doc
-    return {**doc, "spec": {**doc["spec"], "runtime": "kserve"}}
 
 
 def generate(out: Path, *, projects: int = 200, envs: int = 6, app_type_count: int = 12,
-             resources_per_project: int = 3, seed: int = 1, charts: Path | None = None) -> Summary:
+             resources_per_project: int = 3, seed: int = 1) -> Summary:
     """Write a synthetic repo into `out` (which should be empty)."""
     if app_type_count < 3:
         raise ValueError("--app-types must be at least 3 (one per resource kind)")
@@ -366,13 +350,13 @@ def generate(out: Path, *, projects: int = 200, envs: int = 6, app_type_count: i
         raise ValueError("--projects, --envs and --resources-per-project must be at least 1")
     writer = Writer(out)
     writer.write("strata.yaml", {"output": "out"})
-    repo = Repo(random.Random(seed), environments(envs), app_types(app_type_count), copy_charts(out, charts))
+    repo = Repo(random.Random(seed), environments(envs), app_types(app_type_count))
     for group in repo.groups:
         writer.write(f"environments/groups/{group}.yaml", group_doc(group))
     for index, env in enumerate(repo.envs):
         writer.write(f"environments/{env.name}.yaml", environment_doc(env, index))
     for app in repo.apps:
-        writer.write(f"layers/{app.name}.yaml", layer_doc(repo, app))
+        writer.write(f"layers/{app.name}.yaml", app_type_doc(app))
     summary = Summary(environments=len(repo.envs), groups=len(repo.groups), app_types=len(repo.apps))
     for index in range(projects):
         _write_project(writer, repo, index, resources_per_project, summary)
@@ -399,8 +383,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--app-types", type=int, default=12)
     parser.add_argument("--resources-per-project", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--charts", type=Path, default=Path(__file__).resolve().parent.parent / "charts",
-                        help="chart folder copied into the repo (default: this repository's charts/)")
     parser.add_argument("--out", type=Path, required=True, help="folder to create (must be empty or absent)")
     return parser.parse_args(argv)
 
@@ -412,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         summary = generate(args.out, projects=args.projects, envs=args.envs, app_type_count=args.app_types,
-                           resources_per_project=args.resources_per_project, seed=args.seed, charts=args.charts)
+                           resources_per_project=args.resources_per_project, seed=args.seed)
     except ValueError as error:
         print(f"generate: {error}", file=sys.stderr)
         return 1

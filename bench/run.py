@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Optional
 
 BENCH = Path(__file__).resolve().parent
-REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts")
+REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts", "crds")
 IMAGE_TAG = re.compile(r"^(\s*image:\s*\S+:)(\S+?)(\s*)$", re.MULTILINE)
 GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.invalid",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]

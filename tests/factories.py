@@ -11,6 +11,7 @@ from typing import Any, Optional
 import textwrap
 
 from compiler.errors import Problems
+from compiler.load.discover import RepoConfig
 from compiler.load.yaml_files import load_yaml
 from compiler.provenance import Origin, Value, relayer
 from compiler.render import RenderContext
@@ -54,7 +55,7 @@ def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Pr
 
 
 def make_ctx(*targets: Target, repo: Path = Path(".")) -> RenderContext:
-    ctx = RenderContext(repo=repo, chart_dirs=(repo / "charts",))
+    ctx = RenderContext(repo=repo, chart_dirs=RepoConfig(repo).chart_dirs)   # the repo's charts/, then strata's
     for t in targets:
         ctx.targets[(t.env.name, t.project.name, t.kind, t.name)] = t
     return ctx

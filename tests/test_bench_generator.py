@@ -34,21 +34,21 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def small_repo(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "repo"
-    summary = generate.generate(out, seed=3, charts=ROOT / "charts", **SMALL)
+    summary = generate.generate(out, seed=3, **SMALL)
     return out, summary
 
 
 def test_same_seed_same_bytes(tmp_path, small_repo):
     out, _ = small_repo
     again = tmp_path / "again"
-    generate.generate(again, seed=3, charts=ROOT / "charts", **SMALL)
+    generate.generate(again, seed=3, **SMALL)
     assert _snapshot(again) == _snapshot(out)
 
 
 def test_other_seed_other_repo(tmp_path, small_repo):
     out, _ = small_repo
     other = tmp_path / "other"
-    generate.generate(other, seed=4, charts=ROOT / "charts", **SMALL)
+    generate.generate(other, seed=4, **SMALL)
     assert _snapshot(other) != _snapshot(out)
 
 

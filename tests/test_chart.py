@@ -1,4 +1,4 @@
-"""The platform chart charts/model-service and the in-process Helm engine wrapper (compiler/render/helm.py)."""
+"""The platform chart model-service (compiler/charts/, shipped inside strata) and the in-process Helm engine wrapper (compiler/render/helm.py)."""
 from __future__ import annotations
 
 import copy
@@ -10,9 +10,9 @@ import pytest
 
 from compiler.render.helm import (ChartError, chart_version, find_chart, is_test_hook, pointer_path, render_chart,
                            schema_problems, sort_objects)
-from conftest import ROOT
+from compiler.load.discover import BUILTIN_CHARTS_DIR
 
-CHART = ROOT / "charts" / "model-service"
+CHART = BUILTIN_CHARTS_DIR / "model-service"
 
 VALUES = {
     "labels": {"app.kubernetes.io/managed-by": "strata", "strata.dev/project": "demo",

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import yaml
 from deepdiff import DeepDiff
 
+from compiler.load.discover import BUILTIN_CHARTS_DIR
 from compiler.render.registry import RENDERERS
 from compiler.render.service import ServiceRenderer
 from compiler.targets import Project, Target
@@ -81,7 +82,7 @@ def test_values_yaml_holds_the_chart_values_with_the_resolved_model():
                                      "target": 300}
     assert values["env"][1] == {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "feature-store", "key": "token"}}}
     assert svc.extra["model"]["version"] == "41"
-    assert svc.extra["chart"] == {"name": "model-service", "version": "0.1.0", "path": "charts/model-service"}
+    assert svc.extra["chart"] == {"name": "model-service", "version": "0.1.0", "path": "@strata/model-service"}
 
 
 def test_gpu_pool_scheduling_and_shm_reach_the_pods():
@@ -210,14 +211,14 @@ def test_unknown_chart_is_an_error_at_chart_name():
     _, _, ctx = render(BASE + "  chart:\n    name: triton-service\n")
     [problem] = problems_of(ctx)
     assert problem.startswith("projects/demo/service-ranker.yaml:14:11:")
-    assert "unknown chart 'triton-service': no triton-service/Chart.yaml in charts" in problem
+    assert "unknown chart 'triton-service': no triton-service/Chart.yaml in charts, @strata" in problem
 
 
 def test_pinned_chart_version_must_match_chart_yaml():
     _, _, ctx = render(BASE + "  chart: {name: model-service, version: 0.2.0}\n")
     [problem] = problems_of(ctx)
     assert problem.startswith("projects/demo/service-ranker.yaml:13:41:")
-    assert "chart model-service is version 0.1.0 (charts/model-service/Chart.yaml), but the spec pins version 0.2.0" \
+    assert "chart model-service is version 0.1.0 (@strata/model-service/Chart.yaml), but the spec pins version 0.2.0" \
         in problem
     objects, _, ctx = render(BASE + "  chart: {name: model-service, version: 0.1.0}\n")
     assert objects and not ctx.problems
@@ -225,7 +226,7 @@ def test_pinned_chart_version_must_match_chart_yaml():
 
 def test_another_chart_from_the_repo_chart_dirs(tmp_path):
     chart = tmp_path / "charts" / "python-service"
-    shutil.copytree(ROOT / "charts" / "model-service", chart)
+    shutil.copytree(BUILTIN_CHARTS_DIR / "model-service", chart)
     text = (chart / "Chart.yaml").read_text().replace("name: model-service", "name: python-service")
     (chart / "Chart.yaml").write_text(text.replace("version: 0.1.0", "version: 1.2.0"))
     objects, svc, ctx = render(BASE + "  chart: {name: python-service, version: 1.2.0}\n", repo=tmp_path)
@@ -236,7 +237,7 @@ def test_another_chart_from_the_repo_chart_dirs(tmp_path):
 
 def test_chart_with_missing_dependency_fails_clearly(tmp_path):
     chart = tmp_path / "charts" / "model-service"
-    shutil.copytree(ROOT / "charts" / "model-service", chart)
+    shutil.copytree(BUILTIN_CHARTS_DIR / "model-service", chart)
     with (chart / "Chart.yaml").open("a") as handle:
         handle.write("dependencies:\n  - name: redis\n    version: 18.1.0\n    repository: https://charts.example.com\n")
     objects, _, ctx = render(repo=tmp_path)
@@ -248,7 +249,7 @@ def test_chart_with_missing_dependency_fails_clearly(tmp_path):
 
 def test_template_error_is_located_at_the_values_source(tmp_path):
     chart = tmp_path / "charts" / "model-service"
-    shutil.copytree(ROOT / "charts" / "model-service", chart)
+    shutil.copytree(BUILTIN_CHARTS_DIR / "model-service", chart)
     (chart / "templates" / "broken.yaml").write_text("x: {{ .Values.image.registry.host }}\n")
     _, _, ctx = render(repo=tmp_path)
     [problem] = problems_of(ctx)

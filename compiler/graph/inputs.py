@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from compiler.load.discover import BUILTIN_CHARTS_DIR
 from compiler.targets import Target
 
 
@@ -51,8 +52,12 @@ def _references(target: Target) -> Iterator[tuple[str, str]]:
 
 
 def _chart_files(root: Path, chart_dirs: tuple[Path, ...], name: str) -> list[str]:
+    """The repo files of the chart a Service uses; none for a chart that ships with strata (its
+    files are part of strata's own fingerprint, like its code)."""
     for folder in chart_dirs:
         chart = folder / name
         if (chart / "Chart.yaml").is_file():
+            if folder == BUILTIN_CHARTS_DIR:
+                return []
             return sorted(p.relative_to(root).as_posix() for p in chart.rglob("*") if p.is_file())
     return []

@@ -12,6 +12,9 @@ from compiler.errors import Problem, StrataError
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 CONFIG_FILE = "strata.yaml"
+# In strata.yaml `charts:`, this entry stands for the charts that ship inside strata (compiler/charts/).
+BUILTIN_CHARTS = "@strata"
+BUILTIN_CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,9 @@ class RepoConfig:
 
     @property
     def chart_dirs(self) -> tuple[Path, ...]:
-        return tuple(self.root / c for c in self.charts)
+        """Chart folders in lookup order: the repo's own, then strata's (unless `charts:` places "@strata")."""
+        entries = self.charts if BUILTIN_CHARTS in self.charts else (*self.charts, BUILTIN_CHARTS)
+        return tuple(BUILTIN_CHARTS_DIR if entry == BUILTIN_CHARTS else self.root / entry for entry in entries)
 
 
 @dataclass
@@ -67,11 +72,21 @@ def read_config(root: Path) -> RepoConfig:
     except LoadError as exc:
         raise StrataError([exc.problem]) from None
     data = validate_document(RepoSettings, docs[0] if docs else None, CONFIG_FILE)
-    outside = [c for c in data.charts if not inside_repo(root, root / c)]
+    outside = [c for c in data.charts if c != BUILTIN_CHARTS and not inside_repo(root, root / c)]
     if outside:
         where = docs[0].data["charts"].origin
         raise StrataError([Problem(f"chart folders must be inside the repository: {', '.join(outside)}", where)])
     return RepoConfig(root, data.output, tuple(data.charts), tuple(data.crds))
+
+
+def shown_chart_folder(path: Path, root: Path) -> str:
+    """A chart folder as messages show it: relative to the repo, or `@strata/<name>` for strata's own."""
+    path = Path(path).resolve()
+    for base, prefix in ((BUILTIN_CHARTS_DIR, BUILTIN_CHARTS), (Path(root).resolve(), "")):
+        if path.is_relative_to(base):
+            relative = path.relative_to(base).as_posix()
+            return "/".join(p for p in (prefix, relative) if p and p != ".") or "."
+    return path.as_posix()
 
 
 def _spec_files(root: Path, folder: str, recursive: bool = False) -> list[str]:

@@ -30,12 +30,14 @@ class Reused:
 
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
-    """strata's version and the hash of its own source: a code change invalidates every cached target."""
+    """strata's version and the hash of its own files (code, built-in charts, templates): a change to
+    any of them invalidates every cached target."""
     digest = hashlib.sha256(__version__.encode())
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent.parent
     for package in _PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -193,7 +193,5 @@ def with_strata_labels(obj: dict[str, Any], target: Target) -> dict[str, Any]:
 
 
 def _relative(path: Path, repo: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(Path(repo).resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    from compiler.load.discover import shown_chart_folder
+    return shown_chart_folder(path, repo)
