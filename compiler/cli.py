@@ -18,7 +18,7 @@ from compiler import __version__
 from compiler.errors import StrataError
 
 EXIT_OK, EXIT_ERROR = 0, 1
-REPO_FREE = ("schema",)   # commands that work outside a config repository
+REPO_FREE = ("schema", "init")   # commands that work outside a config repository
 
 
 class StrataGroup(click.Group):

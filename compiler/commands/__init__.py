@@ -11,17 +11,24 @@ def COMMANDS() -> list[click.Command]:
     from compiler.commands.compile import compile_command
     from compiler.commands.diff import diff_command
     from compiler.commands.explain import explain_command
+    from compiler.commands.init import init_command
+    from compiler.commands.new import new_command
     from compiler.commands.promote import promote_command
     from compiler.commands.schema import schema_command
     from compiler.commands.validate import validate_command
     from compiler.plan.command import plan
 
     return [compile_command, validate_command, plan, apply_command, explain_command, promote_command, diff_command,
-            schema_command]
+            schema_command, init_command, new_command]
 
 
 def repo_of(ctx: click.Context) -> Path:
     return ctx.find_root().obj["repo"]
+
+
+def deployed_count(targets: list) -> int:
+    """Targets that reach a cluster: a Model is resolved into Services, never deployed by itself."""
+    return sum(1 for target in targets if target.kind != "Model")
 
 
 env_option = click.option("--env", "envs", multiple=True, metavar="ENV",

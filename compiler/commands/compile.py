@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from compiler.commands import env_option, project_option, repo_of
+from compiler.commands import deployed_count, env_option, project_option, repo_of
 
 
 @click.command("compile")
@@ -38,7 +38,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         error.unchanged = f"{_shown(out_dir)} is unchanged"
         raise
     print_warnings(build.warnings)
-    deployed = sum(1 for t in build.targets if t.kind != "Model")
+    deployed = deployed_count(build.targets)
     kept = f", {build.reused} unchanged" if build.reused else ""
     click.echo(f"Compiled {deployed} targets ({deployed - build.reused} rendered{kept}, {len(build.files)} files) "
                f"into {_shown(out_dir)} in {time.perf_counter() - started:.2f}s.")

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import click
 
-from compiler.commands import env_option, project_option, repo_of
+from compiler.commands import deployed_count, env_option, project_option, repo_of
+
+EXPORT_HINT = "export your clusters' CRDs, e.g. `kubectl get crd -o yaml > crds/cluster.yaml`"
 
 
 @click.command("validate")
@@ -21,7 +23,7 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
     from compiler.check.crds import CrdSchemas
     from compiler.check.objects import validate_objects
     from compiler.commands.compile import print_warnings
-    from compiler.errors import Problems
+    from compiler.errors import Problem, Problems
     from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage, render_stage
 
@@ -30,9 +32,21 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
     problems = Problems()
     dirs = crd_dirs or tuple(repo / d for d in build.config.crds)
     crds = CrdSchemas.load(*dirs) if dirs else None
+    if crds is not None and not crds.schemas:   # a fresh repo's empty crds/: say so, check the rest
+        shown = ", ".join(_shown(d, repo) for d in dirs)
+        build.warnings.append(Problem(f"warning: no CustomResourceDefinition in {shown}: custom resources are "
+                                      f"not checked; {EXPORT_HINT}"))
+        crds = None
     validate_objects([(e.owner, e.obj) for e in build.emitted], crds, problems, crd_dirs=dirs)
     print_warnings(build.warnings)
     problems.raise_if_any()
-    checked = "Kubernetes and CRD schemas" if crds else "Kubernetes schemas (no --crds given: custom resources unchecked)"
-    click.echo(f"Valid: {len(build.targets)} targets, {len(build.emitted)} objects checked against {checked}.")
+    checked = "Kubernetes and CRD schemas" if crds else "Kubernetes schemas (no CRDs: custom resources unchecked)"
+    click.echo(f"Valid: {deployed_count(build.targets)} targets, {len(build.emitted)} objects checked against {checked}.")
     return 0
+
+
+def _shown(folder: Path, repo: Path) -> str:
+    try:
+        return Path(folder).resolve().relative_to(repo).as_posix() + "/"
+    except ValueError:
+        return str(folder)
