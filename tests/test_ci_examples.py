@@ -1,0 +1,319 @@
+"""The CI examples that `strata init` writes (examples/ci/ links to them) and the pre-commit hook.
+
+Every `strata ...` command line in them is checked against the real click options of the
+command it calls; the shell and Python snippets they carry are run here for real (the
+base-revision fallback in a scratch git repository, the GitLab sticky note against a loopback
+HTTP server that speaks the notes API's paging).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from compiler.cli import main
+from conftest import ROOT
+
+GITHUB = "examples/ci/github-actions.yaml"
+GITLAB = "examples/ci/gitlab-ci.yaml"
+HOOKS = ".pre-commit-hooks.yaml"
+NOT_YET = {"apply": "strata apply is not built yet (issue 12); the line follows its documented interface"}
+
+
+def load(path: str):
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+def strings(node) -> list[str]:
+    """Every string in a parsed YAML document (the shell scripts, wherever they are nested)."""
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+SHELL_KEYS = ("run", "script", "before_script", "after_script", "entry")   # where commands are, not step names
+
+
+def shell_texts(node) -> list[str]:
+    """The shell code of a CI file: GitHub `run`, GitLab `*script`, pre-commit `entry`."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in (strings(v) if k in SHELL_KEYS else shell_texts(v))]
+    if isinstance(node, list):
+        return [t for v in node for t in shell_texts(v)]
+    return []
+
+
+def strata_lines(path: str) -> list[str]:
+    """Each shell command line that runs strata (continuations joined, comments skipped)."""
+    found = []
+    for text in shell_texts(load(path)):
+        for line in text.replace("\\\n", " ").splitlines():
+            for command in re.split(r"&&|;|\|\|", line.strip()):
+                command = command.strip()
+                if command.startswith("strata ") and not line.strip().startswith("#"):
+                    found.append(command)
+    return found
+
+
+def _options(command: click.Command) -> dict[str, click.Option]:
+    return {name: p for p in command.params if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+
+
+def _positionals(command: click.Command, tokens: list[str]) -> list[str]:
+    """Check every option of `tokens` against `command`; return the positional arguments."""
+    options, positionals, index = _options(command), [], 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.startswith("-") and token != "-":
+            name, equals, value = token.partition("=")
+            assert name in options, f"strata {command.name}: no option {name} (it has {', '.join(sorted(options))})"
+            option = options[name]
+            if option.is_flag or option.count:
+                assert not equals, f"strata {command.name}: {name} takes no value"
+            else:
+                if not equals:
+                    index += 1
+                    assert index < len(tokens), f"strata {command.name}: {name} needs a value"
+                    value = tokens[index]
+                if isinstance(option.type, click.Choice) and "$" not in value:
+                    assert value in option.type.choices, f"strata {command.name} {name}: {value!r} is not a choice"
+        else:
+            positionals.append(token)
+        index += 1
+    return positionals
+
+
+def check_command_line(line: str) -> None:
+    tokens = shlex.split(line)
+    assert tokens[0] == "strata"
+    rest = tokens[1:]
+    split = next(i for i, t in enumerate(rest) if not t.startswith("-") and (i == 0 or not rest[i - 1].startswith("--repo")))
+    assert _positionals(main, rest[:split]) == []
+    name, args = rest[split], rest[split + 1:]
+    command = main.commands.get(name)
+    if command is None and name in NOT_YET:
+        pytest.xfail(NOT_YET[name])
+    assert command is not None, f"no command `strata {name}`"
+    positionals = _positionals(command, args)
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    required = sum(1 for a in arguments if a.required)
+    most = float("inf") if any(a.nargs == -1 for a in arguments) else sum(max(a.nargs, 1) for a in arguments)
+    assert required <= len(positionals) <= most, f"strata {name}: arguments {positionals}"
+
+
+COMMAND_LINES = [(path, line) for path in (GITHUB, GITLAB, HOOKS) for line in strata_lines(path)]
+
+
+@pytest.mark.parametrize(("path", "line"), COMMAND_LINES, ids=[f"{p}: {line}" for p, line in COMMAND_LINES])
+def test_every_strata_command_line_uses_real_options(path, line):
+    check_command_line(line)
+
+
+def test_both_files_validate_plan_and_apply():
+    for path in (GITHUB, GITLAB):
+        called = {shlex.split(line)[1] for line in strata_lines(path)}
+        assert {"validate", "plan", "apply"} <= called, path
+        applies = [line for line in strata_lines(path) if line.startswith("strata apply")]
+        assert applies and all("--plan" in line and "--env" in line for line in applies)
+
+
+def test_the_checker_rejects_what_the_cli_would():
+    for bad in ("strata plan --bsae origin/main", "strata validate --crds", "strata plan --format yaml",
+                "strata compile extra-argument", "strata nonsense"):
+        with pytest.raises(AssertionError):
+            check_command_line(bad)
+
+
+def test_examples_are_the_files_strata_init_writes():
+    templates = ROOT / "compiler" / "templates" / "repo"
+    assert (ROOT / GITHUB).resolve() == (templates / "dot-github" / "workflows" / "strata.yaml").resolve()
+    assert (ROOT / GITLAB).resolve() == (templates / "dot-gitlab-ci.yml").resolve()
+
+
+# --- GitHub Actions ---------------------------------------------------------------------------
+
+def test_github_runs_on_every_pull_request_and_degrades_on_forks():
+    workflow = load(GITHUB)
+    assert workflow[True] == {"pull_request": None, "push": {"branches": ["main"]}}   # YAML 1.1: `on` is True
+    plan = workflow["jobs"]["plan"]
+    text = "\n".join(strings(plan))
+    assert plan["permissions"]["pull-requests"] == "write"
+    assert "<!-- strata-plan -->" in text and "github.paginate" in text
+    assert "error.status !== 403" in text and "core.warning" in text        # a fork's read-only token
+    assert 'cat plan.md >> "$GITHUB_STEP_SUMMARY"' in text                  # always in the summary
+
+
+def test_github_applies_each_environment_of_the_starter_repo_with_its_saved_plan():
+    apply = load(GITHUB)["jobs"]["apply"]
+    assert apply["strategy"]["matrix"]["env"] == starter_environments()
+    assert apply["environment"] == "${{ matrix.env }}" and apply["concurrency"]["cancel-in-progress"] is False
+    assert apply["strategy"]["max-parallel"] == 1
+
+
+# --- GitLab CI --------------------------------------------------------------------------------
+
+def test_gitlab_plans_merge_requests_and_applies_each_environment():
+    ci = load(GITLAB)
+    assert ci["plan"]["artifacts"]["paths"] == ["plan.md", "plan.json"]
+    assert {ci[job]["environment"]["name"] for job in ("apply:dev", "apply:prod")} == set(starter_environments())
+    assert ci["apply:prod"]["rules"][0]["when"] == "manual" and ci["apply:prod"]["needs"] == ["apply:dev"]
+    for job in ("validate", "plan"):
+        assert "changes" not in json.dumps(ci[job].get("rules", []))      # required checks always run
+
+
+def starter_environments() -> list[str]:
+    folder = ROOT / "compiler" / "templates" / "repo" / "environments"
+    return sorted(yaml.safe_load(p.read_text())["name"] for p in folder.glob("*.yaml"))
+
+
+# --- the base revision of a push -------------------------------------------------------------
+
+def _fallback_script(path: str) -> str:
+    """The shell lines of the push plan step that pick the base revision, up to `strata plan`."""
+    text = next(s for s in strings(load(path)) if 'base="$' in s)
+    return text.split("strata plan")[0]
+
+
+@pytest.mark.parametrize(("path", "variable"), [(GITHUB, "BEFORE"), (GITLAB, "CI_COMMIT_BEFORE_SHA")])
+def test_base_falls_back_to_the_previous_commit_when_before_is_zeros_or_unknown(tmp_path, path, variable):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q", str(tmp_path)], check=True)
+    for message in ("one", "two", "three"):
+        subprocess.run([*git, "-C", str(tmp_path), "commit", "-q", "--allow-empty", "-m", message], check=True)
+    sha = {ref: subprocess.run(["git", "-C", str(tmp_path), "rev-parse", ref], capture_output=True, text=True,
+                               check=True).stdout.strip() for ref in ("HEAD~1", "HEAD~2")}
+    script = _fallback_script(path) + 'echo "$base"\n'
+    for before, expected in (("0" * 40, sha["HEAD~1"]), ("f" * 40, sha["HEAD~1"]), ("", sha["HEAD~1"]),
+                             (sha["HEAD~2"], sha["HEAD~2"])):
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
+                                text=True, env={**os.environ, variable: before})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected, before
+
+
+# --- the GitLab sticky note, against a loopback notes API ------------------------------------
+
+MARKER = "<!-- strata-plan -->"
+
+
+class NotesApi:
+    """GitLab's merge request notes API, as much as the note script uses: GET pages (per_page,
+    page, X-Next-Page empty on the last), PUT one note, POST a note; `status` forces an error."""
+
+    def __init__(self, notes: list[dict], status: int = 200):
+        self.notes, self.status, self.calls = notes, status, []
+
+    def handler(self):
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _reply(self, status, body, headers=()):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _record(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                api.calls.append((self.command, self.path, self.headers.get("PRIVATE-TOKEN"), body))
+                return body
+
+            def do_GET(self):
+                self._record()
+                if api.status != 200:
+                    return self._reply(api.status, {"message": "403 Forbidden"})
+                query = dict(part.split("=") for part in self.path.split("?")[1].split("&"))
+                page, size = int(query["page"]), int(query["per_page"])
+                batch = api.notes[(page - 1) * size: page * size]
+                more = page * size < len(api.notes)
+                self._reply(200, batch, [("X-Next-Page", str(page + 1) if more else "")])
+
+            def do_PUT(self):
+                body = self._record()
+                self._reply(200, {"id": int(self.path.rsplit("/", 1)[1]), **body})
+
+            def do_POST(self):
+                body = self._record()
+                self._reply(201, {"id": 9999, **body})
+
+        return Handler
+
+
+def run_note_script(tmp_path: Path, api: NotesApi | None, token: str | None = "glpat-test"):
+    script = next(s for s in strings(load(GITLAB)["plan"]["script"]) if "python - <<'PY'" in s)
+    code = script.split("<<'PY'\n", 1)[1].rsplit("PY", 1)[0]
+    (tmp_path / "plan.md").write_text(f"{MARKER}\nPlan: 1 to add, 0 to change, 0 to destroy.\n")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), api.handler() if api else BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {"PATH": os.environ["PATH"], "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
+           "CI_MERGE_REQUEST_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "7"}
+    if token:
+        env["STRATA_BOT_TOKEN"] = token
+    try:
+        return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _notes(count: int, ours_at: int | None = None) -> list[dict]:
+    return [{"id": i, "body": (MARKER + "\nold plan") if i == ours_at else f"comment {i}"} for i in range(count)]
+
+
+def test_note_script_finds_its_note_beyond_the_first_page_and_updates_it(tmp_path):
+    api = NotesApi(_notes(250, ours_at=230))
+    result = run_note_script(tmp_path, api)
+    assert result.returncode == 0, result.stderr
+    gets = [c for c in api.calls if c[0] == "GET"]
+    assert [c[1].split("page=")[-1] for c in gets] == ["1", "2", "3"]
+    assert gets[0][1] == "/api/v4/projects/42/merge_requests/7/notes?per_page=100&sort=asc&order_by=created_at&page=1"
+    (put,) = [c for c in api.calls if c[0] == "PUT"]
+    assert put[1].endswith("/notes/230") and put[2] == "glpat-test" and put[3]["body"].startswith(MARKER)
+    assert not [c for c in api.calls if c[0] == "POST"]
+
+
+def test_note_script_creates_the_note_when_there_is_none(tmp_path):
+    api = NotesApi(_notes(3))
+    result = run_note_script(tmp_path, api)
+    assert result.returncode == 0, result.stderr
+    assert [c[0] for c in api.calls] == ["GET", "POST"]
+
+
+def test_note_script_without_a_token_or_write_access_prints_instead_of_failing(tmp_path):
+    result = run_note_script(tmp_path, None, token=None)
+    assert result.returncode == 0 and "no STRATA_BOT_TOKEN" in result.stdout
+    api = NotesApi(_notes(3), status=403)
+    result = run_note_script(tmp_path, api)
+    assert result.returncode == 0, result.stderr
+    assert "HTTP 403" in result.stdout and [c[0] for c in api.calls] == ["GET"]
+
+
+# --- pre-commit ---------------------------------------------------------------------------------
+
+def test_pre_commit_hook_validates_the_whole_repository():
+    (hook,) = load(HOOKS)
+    assert hook["id"] == "strata-validate" and hook["entry"] == "strata validate"
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    assert re.search(hook["files"], "crds/cluster.yaml") and re.search(hook["files"], "projects/a/b.yaml")
