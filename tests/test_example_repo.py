@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SHARED
+from conftest import require_crds
 from repo_fixture import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_example_validates_against_upstream_crds_and_kubernetes_schemas():
     # A custom resource kind with no CRD under ../shared/crds fails this too ("no schema for ...").
-    result = run(ROOT, "validate", "--crds", str(SHARED / "crds"))
+    result = run(ROOT, "validate", "--crds", str(require_crds()))
     assert result.exit_code == 0, result.output
     assert "checked against Kubernetes and CRD schemas" in result.output
 
