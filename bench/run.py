@@ -15,6 +15,8 @@ that exits with an error is reported in the table (and makes the exit status 1).
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import re
 import shutil
 import subprocess
@@ -133,6 +135,28 @@ def print_table(steps: list[Step]) -> None:
         print(f"{step.name:<{width}}  {seconds}  {code}  {step.note}")
 
 
+def machine(strata: list[str]) -> str:
+    """What the figures were measured on: CPU, cores, Python, strata's version."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    version = subprocess.run([*strata, "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, {version or 'strata (version unknown)'}")
+
+
+def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
+    """The table the README shows, ready to paste: one run, its workload and its machine."""
+    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock, each step a fresh process.\n")
+    print("| step | seconds |\n|---|---:|")
+    for step in steps:
+        seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
+        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} |")
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, help="time this repo (copied first) instead of generating one")
@@ -143,6 +167,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--strata", help="the strata command (default: the one beside this Python)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the figures as the README's Markdown table, with the machine they ran on")
     return parser.parse_args(argv)
 
 
@@ -156,13 +182,25 @@ def main(argv: Optional[list[str]] = None) -> int:
         if steps[-1].ok:
             git_commit(repo, "bench: initial")
             steps += run_steps(repo, out, strata)
-        print_table(steps)
+        if args.markdown:
+            print_markdown(steps, workload(steps, repo, out), strata)
+        else:
+            print_table(steps)
     finally:
         if args.keep:
             print(f"scratch folder kept: {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return 0 if all(s.ok for s in steps) else 1
+
+
+def workload(steps: list[Step], repo: Path, out: Path) -> str:
+    """`N targets (M input files, K output files)`, from what the run produced."""
+    inputs = sum(1 for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
+    outputs = sum(1 for p in out.rglob("*") if p.is_file()) if out.is_dir() else 0
+    compiled = next((s.note for s in steps if s.name == "strata compile (full)"), "")
+    targets = re.search(r"Compiled (\d+) targets", compiled)
+    return f"{targets.group(1) if targets else '?'} targets, {inputs:,} input files, {outputs:,} output files"
 
 
 def _prepare(args: argparse.Namespace, repo: Path) -> list[Step]:
