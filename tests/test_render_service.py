@@ -1,4 +1,4 @@
-"""Service (runtime: chart) → values.yaml → charts/model-service rendered by the real Helm engine."""
+"""Service (runtime: chart) → values.yaml → the model-service chart rendered by the real Helm engine."""
 from __future__ import annotations
 
 import shutil
