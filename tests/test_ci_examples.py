@@ -203,6 +203,23 @@ def test_base_falls_back_to_the_previous_commit_when_before_is_zeros_or_unknown(
         assert result.stdout.strip() == expected, before
 
 
+@pytest.mark.parametrize(("path", "variable"), [(GITHUB, "BEFORE"), (GITLAB, "CI_COMMIT_BEFORE_SHA")])
+def test_base_of_the_first_commit_is_an_empty_commit(tmp_path, path, variable):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "strata.yaml").write_text("output: out\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                    "commit", "-q", "-m", "first"], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    script = _fallback_script(path) + 'git rev-parse "$base^{tree}"\n'
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                            env={**env, variable: "0" * 40, "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    empty_tree = subprocess.run(["git", "hash-object", "-t", "tree", "/dev/null"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    assert result.stdout.strip() == empty_tree
+
+
 # --- the GitLab sticky note, against a loopback notes API ------------------------------------
 
 MARKER = "<!-- strata-plan -->"
