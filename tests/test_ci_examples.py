@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -276,15 +277,17 @@ class NotesApi:
         return Handler
 
 
-def run_note_script(tmp_path: Path, api: NotesApi | None, token: str | None = "glpat-test"):
-    script = next(s for s in strings(load(GITLAB)["plan"]["script"]) if "python - <<'PY'" in s)
+def run_note_script(tmp_path: Path, api: NotesApi | None, token: str | None = "glpat-test", status: str = "success"):
+    script = next(s for s in strings(load(GITLAB)["plan"]["after_script"]) if "python - <<'PY'" in s)
     code = script.split("<<'PY'\n", 1)[1].rsplit("PY", 1)[0]
-    (tmp_path / "plan.md").write_text(f"{MARKER}\nPlan: 1 to add, 0 to change, 0 to destroy.\n")
+    if status == "success":
+        (tmp_path / "plan.md").write_text(f"{MARKER}\nPlan: 1 to add, 0 to change, 0 to destroy.\n")
     server = ThreadingHTTPServer(("127.0.0.1", 0), api.handler() if api else BaseHTTPRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     env = {"PATH": os.environ["PATH"], "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
-           "CI_MERGE_REQUEST_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "7"}
+           "CI_MERGE_REQUEST_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "7", "CI_JOB_STATUS": status,
+           "CI_COMMIT_SHORT_SHA": "abc123", "CI_JOB_URL": "https://gitlab.example.com/g/p/-/jobs/5"}
     if token:
         env["STRATA_BOT_TOKEN"] = token
     try:
@@ -318,6 +321,17 @@ def test_note_script_creates_the_note_when_there_is_none(tmp_path):
     assert [c[0] for c in api.calls] == ["GET", "POST"]
 
 
+def test_note_script_says_when_the_plan_failed_and_leaves_a_canceled_run_alone(tmp_path):
+    api = NotesApi(_notes(3, ours_at=1))
+    result = run_note_script(tmp_path, api, status="failed")
+    assert result.returncode == 0, result.stderr
+    (put,) = [c for c in api.calls if c[0] == "PUT"]
+    assert put[3]["body"].startswith(MARKER) and "plan failed** for abc123" in put[3]["body"]
+    assert "https://gitlab.example.com/g/p/-/jobs/5" in put[3]["body"]
+    api = NotesApi(_notes(3, ours_at=1))
+    assert run_note_script(tmp_path, api, status="canceled").returncode == 0 and api.calls == []
+
+
 def test_note_script_without_a_token_or_write_access_prints_instead_of_failing(tmp_path):
     result = run_note_script(tmp_path, None, token=None)
     assert result.returncode == 0 and "no STRATA_BOT_TOKEN" in result.stdout
@@ -334,3 +348,61 @@ def test_pre_commit_hook_validates_the_whole_repository():
     assert hook["id"] == "strata-validate" and hook["entry"] == "strata validate"
     assert hook["pass_filenames"] is False and hook["language"] == "python"
     assert re.search(hook["files"], "crds/cluster.yaml") and re.search(hook["files"], "projects/a/b.yaml")
+
+
+# --- the GitHub sticky comment, with github-script's objects stubbed in node -----------------
+
+GITHUB_HARNESS = """
+const calls = [];
+const [comments, failWith] = [JSON.parse(process.argv[2]), Number(process.argv[3])];
+const fail = (what) => { if (failWith) { const e = new Error(what); e.status = failWith; throw e; } };
+const github = {
+  paginate: async (method, params) => { calls.push(['list', params.per_page]); fail('list'); return comments; },
+  rest: { issues: {
+    listComments: 'listComments',
+    updateComment: async (p) => { fail('update'); calls.push(['update', p.comment_id, p.body]); },
+    createComment: async (p) => { fail('create'); calls.push(['create', p.issue_number, p.body]); },
+  } },
+};
+const context = { repo: { owner: 'acme', repo: 'config' }, issue: { number: 7 }, sha: 'abcdef0123456789',
+                  serverUrl: 'https://github.com', runId: 99 };
+const core = { warning: (m) => calls.push(['warning', m]) };
+(async () => { %s })().then(() => console.log(JSON.stringify(calls)),
+                           (e) => { console.log(JSON.stringify(calls)); console.error(String(e)); process.exit(1); });
+"""
+
+
+def run_comment_script(tmp_path: Path, comments: list[dict], fail_with: int = 0, plan: bool = True):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node to run the github-script step")
+    step = next(s for s in load(GITHUB)["jobs"]["plan"]["steps"] if s.get("uses", "").startswith("actions/github-script"))
+    if plan:
+        (tmp_path / "plan.md").write_text(f"{MARKER}\nPlan: 1 to add.\n")
+    (tmp_path / "harness.js").write_text(GITHUB_HARNESS % step["with"]["script"])
+    result = subprocess.run([node, "harness.js", json.dumps(comments), str(fail_with)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    return result, json.loads(result.stdout or "[]")
+
+
+def test_github_comment_updates_its_own_comment_or_creates_one(tmp_path):
+    ours = {"id": 5, "user": {"type": "Bot"}, "body": MARKER + "\nold"}
+    someone = {"id": 4, "user": {"type": "User"}, "body": MARKER + "\nquoted by a person"}
+    result, calls = run_comment_script(tmp_path, [someone, ours])
+    assert result.returncode == 0, result.stderr
+    assert calls == [["list", 100], ["update", 5, f"{MARKER}\nPlan: 1 to add.\n"]]
+    result, calls = run_comment_script(tmp_path, [someone])
+    assert calls[-1][:2] == ["create", 7]
+
+
+def test_github_comment_on_a_read_only_token_warns_and_a_failed_plan_says_so(tmp_path):
+    result, calls = run_comment_script(tmp_path, [], fail_with=403)
+    assert result.returncode == 0, result.stderr
+    assert calls[-1][0] == "warning" and "job summary" in calls[-1][1]
+    result, calls = run_comment_script(tmp_path, [], fail_with=500)
+    assert result.returncode == 1                                   # other errors still fail the step
+    no_plan = tmp_path / "no-plan"
+    no_plan.mkdir()
+    result, calls = run_comment_script(no_plan, [], plan=False)
+    assert calls[-1][0] == "create" and "plan failed** for abcdef012345" in calls[-1][2]
+    assert "https://github.com/acme/config/actions/runs/99" in calls[-1][2]
