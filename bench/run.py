@@ -144,7 +144,8 @@ def machine(strata: list[str]) -> str:
     except OSError:
         pass
     version = subprocess.run([*strata, "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return (f"{cpu}, {os.cpu_count()} cores{load}, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}, {version or 'strata (version unknown)'}")
 
 

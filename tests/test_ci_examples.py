@@ -28,6 +28,7 @@ from conftest import ROOT
 GITHUB = "examples/ci/github-actions.yaml"
 GITLAB = "examples/ci/gitlab-ci.yaml"
 HOOKS = ".pre-commit-hooks.yaml"
+EXAMPLES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples" / "ci").glob("*.y*ml"))
 NOT_YET = {"apply": "strata apply is not built yet (issue 12); the line follows its documented interface"}
 
 
@@ -61,7 +62,7 @@ def strata_lines(path: str) -> list[str]:
     found = []
     for text in shell_texts(load(path)):
         for line in text.replace("\\\n", " ").splitlines():
-            for command in re.split(r"&&|;|\|\|", line.strip()):
+            for command in re.split(r"&&|;|\|", line.strip()):
                 command = command.strip()
                 if command.startswith("strata ") and not line.strip().startswith("#"):
                     found.append(command)
@@ -96,8 +97,21 @@ def _positionals(command: click.Command, tokens: list[str]) -> list[str]:
     return positionals
 
 
+def _without_redirections(tokens: list[str]) -> list[str]:
+    """`> file`, `>> file`, `2>&1`: the shell's business, not strata's arguments."""
+    kept, skip = [], False
+    for token in tokens:
+        if skip:
+            skip = False
+        elif re.fullmatch(r"\d?>>?", token):
+            skip = True
+        elif not re.fullmatch(r"\d?>>?&?\S+", token):
+            kept.append(token)
+    return kept
+
+
 def check_command_line(line: str) -> None:
-    tokens = shlex.split(line)
+    tokens = _without_redirections(shlex.split(line))
     assert tokens[0] == "strata"
     rest = tokens[1:]
     split = next(i for i, t in enumerate(rest) if not t.startswith("-") and (i == 0 or not rest[i - 1].startswith("--repo")))
@@ -114,7 +128,7 @@ def check_command_line(line: str) -> None:
     assert required <= len(positionals) <= most, f"strata {name}: arguments {positionals}"
 
 
-COMMAND_LINES = [(path, line) for path in (GITHUB, GITLAB, HOOKS) for line in strata_lines(path)]
+COMMAND_LINES = [(path, line) for path in (*EXAMPLES, HOOKS) for line in strata_lines(path)]
 
 
 @pytest.mark.parametrize(("path", "line"), COMMAND_LINES, ids=[f"{p}: {line}" for p, line in COMMAND_LINES])
@@ -135,6 +149,12 @@ def test_the_checker_rejects_what_the_cli_would():
                 "strata compile extra-argument", "strata nonsense"):
         with pytest.raises(AssertionError):
             check_command_line(bad)
+
+
+def test_every_example_installs_the_pinned_strata():
+    for path in EXAMPLES:
+        installs = [line for text in shell_texts(load(path)) for line in text.splitlines() if "pip install" in line]
+        assert installs and all("-r requirements-strata.txt" in line for line in installs), path
 
 
 def test_examples_are_the_files_strata_init_writes():

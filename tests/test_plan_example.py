@@ -22,7 +22,7 @@ from compiler.plan.command import plan as plan_command
 from conftest import ROOT
 from test_plan_support import commit, init_repo
 
-EXAMPLE = ("strata.yaml", "layers", "environments", "projects")
+EXAMPLE = ("strata.yaml", "layers", "environments", "projects")   # Services use the chart inside strata
 RESNET = "projects/cv-shoe-identify/training/train-resnet.yaml"
 SEARCH = "projects/cv-shoe-identify/serving/shoe-search.yaml"
 NOTEBOOK = "projects/cv-shoe-identify/notebooks/shoe-lab.yaml"

@@ -19,7 +19,7 @@ from compiler.promote import ResourceFilter, promote
 from conftest import ROOT
 from repo_fixture import run
 
-EXAMPLE = ("strata.yaml", "layers", "environments", "projects", "charts")
+EXAMPLE = ("strata.yaml", "layers", "environments", "projects")   # Services use the chart inside strata
 SEARCH = "projects/cv-shoe-identify/serving/shoe-search.yaml"
 RANKING = "projects/search-rec/serving/ranking-online.yaml"
 FORECASTS = "projects/metric-forecast/jobs/headline-forecasts.jsonnet"
