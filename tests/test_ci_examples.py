@@ -29,7 +29,6 @@ GITHUB = "examples/ci/github-actions.yaml"
 GITLAB = "examples/ci/gitlab-ci.yaml"
 HOOKS = ".pre-commit-hooks.yaml"
 EXAMPLES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples" / "ci").glob("*.y*ml"))
-NOT_YET = {"apply": "strata apply is not built yet (issue 12); the line follows its documented interface"}
 
 
 def load(path: str):
@@ -118,8 +117,6 @@ def check_command_line(line: str) -> None:
     assert _positionals(main, rest[:split]) == []
     name, args = rest[split], rest[split + 1:]
     command = main.commands.get(name)
-    if command is None and name in NOT_YET:
-        pytest.xfail(NOT_YET[name])
     assert command is not None, f"no command `strata {name}`"
     positionals = _positionals(command, args)
     arguments = [p for p in command.params if isinstance(p, click.Argument)]
@@ -136,12 +133,16 @@ def test_every_strata_command_line_uses_real_options(path, line):
     check_command_line(line)
 
 
-def test_both_files_validate_plan_and_apply():
+def test_both_files_validate_plan_and_apply_the_saved_live_plan():
     for path in (GITHUB, GITLAB):
-        called = {shlex.split(line)[1] for line in strata_lines(path)}
-        assert {"validate", "plan", "apply"} <= called, path
-        applies = [line for line in strata_lines(path) if line.startswith("strata apply")]
-        assert applies and all("--plan" in line and "--env" in line for line in applies)
+        lines = [shlex.split(line) for line in strata_lines(path)]
+        assert {"validate", "plan", "apply"} <= {tokens[1] for tokens in lines}, path
+        saved = {tokens[i + 1] for tokens in lines if tokens[1] == "plan" and "--live" in tokens
+                 for i, t in enumerate(tokens) if t == "--out"}
+        applies = [tokens for tokens in lines if tokens[1] == "apply"]
+        assert applies, path
+        for tokens in applies:       # apply refuses a --base plan: the saved plan must be a live one
+            assert "--env" in tokens and tokens[tokens.index("--plan") + 1] in saved, (path, tokens)
 
 
 def test_the_checker_rejects_what_the_cli_would():
@@ -177,10 +178,15 @@ def test_github_runs_on_every_pull_request_and_degrades_on_forks():
 
 
 def test_github_applies_each_environment_of_the_starter_repo_with_its_saved_plan():
-    apply = load(GITHUB)["jobs"]["apply"]
-    assert apply["strategy"]["matrix"]["env"] == starter_environments()
-    assert apply["environment"] == "${{ matrix.env }}" and apply["concurrency"]["cancel-in-progress"] is False
-    assert apply["strategy"]["max-parallel"] == 1
+    jobs = load(GITHUB)["jobs"]
+    live, apply = jobs["plan-live"], jobs["apply"]
+    assert live["strategy"]["matrix"]["env"] == apply["strategy"]["matrix"]["env"] == starter_environments()
+    assert live["environment"] == "${{ matrix.env }}-read"                   # read-only credentials
+    assert apply["environment"] == "${{ matrix.env }}" and apply["needs"] == "plan-live"
+    assert apply["concurrency"]["cancel-in-progress"] is False and apply["strategy"]["max-parallel"] == 1
+    uploaded = next(s["with"]["name"] for s in live["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    downloaded = next(s["with"]["name"] for s in apply["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    assert uploaded == downloaded == "strata-plan-${{ matrix.env }}"
 
 
 # --- GitLab CI --------------------------------------------------------------------------------
@@ -188,8 +194,12 @@ def test_github_applies_each_environment_of_the_starter_repo_with_its_saved_plan
 def test_gitlab_plans_merge_requests_and_applies_each_environment():
     ci = load(GITLAB)
     assert ci["plan"]["artifacts"]["paths"] == ["plan.md", "plan.json"]
-    assert {ci[job]["environment"]["name"] for job in ("apply:dev", "apply:prod")} == set(starter_environments())
-    assert ci["apply:prod"]["rules"][0]["when"] == "manual" and ci["apply:prod"]["needs"] == ["apply:dev"]
+    envs = starter_environments()
+    assert [ci[f"apply:{env}"]["environment"]["name"] for env in envs] == envs
+    assert [ci[f"plan-live:{env}"]["environment"] for env in envs] == [{"name": f"{env}-read", "action": "prepare"}
+                                                                      for env in envs]
+    assert ci["apply:dev"]["needs"] == ["plan-live:dev"]
+    assert ci["apply:prod"]["rules"][0]["when"] == "manual" and ci["apply:prod"]["needs"] == ["plan-live:prod", "apply:dev"]
     for job in ("validate", "plan"):
         assert "changes" not in json.dumps(ci[job].get("rules", []))      # required checks always run
 
