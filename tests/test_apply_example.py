@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_example_applies_and_converges(tmp_path, env):
     repo = tmp_path / "repo"
     repo.mkdir()
-    for entry in ("strata.yaml", "layers", "environments", "projects", "charts"):
+    for entry in ("strata.yaml", "layers", "environments", "projects"):   # Services use the chart inside strata
         source = ROOT / entry
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo / entry)
     with KubeDouble() as kube:
