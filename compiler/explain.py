@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.errors import StrataError
+from compiler.kinds import kind_of, kinds
 from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.merge.interpolate import references
 from compiler.merge.layering import Lock, env_locks
@@ -23,7 +24,7 @@ from compiler.output import yamlout
 from compiler.provenance import Value, plain
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
-from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
+from schemas import EnvironmentSettings, ProjectDoc
 from schemas.project import Quota
 
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
@@ -111,7 +112,7 @@ def _relative(root: Path, path: Path) -> str:
 def target_subject(build: Any, target: Target) -> Subject:
     assert target.tree is not None
     return Subject(f"{target.identity} in {target.env.name}", "spec", ("schema defaults", *target.chain), target.tree,
-                   rule_for_model(RESOURCE_SPECS[target.kind]), target.raw_tree, target.values,
+                   rule_for_model(kind_of(target.kind).spec), target.raw_tree, target.values,
                    env_locks(build.world, target.env.name, target.kind), target)
 
 
@@ -140,7 +141,7 @@ def environment_subject(build: Any, name: str) -> Subject:
 def _settings_rule(model: Any, **fields: Rule) -> Rule:
     """A settings document's rule, where `defaults.<Kind>` is read as that kind's spec (merge keys)."""
     rule = rule_for_model(model)
-    defaults = Rule(fields={kind: rule_for_model(spec) for kind, spec in RESOURCE_SPECS.items()})
+    defaults = Rule(fields={kind.name: rule_for_model(kind.spec) for kind in kinds()})
     return Rule(fields={**(rule.fields or {}), "defaults": defaults, **fields}, model=rule.model)
 
 

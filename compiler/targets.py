@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.kinds import kind_of
 from compiler.provenance import Origin, Value, lookup
 from schemas.environment import EnvironmentSettings
 from schemas.project import ProjectDoc, Quota
@@ -87,8 +88,13 @@ class Target:
 
     @property
     def folder(self) -> str:
-        """Output folder relative to out/: <env>/<project>/<kind>-<name>."""
-        return f"{self.env.name}/{self.project.name}/{self.kind.lower()}-{self.name}"
+        """Output folder relative to out/ (compiler/kinds.py names it: <env>/<project>/<kind>-<name>)."""
+        return kind_of(self.kind).folder(self.env.name, self.project.name, self.name)
+
+    @property
+    def resource(self) -> str:
+        """The `strata.dev/resource` label: <kind>.<name>."""
+        return kind_of(self.kind).resource(self.name)
 
     def locate(self, *path: Any) -> Origin | None:
         """The origin of the value at `path` inside spec (deepest known), else the document."""

@@ -1,6 +1,8 @@
 """strata's spec models (pydantic v2): one per kind of SPEC §3.
 
-`RESOURCE_SPECS` maps each resource kind to the model of its `spec:`.
+`SETTINGS_DOCS` maps the settings documents (app types, environments, projects)
+to their models; which model a resource kind's `spec:` has is declared in the
+compiler's kind registry (compiler/kinds.py).
 """
 from __future__ import annotations
 
@@ -16,15 +18,6 @@ from schemas.pipeline import PipelineSpec
 from schemas.project import ProjectDoc
 from schemas.service import ServiceSpec
 
-RESOURCE_SPECS: dict[str, type[BaseModel]] = {
-    "Dataset": DatasetSpec,
-    "Job": JobSpec,
-    "Model": ModelSpec,
-    "Service": ServiceSpec,
-    "Pipeline": PipelineSpec,
-    "Notebook": NotebookSpec,
-}
-
 SETTINGS_DOCS: dict[str, type[BaseModel]] = {
     "AppType": AppTypeDoc,
     "EnvironmentGroup": EnvironmentGroupDoc,
@@ -32,11 +25,7 @@ SETTINGS_DOCS: dict[str, type[BaseModel]] = {
     "Project": ProjectDoc,
 }
 
-ALL_KINDS = (*SETTINGS_DOCS, *RESOURCE_SPECS)
-
 __all__ = [
-    "ALL_KINDS",
-    "RESOURCE_SPECS",
     "SETTINGS_DOCS",
     "AppTypeDoc",
     "ChartRef",

@@ -7,8 +7,6 @@ from pydantic import Field, StrictStr
 
 from schemas.base import Name, Spec, promotable
 
-KindName = Literal["Dataset", "Job", "Model", "Service", "Pipeline", "Notebook"]
-
 
 class ChartRef(Spec):
     name: Name = "model-service"
@@ -18,7 +16,7 @@ class ChartRef(Spec):
 class AppTypeDoc(Spec):
     kind: Literal["AppType"]
     name: Name
-    for_: KindName = Field(alias="for")
+    for_: StrictStr = Field(alias="for")   # a resource kind: checked against compiler/kinds.py
     extends: Name | None = None
     spec: dict[str, Any] = {}
     chart: ChartRef | None = None

@@ -7,9 +7,12 @@ with ``merge_key("name")``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
+
+if TYPE_CHECKING:
+    from schemas.common import Container
 
 MERGE_KEY = "x-strata-merge-key"
 PROMOTABLE = "x-strata-promotable"
@@ -25,6 +28,10 @@ class Spec(BaseModel):
     """Strict base: unknown fields are errors, no silent type coercion."""
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    def containers(self) -> tuple[Container, ...]:
+        """The containers this spec runs, for the policy and quota checks (none by default)."""
+        return ()
 
 
 def merge_key(key: str, **kwargs: Any) -> Any:

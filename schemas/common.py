@@ -1,6 +1,7 @@
 """Sub-models that several kinds share: resources, env vars, dataset mounts, schedules."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
@@ -64,11 +65,22 @@ class Schedule(Spec):
         return [self.cron] if isinstance(self.cron, str) else list(self.cron)
 
 
+@dataclass(frozen=True)
+class Container:
+    """One container a spec runs, as the spec describes it: where it sits, its image and resources."""
+
+    path: tuple            # spec path of the part holding `image` and `resources`
+    image: str
+    resources: Resources
+    pods: int = 1          # how many pods run it at once (all replicas)
+    label: str = ""        # "step <name>: " for a pipeline step, so messages say which
+
+
 class Retry(Spec):
     backoffLimit: StrictInt = Field(3, ge=0)
 
 
 __all__ = [
-    "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Resources", "Retry",
+    "Container", "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Resources", "Retry",
     "Schedule", "SecretKeyRef",
 ]

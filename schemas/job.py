@@ -7,7 +7,7 @@ from pydantic import StrictBool, StrictInt, StrictStr, ValidationInfo, field_val
 from pydantic_core import PydanticCustomError
 
 from schemas.base import Duration, Spec, merge_key, promotable
-from schemas.common import DatasetMount, EnvVar, Resources, Retry, Schedule
+from schemas.common import Container, DatasetMount, EnvVar, Resources, Retry, Schedule
 
 Framework = Literal["pytorch", "tensorflow", "xgboost", "mpi", "none"]
 
@@ -71,3 +71,7 @@ class JobSpec(Spec):
     @property
     def total_replicas(self) -> int:
         return sum(self.role_counts().values())
+
+    def containers(self) -> tuple[Container, ...]:
+        """One container, run by every replica of every role."""
+        return (Container((), self.image, self.resources, self.total_replicas),)

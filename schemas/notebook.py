@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import StrictStr
 
 from schemas.base import Duration, Quantity, Spec, merge_key, promotable
-from schemas.common import DatasetMount, EnvVar, Resources
+from schemas.common import Container, DatasetMount, EnvVar, Resources
 
 
 class Workspace(Spec):
@@ -20,3 +20,6 @@ class NotebookSpec(Spec):
     datasets: list[DatasetMount] = merge_key("name", default=[])
     workspace: Workspace = Workspace()
     idleTimeout: Duration | None = None
+
+    def containers(self) -> tuple[Container, ...]:
+        return (Container((), self.image, self.resources),)

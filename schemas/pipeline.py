@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from schemas.base import Duration, Name, Spec, Text, merge_key, promotable
-from schemas.common import DatasetMount, EnvVar, Resources, Schedule
+from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
 
 
 class Param(Spec):
@@ -62,3 +62,9 @@ class PipelineSpec(Spec):
     ttl: TTLStrategy | None = None
     archiveLogs: StrictBool | None = None
     parallelism: StrictInt | None = Field(None, ge=1)
+
+    def containers(self) -> tuple[Container, ...]:
+        """Each `container` step (one pod per run); presets and job steps run elsewhere."""
+        return tuple(Container(("steps", i, "container"), step.container.image, step.container.resources, 1,
+                               f"step {step.name}: ")
+                     for i, step in enumerate(self.steps) if step.container is not None)

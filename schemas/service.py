@@ -7,7 +7,7 @@ from pydantic import Field, StrictInt, StrictStr, model_validator
 
 from schemas.apptype import ChartRef
 from schemas.base import Spec, merge_key, promotable
-from schemas.common import DatasetMount, EnvVar, Resources
+from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
 
 
@@ -92,3 +92,18 @@ class ServiceSpec(Spec):
     @property
     def max_replicas(self) -> int:
         return self.replicas if isinstance(self.replicas, int) else self.replicas.max
+
+    def containers(self) -> tuple[Container, ...]:
+        """The model server: every replica at the maximum, plus the canary's."""
+        return (Container((), self.image, self.resources, self.max_replicas + canary_replicas(self)),)
+
+
+def canary_replicas(spec: ServiceSpec) -> int:
+    """Replicas of a Service's canary: ceil(max replicas × weight / 100), at least 1 when weight > 0.
+
+    The one definition the Service renderer and the quota check both use.
+    """
+    canary = spec.canary
+    if canary is None or canary.weight <= 0:
+        return 0
+    return max(1, -(-spec.max_replicas * canary.weight // 100))

@@ -18,7 +18,8 @@ from compiler.render import RenderContext
 from compiler.merge.field_rules import rule_for_model
 from compiler.check.specs import to_data
 from compiler.targets import Env, Project, Target
-from schemas import RESOURCE_SPECS, EnvironmentSettings, ProjectDoc
+from compiler.kinds import kind_of
+from schemas import EnvironmentSettings, ProjectDoc
 from schemas.project import Quota
 
 DEFAULT_POOLS = {
@@ -47,7 +48,7 @@ def make_project(name: str = "demo", env: Optional[Env] = None, quota: Optional[
 def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Project] = None,
                 **extra: Any) -> Target:
     project = project or make_project()
-    model = RESOURCE_SPECS[kind].model_validate(spec)
+    model = kind_of(kind).spec.model_validate(spec)
     return Target(kind=kind, name=name, project=project, spec=model,
                   values=model.model_dump(mode="json", by_alias=True, exclude_none=True),
                   origin=Origin(f"projects/{project.name}/{kind.lower()}-{name}.yaml", 1, 1, "resource"),
@@ -73,6 +74,6 @@ def located_target(kind: str, name: str, text: str, project: Optional[Project] =
     file = file or f"projects/{project.name}/{kind.lower()}-{name}.yaml"
     root = yaml_tree(text, file)
     tree = root.data["spec"]
-    target = make_target(kind, name, to_data(tree, rule_for_model(RESOURCE_SPECS[kind]), Problems()), project)
+    target = make_target(kind, name, to_data(tree, rule_for_model(kind_of(kind).spec), Problems()), project)
     target.tree, target.origin = tree, root.origin
     return target

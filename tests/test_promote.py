@@ -301,9 +301,9 @@ def test_a_pipeline_step_image_is_promoted_by_step_name(repo):
 
 def test_promotable_fields_are_declared_on_the_schema():
     from compiler.merge.field_rules import ITEMS, promotable_fields, rule_for_model
-    from schemas import RESOURCE_SPECS
+    from compiler.kinds import kinds
 
-    declared = {kind: list(promotable_fields(rule_for_model(model))) for kind, model in RESOURCE_SPECS.items()}
+    declared = {k.name: list(promotable_fields(rule_for_model(k.spec))) for k in kinds()}
     assert declared == {
         "Dataset": [], "Model": [], "Job": [("image",)], "Notebook": [("image",)],
         "Service": [("chart", "version"), ("image",), ("model",), ("canary",)],

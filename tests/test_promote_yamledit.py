@@ -9,11 +9,11 @@ from compiler.errors import StrataError
 from compiler.merge.field_rules import rule_for_model
 from compiler.promote.yamledit import DocEdit, edit_file
 from conftest import ROOT
-from schemas import RESOURCE_SPECS
+from compiler.kinds import kind_of
 
 
 def edit(text: str, patch: dict, *, kind: str = "Service", name: str = "api", env: str = "prod-sh") -> str:
-    return edit_file(text, "x.yaml", env, [DocEdit(kind, name, patch, rule_for_model(RESOURCE_SPECS[kind]))])
+    return edit_file(text, "x.yaml", env, [DocEdit(kind, name, patch, rule_for_model(kind_of(kind).spec))])
 
 
 def yaml(text: str) -> str:

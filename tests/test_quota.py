@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from compiler.errors import Problems
-from compiler.check.quota import (canary_replicas, check_quota, find_overages, format_quantity, parse_quantity,
-                            workload_usage)
+from compiler.check.quota import check_quota, find_overages, format_quantity, parse_quantity, workload_usage
+from schemas.service import canary_replicas
 from factories import make_env, make_project, make_target
 
 POOLS = {

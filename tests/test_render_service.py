@@ -8,8 +8,8 @@ from typing import Any, Optional
 import yaml
 from deepdiff import DeepDiff
 
+from compiler.kinds import kind_of
 from compiler.load.discover import BUILTIN_CHARTS_DIR
-from compiler.render.registry import RENDERERS
 from compiler.render.service import ServiceRenderer
 from compiler.targets import Project, Target
 from conftest import ROOT
@@ -60,7 +60,7 @@ def all_strings(value: Any) -> str:
 
 
 def test_registered_for_services():
-    assert isinstance(RENDERERS["Service"], ServiceRenderer)
+    assert isinstance(kind_of("Service").renderer, ServiceRenderer)
 
 
 def test_service_renders_every_chart_object_sorted_labelled_and_namespaced():

@@ -9,44 +9,19 @@ memory on every workload container, GPUs per workload, allowed GPU types.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from compiler.check.quota import pod_count
 from compiler.targets import Target
-from schemas.common import Resources
+from schemas.common import Container
 
 FLUID_GROUP = "data.fluid.io/"
 
 
-@dataclass(frozen=True)
-class Container:
-    """One workload container as the spec describes it: where it sits, its image and resources."""
-
-    path: tuple            # spec path of the part holding `image` and `resources`
-    image: str
-    resources: Resources
-    pods: int              # how many pods run it at once (all replicas)
-    label: str = ""        # "step <name>: " for a pipeline step, so messages say which
-
-
-def containers(target: Target) -> list[Container]:
-    """The workload containers a target runs (pipeline `container` steps included)."""
-    spec = target.spec
-    if target.kind in ("Job", "Notebook", "Service"):
-        return [Container((), spec.image, spec.resources, pod_count(target))]
-    if target.kind == "Pipeline":
-        return [Container(("steps", i, "container"), step.container.image, step.container.resources, 1,
-                          f"step {step.name}: ")
-                for i, step in enumerate(spec.steps) if step.container is not None]
-    return []
-
-
 def images(target: Target) -> Iterator[tuple[tuple, str]]:
     """(spec path, image) of every image the target runs, the Service canary's included."""
-    for container in containers(target):
+    for container in target.spec.containers():
         yield container.path + ("image",), container.image
-    canary = getattr(target.spec, "canary", None) if target.kind == "Service" else None
+    canary = getattr(target.spec, "canary", None)
     if canary is not None and canary.image:
         yield ("canary", "image"), canary.image
 
@@ -67,7 +42,7 @@ def check_policies(target: Target, ctx: Any) -> None:
     policy = target.env.settings.policy
     if policy.requirePinnedImages:
         _pinned_images(target, ctx)
-    for container in containers(target):
+    for container in target.spec.containers():   # pipeline `container` steps included
         if policy.requireResourceLimits:
             _resource_limits(target, container, ctx)
         if policy.maxGpuPerWorkload is not None:

@@ -19,12 +19,11 @@ from decimal import Decimal
 from typing import Any
 
 from compiler.errors import Problems
+from compiler.kinds import kind_of
 from compiler.provenance import lookup
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas.common import Resources
-
-WORKLOAD_KINDS = ("Job", "Notebook", "Service")
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -67,29 +66,6 @@ _MEMORY_UNITS = (
 )
 
 
-# --- replicas -----------------------------------------------------------------------------------
-
-def canary_replicas(spec: Any) -> int:
-    """Replicas of a Service's canary: ceil(max replicas × weight / 100), at least 1 when weight > 0.
-
-    The one definition the Service renderer and the quota check both use.
-    """
-    canary = getattr(spec, "canary", None)
-    if canary is None or canary.weight <= 0:
-        return 0
-    return max(1, -(-spec.max_replicas * canary.weight // 100))
-
-
-def pod_count(target: Target) -> int:
-    """How many pods of `target` can run at once, for quota purposes."""
-    spec = target.spec
-    if target.kind == "Job":
-        return spec.total_replicas
-    if target.kind == "Service":
-        return spec.max_replicas + canary_replicas(spec)
-    return 1
-
-
 # --- usage --------------------------------------------------------------------------------------
 
 @dataclass
@@ -115,14 +91,18 @@ def pod_usage(resources: Resources) -> Usage:
 
 
 def workload_usage(target: Target) -> Usage:
-    pods, one = pod_count(target), pod_usage(target.spec.resources)
-    return Usage(cpu=one.cpu * pods, memory=one.memory * pods,
-                 gpu={gpu_type: count * pods for gpu_type, count in one.gpu.items()})
+    """Every pod a workload may run at once (all replicas), each with its containers' requests."""
+    usage = Usage()
+    for container in target.spec.containers():
+        pods, one = container.pods, pod_usage(container.resources)
+        usage.add(Usage(cpu=one.cpu * pods, memory=one.memory * pods,
+                        gpu={gpu_type: count * pods for gpu_type, count in one.gpu.items()}))
+    return usage
 
 
 def workloads(targets: Iterable[Target]) -> list[Target]:
-    """The targets the quota counts, in a stable order."""
-    return sorted((t for t in targets if t.kind in WORKLOAD_KINDS), key=lambda t: (t.kind, t.name))
+    """The targets the quota counts (their kind is a workload: compiler/kinds.py), in a stable order."""
+    return sorted((t for t in targets if kind_of(t.kind).workload), key=lambda t: (t.kind, t.name))
 
 
 # --- limits -------------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def repo_of(ctx: click.Context) -> Path:
 
 def deployed_count(targets: list) -> int:
     """Targets that reach a cluster: a Model is resolved into Services, never deployed by itself."""
-    return sum(1 for target in targets if target.kind != "Model")
+    from compiler.kinds import kind_of
+
+    return sum(1 for target in targets if kind_of(target.kind).deployed)
 
 
 env_option = click.option("--env", "envs", multiple=True, metavar="ENV",

@@ -8,18 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.errors import Problems
+from compiler.kinds import kind_of
 from compiler.suggest import closest, did_you_mean
 from compiler.targets import Target
 from schemas.common import DatasetMount, Resources
-
-WORKLOAD_KINDS = ("Job", "Notebook", "Service")
 
 
 def check_references(targets: list[Target], problems: Problems) -> None:
     index = {(t.env.name, t.project.name, t.kind, t.name) for t in targets}
     for target in targets:
-        for path, resources in _resources(target):
-            _check_gpu(target, path, resources, problems)
+        for container in target.spec.containers():
+            _check_gpu(target, container.path + ("resources",), container.resources, problems)
         for path, mount in _mounts(target):
             if (target.env.name, target.project.name, "Dataset", mount.name) not in index:
                 datasets = {n for env, p, kind, n in index
@@ -29,19 +28,9 @@ def check_references(targets: list[Target], problems: Problems) -> None:
                              target.locate(*path, "name"), target.chain, target=target.identity, env=target.env.name)
 
 
-def _resources(target: Target) -> Iterator[tuple[tuple, Resources]]:
-    spec = target.spec
-    if target.kind in WORKLOAD_KINDS:
-        yield ("resources",), spec.resources
-    if target.kind == "Pipeline":
-        for i, step in enumerate(spec.steps):
-            if step.container is not None:
-                yield ("steps", i, "container", "resources"), step.container.resources
-
-
 def _mounts(target: Target) -> Iterator[tuple[tuple, DatasetMount]]:
     spec = target.spec
-    if target.kind in WORKLOAD_KINDS:
+    if kind_of(target.kind).workload:
         for i, mount in enumerate(spec.datasets):
             yield ("datasets", i), mount
     if target.kind == "Pipeline":

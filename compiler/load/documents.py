@@ -10,21 +10,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import Problems
+from compiler.kinds import kind_names
 from compiler.load.discover import SourceFiles
 from compiler.load.yaml_files import LoadError, load_file
 from compiler.provenance import Origin, Value
 from compiler.suggest import closest
-from schemas import RESOURCE_SPECS
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
-# Which kinds may live where (SPEC §1).
+# Which kinds may live where (SPEC §1); resource folders hold the registry's kinds.
 ROLE_KINDS = {
     "layer": ("AppType",),
     "group": ("EnvironmentGroup",),
     "environment": ("Environment",),
     "project": ("Project",),
-    "resource": tuple(RESOURCE_SPECS),
 }
 
 
@@ -105,7 +104,7 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | No
         problems.add("a spec document must be a mapping with `kind` and `name`", value.origin)
         return None
     kind, name = value.data.get("kind"), value.data.get("name")
-    allowed = ROLE_KINDS[role]
+    allowed = kind_names() if role == "resource" else ROLE_KINDS[role]
     if kind is None or not isinstance(kind.data, str):
         message = "document has no `kind`" if kind is None else "`kind` must be a string such as Job or Service"
         problems.add(message, value.origin if kind is None else kind.origin)
@@ -126,7 +125,7 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | No
 
 def _wrong_kind(kind: str, allowed: tuple[str, ...]) -> str:
     """A kind of another folder, or a typo of one of this folder's kinds."""
-    every = [k for kinds in ROLE_KINDS.values() for k in kinds]
+    every = [*kind_names(), *(k for kinds in ROLE_KINDS.values() for k in kinds)]
     if kind in every:
         return f"kind {kind!r} does not belong here; files in this folder hold {' or '.join(allowed)}"
     guess = closest(kind, allowed)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from compiler.check.specs import validate
 from compiler.errors import Problems
+from compiler.kinds import kind_names, kind_of
 from compiler.load.documents import Doc
 from compiler.merge import interpolate as interp
 from compiler.merge.field_rules import rule_for_model
@@ -19,7 +20,6 @@ from compiler.merge.world import World
 from compiler.provenance import Origin, Value, plain, relayer
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
-from schemas import RESOURCE_SPECS
 from schemas.resource import ResourceDoc
 
 ENVELOPE = ("kind", "name", "appType", "deployTo", "overrides")
@@ -138,11 +138,11 @@ def check_lock_paths(doc: Doc, problems: Problems) -> None:
         head, _, rest = text.partition(".")
         if not rest:
             problems.add(f"locked path {text!r} must look like <Kind>.<field path> or *.<field path>", item.origin)
-        elif head != "*" and head not in RESOURCE_SPECS:
+        elif head != "*" and head not in kind_names():
             problems.add(f"locked path {text!r}: no kind is named {head!r}"
-                         + did_you_mean(head, RESOURCE_SPECS, known="kinds"), item.origin)
+                         + did_you_mean(head, kind_names(), known="kinds"), item.origin)
         else:
-            kinds = list(RESOURCE_SPECS) if head == "*" else [head]
+            kinds = list(kind_names()) if head == "*" else [head]
             found = [_path_problem(kind, tuple(rest.split(".")), head) for kind in kinds]
             if all(found):
                 _depth, message = max(p for p in found if p is not None)
@@ -151,7 +151,7 @@ def check_lock_paths(doc: Doc, problems: Problems) -> None:
 
 def _path_problem(kind: str, steps: tuple[str, ...], head: str) -> tuple[int, str] | None:
     """None if `steps` names a field of `kind`'s spec, else (how far it got, what is wrong)."""
-    rule = rule_for_model(RESOURCE_SPECS[kind])
+    rule = rule_for_model(kind_of(kind).spec)
     for depth, step in enumerate(steps):
         where = ".".join((head, *steps[:depth]))
         if rule.fields is not None:
@@ -167,7 +167,7 @@ def _path_problem(kind: str, steps: tuple[str, ...], head: str) -> tuple[int, st
 
 def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
     """Fold the layers lowest first, enforcing each lock from the layer that sets it."""
-    rule = rule_for_model(RESOURCE_SPECS[kind])
+    rule = rule_for_model(kind_of(kind).spec)
     merged: Value | None = None
     pinned: list[tuple[Lock, object]] = []
     for layer in layers:
@@ -218,7 +218,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     chain = tuple(layer.label for layer in layers)
     found = Problems()
     own_spec = doc.get("spec")
-    spec = validate(RESOURCE_SPECS[doc.kind], tree, found, root="spec", chain=chain,
+    spec = validate(kind_of(doc.kind).spec, tree, found, root="spec", chain=chain,
                     target=f"{project.name}/{doc.kind}/{doc.name}", env=project.env.name,
                     missing_at=(own_spec.key_origin or own_spec.origin) if own_spec is not None else doc.origin)
     problems.extend(found.items)

@@ -12,13 +12,14 @@ from pathlib import Path
 from compiler.check.quota import check_quota_gpu_types
 from compiler.check.specs import validate
 from compiler.errors import Problems
+from compiler.kinds import kind_names
 from compiler.load.documents import Doc, Documents
 from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
 from compiler.provenance import Origin, Value, relayer
 from compiler.suggest import did_you_mean
 from compiler.targets import Env, Project
-from schemas import RESOURCE_SPECS, AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
+from schemas import AppTypeDoc, EnvironmentDoc, EnvironmentGroupDoc, ProjectDoc
 from schemas.environment import EnvironmentSettings
 from schemas.project import Quota
 
@@ -75,7 +76,10 @@ def build_world(docs: Documents, problems: Problems) -> World:
         _add_env(world, _labelled(doc, f"environment {doc.name}"), problems)
     _check_promotions(world, problems)
     for doc in docs.layers:
-        validate(AppTypeDoc, doc.value, problems)
+        app_type = validate(AppTypeDoc, doc.value, problems)
+        if app_type is not None and app_type.for_ not in kind_names():
+            problems.add(f"for: {app_type.for_!r} is not a resource kind"
+                         + did_you_mean(app_type.for_, kind_names(), known="kinds"), doc.where("for"))
     _resolve_app_types(world, [_labelled(d, f"app-type {d.name}") for d in docs.layers], problems)
     for project_dir, doc in docs.projects.items():
         _add_project(world, project_dir, _labelled(doc, f"project {doc.name}"), problems)
@@ -137,7 +141,7 @@ def _check_layer_keys(world: World, problems: Problems) -> None:
     docs = [*world.groups.values(), *(layers.env_doc for layers in world.envs.values()),
             *(doc for doc, _model in world.projects.values())]
     for doc in docs:
-        for section, known in (("defaults", RESOURCE_SPECS), ("appTypes", world.app_types)):
+        for section, known in (("defaults", kind_names()), ("appTypes", world.app_types)):
             if doc.kind == "Project" and section == "appTypes":
                 continue
             holder = doc.get(section)

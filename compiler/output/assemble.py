@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler import __version__
+from compiler.kinds import kind_of
 from compiler.output import yamlout
-from compiler.render.stage import NOT_DEPLOYED
 from compiler.targets import Target
 
 MANIFEST = "manifest.json"
@@ -42,7 +42,7 @@ def assemble(build, reused: dict | None = None) -> dict[str, bytes]:
     by_folder: dict[str, list[dict]] = defaultdict(list)
     for item in build.emitted:
         by_folder[item.folder].append(item.obj)
-    deployed = [t for t in build.targets if t.kind not in NOT_DEPLOYED]
+    deployed = [t for t in build.targets if kind_of(t.kind).deployed]
     for target in deployed:
         if target.folder in reused:
             files.update(reused[target.folder].files)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from compiler.kinds import kind_of
+
 Key = tuple[str, str, str]
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
 # kind → the kinds whose objects embed or point at it (inside one project and environment)
@@ -32,7 +34,7 @@ REFERENCED_BY = {"Dataset": ("Job", "Service", "Notebook", "Pipeline"), "Job": (
 
 def target_key(target: Any) -> Key:
     """(env, project, resource) — the same triple an Emitted carries."""
-    return (target.env.name, target.project.name, f"{target.kind.lower()}.{target.name}")
+    return (target.env.name, target.project.name, kind_of(target.kind).resource(target.name))
 
 
 def project_folder(target: Any) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from compiler.kinds import kind_of
 from compiler.merge.field_rules import ANY, ITEMS, Rule, promotable_fields, rule_for_model
 from compiler.plan.model import ABSENT
 from compiler.provenance import Value
-from schemas import RESOURCE_SPECS
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ Path = tuple[Step, ...]
 
 @cache
 def spec_rule(kind: str) -> Rule:
-    return rule_for_model(RESOURCE_SPECS[kind])
+    return rule_for_model(kind_of(kind).spec)
 
 
 @cache

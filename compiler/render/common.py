@@ -18,7 +18,7 @@ def labels_for(project: Project, resource: str) -> dict[str, str]:
 
 
 def target_labels(target: Target) -> dict[str, str]:
-    return labels_for(target.project, f"{target.kind.lower()}.{target.name}")
+    return labels_for(target.project, target.resource)
 
 
 def metadata(target: Target, name: str | None = None, *, namespaced: bool = True,

@@ -160,11 +160,11 @@ def kueue_uncovered(project: Project, targets: Iterable[Target]) -> list[tuple[T
 
     Kueue leaves a workload pending when it requests a resource its ClusterQueue
     does not cover, so an unset quota line means "never" there, not "unlimited".
-    Jobs sent to another queue (`scheduling.queue`) are that queue's business.
+    Workloads sent to another queue (a Job's `scheduling.queue`) are that queue's business.
     """
     found = []
     for target in workloads(targets):
-        if target.kind == "Job" and target.spec.scheduling.queue not in (None, queue_name(project)):
+        if own_queue(target) not in (None, queue_name(project)):
             continue
         resources = target.spec.resources
         usage = pod_usage(resources)
@@ -172,6 +172,11 @@ def kueue_uncovered(project: Project, targets: Iterable[Target]) -> list[tuple[T
         missing += ["ephemeral-storage"] if resources.ephemeralStorage else []
         found += [(target, what) for what in missing + _uncovered_gpus(project, usage.gpu)]
     return found
+
+
+def own_queue(target: Target) -> str | None:
+    """The queue a workload's spec names for itself (`scheduling.queue`), if its kind has one."""
+    return getattr(getattr(target.spec, "scheduling", None), "queue", None)
 
 
 def _uncovered_gpus(project: Project, gpus: dict[str | None, int]) -> list[str]:

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.check.quota import canary_replicas
 from compiler.render.common import target_labels
 from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import container_resources, env_vars, pod_parts
 from compiler.targets import Target
-from schemas.service import Autoscaling, Probe
+from schemas.service import Autoscaling, Probe, canary_replicas
 
 # Set by the chart itself; a spec env var of the same name would silently fight it.
 RESERVED_ENV = ("MODEL_PATH", "MODEL_NAME", "MODEL_VERSION", "MODEL_URI")

@@ -7,11 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
+from compiler.kinds import kind_of
 from compiler.render import RenderContext
-from compiler.render.registry import RENDERERS
 from compiler.targets import Emitted, Project, Target
-
-NOT_DEPLOYED = ("Model",)   # a Model has no target folder: Services resolve it
 
 
 def render_all(build, ctx: RenderContext, *, render_only: Callable[[Target], bool] | None = None,
@@ -19,7 +17,7 @@ def render_all(build, ctx: RenderContext, *, render_only: Callable[[Target], boo
     for target in build.targets:
         ctx.targets[(target.env.name, target.project.name, target.kind, target.name)] = target
     ordered = sorted(build.targets, key=_order)
-    todo = [t for t in ordered if t.kind not in NOT_DEPLOYED and (render_only is None or render_only(t))]
+    todo = [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
     emitted: list[Emitted] = []
     # Helm renders in native code that releases the GIL, so a small thread pool overlaps
     # it with the Python work of other targets; results come back in `todo` order.
@@ -44,11 +42,11 @@ def _render_target(target: Target, ctx: RenderContext) -> list[Emitted]:
     from compiler.check import policy
 
     policy.check_policies(target, ctx)
-    renderer = RENDERERS.get(target.kind)
+    renderer = kind_of(target.kind).renderer
     objects = renderer.render(target, ctx) if renderer is not None else []
     policy.check_objects(target, objects, ctx)
-    resource = f"{target.kind.lower()}.{target.name}"
-    return [Emitted(target.env.name, target.project.name, resource, target.folder, obj, target) for obj in objects]
+    return [Emitted(target.env.name, target.project.name, target.resource, target.folder, obj, target)
+            for obj in objects]
 
 
 def _render_projects(all_projects: list[Project], ordered: list[Target], ctx: RenderContext) -> list[Emitted]:

@@ -1,0 +1,95 @@
+"""What each resource kind is, declared once.
+
+Per kind: the pydantic model of its `spec:` (schemas/), its renderer
+(compiler/render/), whether it is deployed (a Model is not: Services resolve it,
+it has no output folder), whether the quota counts it as a workload, its output
+folder and `strata.dev/resource` label, and its rank in apply order (`strata
+apply`, Argo CD sync waves). The references a kind makes are declared on its
+schema's fields (`ref("Dataset")`) and read from there.
+
+Adding a kind (e.g. RayJob) touches this file, one schema module and one
+renderer module; nothing else names kinds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from schemas.dataset import DatasetSpec
+from schemas.job import JobSpec
+from schemas.model import ModelSpec
+from schemas.notebook import NotebookSpec
+from schemas.pipeline import PipelineSpec
+from schemas.service import ServiceSpec
+
+if TYPE_CHECKING:
+    from compiler.render import Renderer
+
+# Apply order of what is not a resource kind: objects an environment shares between
+# projects, then each project's Namespace, quota, LimitRange, queues and RBAC.
+PLATFORM_RANK = 0
+PROJECT_RANK = 1
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str                       # as written in `kind:`
+    spec: type[BaseModel]           # the model of its `spec:`
+    renderer: Renderer | None       # None: not deployed (no folder, no objects)
+    rank: int | None = None         # apply order (lower first); None when not deployed
+    workload: bool = False          # runs pods the project's quota counts
+
+    @property
+    def deployed(self) -> bool:
+        return self.renderer is not None
+
+    @property
+    def slug(self) -> str:
+        """Lower case, as in output folders (`job-train`) and the resource label (`job.train`)."""
+        return self.name.lower()
+
+    def folder(self, env: str, project: str, name: str) -> str:
+        """The target's output folder relative to out/: <env>/<project>/<kind>-<name>."""
+        return f"{env}/{project}/{self.slug}-{name}"
+
+    def resource(self, name: str) -> str:
+        """The `strata.dev/resource` label value: <kind>.<name>."""
+        return f"{self.slug}.{name}"
+
+
+@cache
+def _registry() -> dict[str, Kind]:
+    # Renderer modules import compiler.targets, which names folders through this
+    # registry: importing them on first use (not with this module) breaks the cycle.
+    from compiler.render.dataset import DatasetRenderer
+    from compiler.render.job import JobRenderer
+    from compiler.render.notebook import NotebookRenderer
+    from compiler.render.pipeline import PipelineRenderer
+    from compiler.render.service import ServiceRenderer
+
+    kinds = (
+        Kind("Dataset", DatasetSpec, DatasetRenderer(), rank=2),
+        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True),
+        Kind("Model", ModelSpec, None),
+        Kind("Service", ServiceSpec, ServiceRenderer(), rank=3, workload=True),
+        Kind("Pipeline", PipelineSpec, PipelineRenderer(), rank=5),
+        Kind("Notebook", NotebookSpec, NotebookRenderer(), rank=6, workload=True),
+    )
+    return {kind.name: kind for kind in kinds}
+
+
+def kinds() -> tuple[Kind, ...]:
+    """Every resource kind, in the order documents list them (SPEC §3)."""
+    return tuple(_registry().values())
+
+
+def kind_names() -> tuple[str, ...]:
+    return tuple(_registry())
+
+
+def kind_of(name: str) -> Kind:
+    """The registry entry of a kind the loader accepted (KeyError for any other name)."""
+    return _registry()[name]
