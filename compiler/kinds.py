@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from compiler.merge.field_rules import reference_fields
 from schemas.dataset import DatasetSpec
 from schemas.job import JobSpec
 from schemas.model import ModelSpec
@@ -41,10 +42,20 @@ class Kind:
     renderer: Renderer | None       # None: not deployed (no folder, no objects)
     rank: int | None = None         # apply order (lower first); None when not deployed
     workload: bool = False          # runs pods the project's quota counts
+    unknown: str = "no {Kind} {name!r} in project {project} here"   # a reference to a missing one
+    verb: str = "uses"              # "it embeds Job train": what a target referencing one does with it
+
+    def unknown_reference(self, name: str, project: str) -> str:
+        return self.unknown.format(kind=self.slug, Kind=self.name, name=name, project=project)
 
     @property
     def deployed(self) -> bool:
         return self.renderer is not None
+
+    @property
+    def references(self) -> frozenset[str]:
+        """The kinds its spec names (fields declared with `ref("Dataset")` in its schema)."""
+        return frozenset(kind for _, kind in reference_fields(self.spec))
 
     @property
     def slug(self) -> str:
@@ -71,9 +82,11 @@ def _registry() -> dict[str, Kind]:
     from compiler.render.service import ServiceRenderer
 
     kinds = (
-        Kind("Dataset", DatasetSpec, DatasetRenderer(), rank=2),
-        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True),
-        Kind("Model", ModelSpec, None),
+        Kind("Dataset", DatasetSpec, DatasetRenderer(), rank=2, verb="mounts",
+             unknown="{kind} {name!r} is not defined in project {project} here"),
+        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True, verb="embeds"),
+        Kind("Model", ModelSpec, None, verb="serves",
+             unknown="unknown {kind} {name!r}: no {Kind} named so in project {project}"),
         Kind("Service", ServiceSpec, ServiceRenderer(), rank=3, workload=True),
         Kind("Pipeline", PipelineSpec, PipelineRenderer(), rank=5),
         Kind("Notebook", NotebookSpec, NotebookRenderer(), rank=6, workload=True),

@@ -1,6 +1,6 @@
 """The whole compile as a pipeline of stages; `compile_repo` is the one entry point.
 
-discover → load → merge (world, targets) → validate (cross-references) →
+discover → load → merge (world, targets) → graph (references, inputs) →
 render → assemble output. `plan`, `validate`, `explain` and the CLI all build
 on this function; nothing writes to disk here (see `write`).
 """
@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import Problems, group
-from compiler.graph.inputs import add_dependencies
-from compiler.graph.references import check_references
+from compiler.graph.build import Graph, build_graph
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
 from compiler.merge.targets_of import Selection, build_targets, check_selection
@@ -31,6 +30,7 @@ class Build:
     world: World
     projects: list[Project]     # every selected (project, environment) pair
     targets: list[Target]
+    graph: Graph                # the targets' references and input files
     emitted: list[Emitted] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
     warnings: list = field(default_factory=list)
@@ -40,7 +40,8 @@ class Build:
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
                overlay: Mapping[str, str] | None = None) -> Build:
-    """Discover, load, merge and validate: every target's effective spec, nothing rendered.
+    """Discover, load, merge, validate and link: every target's effective spec and the target
+    graph, nothing rendered.
 
     Raises StrataError with every problem found, unless the caller passes its own
     `problems` list to collect them in (and decides when to raise). `overlay` maps
@@ -54,11 +55,10 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems)
-    check_references(targets, problems)
-    add_dependencies(targets, root, config.chart_dirs)
+    graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs)
     if not collect:
         problems.raise_if_any()
-    return Build(root, config, selection, docs, world, projects, targets, warnings=list(problems.warnings))
+    return Build(root, config, selection, docs, world, projects, targets, graph, warnings=list(problems.warnings))
 
 
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
@@ -74,8 +74,8 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     from compiler.output.cache import reusable
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
-    build.hashes = input_hashes(repo, {f for t in build.targets for f in t.files})
-    reused = reusable(reuse_from, build.targets, build.hashes)
+    build.hashes = input_hashes(repo, {f for files in build.graph.inputs.values() for f in files})
+    reused = reusable(reuse_from, build)
     build.reused = len(reused)
     wanted = render_only or (lambda t: True)
     render_stage(build, render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)

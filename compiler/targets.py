@@ -11,6 +11,13 @@ from schemas.project import ProjectDoc, Quota
 
 DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
 
+Key = tuple[str, str, str]   # (environment, project, "<kind>.<name>"): a target, as an Emitted names it
+
+
+def target_key(target: Any) -> Key:
+    """The key of a target (or of a stand-in with the same attributes)."""
+    return (target.env.name, target.project.name, kind_of(target.kind).resource(target.name))
+
 
 @dataclass(frozen=True)
 class Env:

@@ -1,8 +1,10 @@
 """Building blocks shared by every spec model.
 
-Per-field merge behaviour is *declared* here, on the field, never guessed by the
-merge engine from content (SPEC §2): a list that merges item by item says so
-with ``merge_key("name")``.
+Per-field behaviour is *declared* here, on the field, never guessed by the
+compiler from content (SPEC §2): a list that merges item by item says so with
+``merge_key("name")``; a field naming another resource of the same project and
+environment says so with ``ref("Dataset")`` (the edges of the target graph); a
+field `strata promote` copies says so with ``promotable()``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 
 MERGE_KEY = "x-strata-merge-key"
 PROMOTABLE = "x-strata-promotable"
+REFERENCE = "x-strata-ref"
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 QUANTITY_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
@@ -43,6 +46,15 @@ def promotable(**kwargs: Any) -> Any:
     """A field `strata promote` copies from one environment to the next (SPEC §4: `image`,
     `model`, `chart.version`, `canary`): what a release changes, not what an environment is."""
     return Field(json_schema_extra={PROMOTABLE: True}, **kwargs)
+
+
+def ref(kind: str, **kwargs: Any) -> Any:
+    """A field naming a ``kind`` resource of the same project and environment.
+
+    The compiler's graph stage resolves it (an unknown name is an error at this
+    field) and the referencing target's renderer sees what it resolved to.
+    """
+    return Field(json_schema_extra={REFERENCE: kind}, **kwargs)
 
 
 def _quantity(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from schemas.base import Duration, Name, Quantity, Spec, Text
+from schemas.base import Duration, Name, Quantity, Spec, Text, ref
 
 
 class SecretKeyRef(Spec):
@@ -40,7 +40,7 @@ class Resources(Spec):
 
 
 class DatasetMount(Spec):
-    name: Name
+    name: Name = ref("Dataset")
     mountPath: StrictStr
     readOnly: StrictBool = True
 

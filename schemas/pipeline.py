@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from schemas.base import Duration, Name, Spec, Text, merge_key, promotable
+from schemas.base import Duration, Name, Spec, Text, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
 
 
@@ -30,7 +30,7 @@ class Step(Spec):
     container: ContainerStep | None = None
     template: Name | None = None
     with_: dict[str, Text] = Field(default={}, alias="with")
-    job: Name | None = None
+    job: Name | None = ref("Job", default=None)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:

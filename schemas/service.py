@@ -6,13 +6,13 @@ from typing import Literal
 from pydantic import Field, StrictInt, StrictStr, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Spec, merge_key, promotable
+from schemas.base import Spec, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
 
 
 class ModelRef(Spec):
-    name: StrictStr | None = None
+    name: StrictStr | None = ref("Model", default=None)   # a canary's defaults to the main model
     version: Version | None = None
     alias: StrictStr | None = None
 

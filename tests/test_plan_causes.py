@@ -10,8 +10,7 @@ TRAIN = "projects/demo/train.yaml"
 def notes(tmp_path, base: dict, head: dict, changed: tuple[str, ...]):
     old, _ = compile_targets(write_repo(tmp_path / "base", base))
     new, _ = compile_targets(write_repo(tmp_path / "head", head))
-    before, after = causes.by_key(old.targets), causes.by_key(new.targets)
-    return causes.notes(set(before) | set(after), before, after, frozenset(changed))
+    return causes.notes(set(old.graph.nodes) | set(new.graph.nodes), old.graph, new.graph, frozenset(changed))
 
 
 def test_a_value_that_falls_back_to_its_schema_default_cites_the_line_that_set_it(tmp_path):

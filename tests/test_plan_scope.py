@@ -3,22 +3,41 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from compiler.graph.build import Graph, Node
+from compiler.graph.references import Reference
 from compiler.plan.scope import Scope, is_input, touched_projects
+from compiler.targets import target_key
 
 
-def target(env: str, project: str, name: str, *files: str, kind: str = "Job") -> SimpleNamespace:
+def target(env: str, project: str, name: str, *files: str, kind: str = "Job",
+           refs: tuple[tuple[str, str], ...] = ()) -> SimpleNamespace:
+    """A stand-in target; `refs` are the (kind, name) it references in its project and environment."""
     own = f"projects/{project}/{name}.yaml"
-    return SimpleNamespace(kind=kind, name=name, env=SimpleNamespace(name=env),
+    return SimpleNamespace(kind=kind, name=name, env=SimpleNamespace(name=env), refs=refs,
                            project=SimpleNamespace(name=project, file=f"projects/{project}/project.yaml"),
                            files=(own, f"environments/{env}.yaml", f"projects/{project}/project.yaml", *files))
+
+
+def graph(targets) -> Graph:
+    """The stand-ins' graph: each reference resolved in its project and environment, when there."""
+    keys = {target_key(t) for t in targets}
+    nodes = []
+    for t in targets:
+        named = [(k, n, (t.env.name, t.project.name, f"{k.lower()}.{n}")) for k, n in t.refs]
+        nodes.append(Node(t, t.files, tuple(Reference(k, n, key if key in keys else None) for k, n, key in named)))
+    return Graph.of(nodes)
 
 
 HEAD = [target("dev", "a", "train", "layers/training.yaml"), target("prod", "a", "train", "layers/training.yaml"),
         target("dev", "b", "serve", kind="Service"), target("prod", "b", "serve", kind="Service")]
 
 
+def build(changed: list[str], head=HEAD, base=HEAD) -> Scope:
+    return Scope.build(changed, graph(head), graph(base))
+
+
 def rendered(changed: list[str], head=HEAD, base=HEAD) -> set:
-    scope = Scope.build(changed, head, base)
+    scope = build(changed, head, base)
     return {(env, project) for env, project, _ in scope.keys}
 
 
@@ -61,25 +80,29 @@ def test_one_sided_targets_are_rendered():
 def test_base_side_files_count_too():
     # the base target used a layer the head no longer lists
     old = HEAD[:2] + [target("dev", "b", "serve", "layers/old.yaml", kind="Service")] + HEAD[3:]
-    scope = Scope.build(["layers/old.yaml"], HEAD, old)
+    scope = build(["layers/old.yaml"], HEAD, old)
     assert scope.keys == {("dev", "b", "service.serve")}
     assert scope(HEAD[2]) is True and scope(HEAD[3]) is False
 
 
 def test_a_changed_job_renders_what_references_it_in_that_env():
-    pipeline = [target("dev", "a", "retrain", kind="Pipeline"), target("prod", "a", "retrain", kind="Pipeline"),
+    pipeline = [target("dev", "a", "retrain", kind="Pipeline", refs=(("Job", "train"),)),
+                target("prod", "a", "retrain", kind="Pipeline", refs=(("Job", "train"),)),
                 target("dev", "a", "api", kind="Service")]
     both = HEAD + pipeline
-    assert [Scope.build(["environments/dev.yaml"], both, both)(t) for t in pipeline] == [True, False, True]
+    assert [build(["environments/dev.yaml"], both, both)(t) for t in pipeline] == [True, False, True]
     # the Job's layer, not the Pipeline's: the Pipeline embeds the Job; a Service does not
-    assert [Scope.build(["layers/training.yaml"], both, both)(t) for t in pipeline] == [True, True, False]
+    assert [build(["layers/training.yaml"], both, both)(t) for t in pipeline] == [True, True, False]
 
 
 def test_a_changed_service_does_not_widen_to_its_project():
-    others = [target("dev", "b", "lab", kind="Notebook"), target("dev", "b", "data", kind="Dataset")]
-    scope = Scope.build(["projects/b/serve.yaml"], HEAD + others, HEAD + others)
+    mounting = [target("dev", "b", "serve", kind="Service", refs=(("Dataset", "data"),)), HEAD[3]]
+    others = [target("dev", "b", "lab", kind="Notebook", refs=(("Dataset", "data"),)),
+              target("dev", "b", "data", kind="Dataset")]
+    both = HEAD[:2] + mounting + others
+    scope = build(["projects/b/serve.yaml"], both, both)
     assert [scope(t) for t in others] == [False, False]
-    scope = Scope.build(["projects/b/data.yaml"], HEAD + others, HEAD + others)   # a Dataset: its mounts change
+    scope = build(["projects/b/data.yaml"], both, both)   # a Dataset: its mounts change
     assert [scope(t) for t in others] == [True, True] and scope(HEAD[2]) is True and scope(HEAD[3]) is False
 
 

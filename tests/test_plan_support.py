@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
+from compiler.graph.build import Graph, Node
 from compiler.provenance import Origin
 
 
@@ -39,6 +40,11 @@ class FakeBuild:
     root: Path
     targets: list = field(default_factory=list)
     call: dict = field(default_factory=dict)
+
+    @property
+    def graph(self) -> Graph:
+        """No references between fake targets: each node's inputs are its own files."""
+        return Graph.of(Node(t, t.files) for t in self.targets)
 
 
 @dataclass

@@ -50,12 +50,17 @@ def test_a_model_is_not_deployed_and_workloads_are_the_quota_kinds():
     assert [k.name for k in kinds() if k.workload] == ["Job", "Service", "Notebook"]
 
 
+def test_references_are_read_off_the_schema_fields():
+    assert {k.name: sorted(k.references) for k in kinds() if k.references} == {
+        "Job": ["Dataset"], "Service": ["Dataset", "Model"], "Pipeline": ["Dataset", "Job"], "Notebook": ["Dataset"]}
+
+
 def test_folder_and_resource_label_come_from_the_registry():
     job = make_target("Job", "train", {"image": "x:1"})
     assert job.folder == "dev/demo/job-train" and job.resource == "job.train"
 
 
-STAGES = ("load", "merge", "check", "output", "commands")
+STAGES = ("load", "merge", "graph", "check", "output", "plan", "commands")
 
 
 # compiler/scaffold.py fills the per-kind templates of `strata new` (optional for a new kind).

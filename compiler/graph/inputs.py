@@ -1,54 +1,39 @@
-"""Input files a target depends on beyond its own layers.
+"""A target's own input files: the files its layers came from, and the chart files it renders with.
 
-A Job mounting a dataset depends on the Dataset's files; a Service on its
-Model's files and its chart's files; a Pipeline on the Jobs its steps create.
-`manifest.json` records them, and `plan` uses them to know which targets a
-changed file can affect.
+What it references adds the referenced targets' inputs (compiler/graph/build.py
+follows the edges); `manifest.json` records the result, and `plan` uses it to know
+which targets a changed file can affect.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.load.discover import BUILTIN_CHARTS_DIR
 from compiler.targets import Target
+from schemas.apptype import ChartRef
 
 
-def add_dependencies(targets: list[Target], root: Path, chart_dirs: tuple[Path, ...]) -> None:
-    index = {(t.env.name, t.project.name, t.kind, t.name): t for t in targets}
-    own = {id(t): t.files for t in targets}
-    for target in targets:
-        files = set(own[id(target)])
-        for kind, name in _references(target):
-            other = index.get((target.env.name, target.project.name, kind, name))
-            if other is not None:
-                files.update(own[id(other)])
-                if kind == "Job":
-                    files.update(f for k, n in _references(other) for f in _files_of(index, target, k, n, own))
-        if target.kind == "Service":
-            files.update(_chart_files(root, chart_dirs, target.spec.chart.name))
-        target.files = tuple(sorted(files))
+@dataclass
+class ChartFiles:
+    """Every file of a named chart, relative to the repo; each chart listed once per run."""
+
+    root: Path
+    chart_dirs: tuple[Path, ...]
+    found: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __call__(self, name: str) -> tuple[str, ...]:
+        if name not in self.found:
+            self.found[name] = tuple(_chart_files(self.root, self.chart_dirs, name))
+        return self.found[name]
 
 
-def _files_of(index, target: Target, kind: str, name: str, own) -> tuple[str, ...]:
-    other = index.get((target.env.name, target.project.name, kind, name))
-    return own[id(other)] if other is not None else ()
-
-
-def _references(target: Target) -> Iterator[tuple[str, str]]:
-    spec = target.spec
-    for mount in getattr(spec, "datasets", None) or []:
-        yield "Dataset", mount.name
-    if target.kind == "Service":
-        yield "Model", spec.model.name
-        if spec.canary is not None and spec.canary.model is not None:
-            yield "Model", spec.canary.model.name or spec.model.name
-    if target.kind == "Pipeline":
-        for step in spec.steps:
-            if step.job:
-                yield "Job", step.job
-            for mount in step.container.datasets if step.container else []:
-                yield "Dataset", mount.name
+def own_files(target: Target, charts: ChartFiles) -> tuple[str, ...]:
+    """The target's layer files, plus its chart's files when its spec names a chart."""
+    chart = getattr(target.spec, "chart", None)
+    if not isinstance(chart, ChartRef):
+        return target.files
+    return tuple(sorted({*target.files, *charts(chart.name)}))
 
 
 def _chart_files(root: Path, chart_dirs: tuple[Path, ...], name: str) -> list[str]:

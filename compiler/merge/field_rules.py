@@ -1,8 +1,10 @@
-"""Per-field merge behaviour, read off the schema models once.
+"""Per-field behaviour, read off the schema models once.
 
-The merge engine never guesses from content: whether a list merges by key,
-whether a field accepts both a mapping and a scalar (Service `replicas`), or
-whether a map keeps scalars as written text comes from the pydantic field.
+The compiler never guesses from content: whether a list merges by key, whether
+a field accepts both a mapping and a scalar (Service `replicas`), whether a map
+keeps scalars as written text, whether a field names another resource (the
+target graph's edges) or whether `strata promote` copies it comes from the
+pydantic field.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 
-from schemas.base import MERGE_KEY, PROMOTABLE, _text
+from schemas.base import MERGE_KEY, PROMOTABLE, REFERENCE, _text
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Rule:
     values: Rule | None = None     # rule of each value of a free-keyed map
     model: type | None = None        # for "did you mean" suggestions
     promotable: bool = False            # `strata promote` copies this field between environments
+    ref: str | None = None           # the field names a resource of this kind (`ref("Dataset")`)
 
     def child(self, key: Any) -> Rule | None:
         if self.fields is not None:
@@ -49,8 +52,33 @@ def rule_for_model(model: type[BaseModel]) -> Rule:
             rule = Rule(merge_key=str(extra[MERGE_KEY]), both_forms=rule.both_forms, items=rule.items)
         if extra.get(PROMOTABLE):
             rule = replace(rule, promotable=True)
+        if REFERENCE in extra:
+            rule = replace(rule, ref=str(extra[REFERENCE]))
         fields[info.alias or name] = rule
     return Rule(fields=fields, model=model)
+
+
+EACH = "*"   # in a reference pattern: every item of a list, every value of a free-keyed map
+
+
+@cache
+def reference_fields(model: type[BaseModel]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(path pattern, kind) of every field under `model` that names another resource.
+
+    `("steps", EACH, "job")` stands for `steps[i].job` for every step; the graph
+    stage matches the patterns against each target's effective spec.
+    """
+    return tuple(_references(rule_for_model(model), ()))
+
+
+def _references(rule: Rule, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    found = [(path, rule.ref)] if rule.ref else []
+    for key, child in (rule.fields or {}).items():
+        found += _references(child, (*path, key))
+    for each in (rule.items, rule.values):
+        if each is not None:
+            found += _references(each, (*path, EACH))
+    return found
 
 
 def _rule(annotation: Any, metadata: tuple = ()) -> Rule:

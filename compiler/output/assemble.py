@@ -17,7 +17,7 @@ from typing import Any
 from compiler import __version__
 from compiler.kinds import kind_of
 from compiler.output import yamlout
-from compiler.targets import Target
+from compiler.targets import Target, target_key
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -64,7 +64,8 @@ def manifest_json(build, deployed: list[Target], files: dict[str, bytes], reused
     objects = defaultdict(list)
     for item in build.emitted:
         objects[item.folder].append(object_ref(item.obj))
-    entries = [reused[t.folder].entry if t.folder in reused else _target_entry(t, hashes, files, objects[t.folder])
+    entries = [reused[t.folder].entry if t.folder in reused
+               else _target_entry(t, build.graph.inputs[target_key(t)], hashes, files, objects[t.folder])
                for t in deployed]
     projects = [_project_entry(p, files, objects[f"{p.env.name}/{p.name}"]) for p in build.projects]
     doc = {
@@ -114,11 +115,12 @@ def _outputs(folder: str, files: dict[str, bytes], names: tuple[str, ...]) -> di
     return {f"{folder}/{n}": sha256(files[f"{folder}/{n}"]) for n in names if f"{folder}/{n}" in files}
 
 
-def _target_entry(target: Target, hashes: dict[str, str], files: dict[str, bytes], objects: list) -> dict:
+def _target_entry(target: Target, inputs: tuple[str, ...], hashes: dict[str, str], files: dict[str, bytes],
+                  objects: list) -> dict:
     entry = {
         "id": target.identity, "env": target.env.name, "project": target.project.name,
         "kind": target.kind, "name": target.name, "folder": target.folder,
-        "inputs": {f: hashes[f] for f in target.files},
+        "inputs": {f: hashes[f] for f in inputs},
         "outputs": _outputs(target.folder, files, ("values.yaml", "manifests.yaml")),
         "objects": objects,
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from compiler import __version__
 from compiler.output.assemble import MANIFEST, sha256
+from compiler.targets import target_key
 
 CACHE_FILE = ".strata-cache.json"
 _PACKAGES = ("compiler", "schemas")
@@ -45,18 +46,18 @@ def cache_file_bytes() -> bytes:
     return (json.dumps({"fingerprint": tool_fingerprint()}, sort_keys=True) + "\n").encode()
 
 
-def reusable(out_dir: Path | None, targets: list, hashes: dict[str, str]) -> dict[str, Reused]:
+def reusable(out_dir: Path | None, build) -> dict[str, Reused]:
     """Folder → previous output, for every target whose inputs are unchanged since the last compile."""
     previous = _previous_manifest(out_dir)
     if previous is None or out_dir is None:
         return {}
     by_folder = {entry["folder"]: entry for entry in previous.get("targets", [])}
     found: dict[str, Reused] = {}
-    for target in targets:
+    for target in build.targets:
         entry = by_folder.get(target.folder)
         if entry is None or entry.get("id") != target.identity:
             continue
-        if entry.get("inputs") != {f: hashes[f] for f in target.files}:
+        if entry.get("inputs") != {f: build.hashes[f] for f in build.graph.inputs[target_key(target)]}:
             continue
         files = _verified_outputs(out_dir, entry)
         if files is not None:

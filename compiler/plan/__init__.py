@@ -22,7 +22,8 @@ from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
 from compiler.plan.compare import compare
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
-from compiler.plan.scope import Scope, target_key, touched_projects
+from compiler.plan.scope import Scope, touched_projects
+from compiler.targets import target_key
 
 __all__ = ["FORMATS", "Plan", "compare_sides", "format_for", "plan", "render", "summary_line"]
 
@@ -52,7 +53,7 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
         with _as_base(label):
             old = load_side(compiler, root, envs, _selection(root, projects, touched))
         _check_selection(head.unknown & old.unknown)
-        scope = Scope.build(changed, head.targets, old.targets)
+        scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
             old.emitted = _render(compiler, old, scope)
     head.emitted = _render(compiler, head, scope)
@@ -63,8 +64,7 @@ def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side
                   changed: frozenset[str]) -> Plan:
     """The plan of two rendered sides: objects compared, each changed target's causes found."""
     entries = compare(old.emitted, head.emitted)
-    notes = causes.notes({e.target for e in entries}, causes.by_key(old.targets),
-                         causes.by_key(head.targets), changed)
+    notes = causes.notes({e.target for e in entries}, old.graph, head.graph, changed)
     every = {target_key(t) for t in (*old.targets, *head.targets)}
     return Plan(base_ref=base, base_sha=base_sha, head=head_rev, entries=entries, notes=notes,
                 envs=_environments(old.emitted, head.emitted, old.targets, head.targets),

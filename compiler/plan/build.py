@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from compiler.errors import StrataError
+from compiler.graph.build import Graph
 
 Predicate = Callable[[Any], bool]
 
 
 class Compiler(Protocol):
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
-        """A loaded build: `.targets` with their `.files`; raises StrataError on bad input."""
+        """A loaded build: `.targets` and their `.graph`; raises StrataError on bad input."""
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         """The Emitted objects of the chosen targets (and of every project); raises StrataError."""
@@ -35,6 +36,10 @@ class Side:
     @property
     def targets(self) -> list:
         return list(self.build.targets) if self.build is not None else []
+
+    @property
+    def graph(self) -> Graph:
+        return self.build.graph if self.build is not None else Graph()
 
 
 class StrataCompiler:

@@ -5,38 +5,36 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from compiler.graph.build import Graph
 from compiler.merge.interpolate import reference_value, references
 from compiler.plan.diff import MATCH_KEYS, differences
 from compiler.plan.model import ABSENT, Cause, TargetNote
-from compiler.plan.scope import target_key
-
-Key = tuple[str, str, str]
+from compiler.targets import Key
 
 
-def notes(keys: Iterable[Key], base: dict[Key, Any], head: dict[Key, Any],
-          changed: frozenset[str]) -> dict[Key, TargetNote]:
+def notes(keys: Iterable[Key], base: Graph, head: Graph, changed: frozenset[str]) -> dict[Key, TargetNote]:
     """A note for every changed target that has a Target on either side (project objects have none)."""
     found = {}
     for key in keys:
-        old, new = base.get(key), head.get(key)
+        old, new = base.nodes.get(key), head.nodes.get(key)
         if old is not None or new is not None:
-            found[key] = note(old, new, changed, base, head)
+            inputs = {*base.inputs.get(key, ()), *head.inputs.get(key, ())}
+            causes = referenced_causes(key, base, head, changed) if old is not None and new is not None else []
+            found[key] = note(old.target if old else None, new.target if new else None, changed,
+                              inputs & changed, causes)
     return found
 
 
-def by_key(targets: Iterable[Any]) -> dict[Key, Any]:
-    return {target_key(t): t for t in targets}
-
-
-def note(old: Any | None, new: Any | None, changed: frozenset[str],
-         base: dict[Key, Any] | None = None, head: dict[Key, Any] | None = None) -> TargetNote:
+def note(old: Any | None, new: Any | None, changed: frozenset[str], changed_inputs: Iterable[str] = (),
+         referenced: Iterable[Cause] = ()) -> TargetNote:
+    """Why one target changed: its spec values that differ (then those of the targets it references)
+    and its input files that changed."""
     either = new if new is not None else old
-    files = set(old.files if old is not None else ()) | set(new.files if new is not None else ())
     causes: list[Cause] = []
     if old is not None and new is not None:
-        causes = spec_causes(old, new, changed) + embedded_causes(old, new, base or {}, head or {}, changed)
+        causes = spec_causes(old, new, changed) + list(referenced)
     source = either.origin.where() if either is not None and either.origin is not None else ""
-    return TargetNote(tuple(causes), tuple(sorted(files & changed)), source, removed=new is None)
+    return TargetNote(tuple(causes), tuple(sorted(changed_inputs)), source, removed=new is None)
 
 
 def spec_causes(old: Any, new: Any, changed: frozenset[str] = frozenset()) -> list[Cause]:
@@ -44,29 +42,16 @@ def spec_causes(old: Any, new: Any, changed: frozenset[str] = frozenset()) -> li
     return [_cause(old, new, path, a, b, changed) for path, a, b in differences(old.values, new.values)]
 
 
-def embedded_causes(old: Any, new: Any, base: dict[Key, Any], head: dict[Key, Any],
-                    changed: frozenset[str]) -> list[Cause]:
-    """The changes of the targets this one embeds (a Pipeline's job steps) or serves (a Service's
-    models): their objects change this target's although its own spec did not."""
+def referenced_causes(key: Key, base: Graph, head: Graph, changed: frozenset[str]) -> list[Cause]:
+    """The changes of the targets this one references (a Pipeline's Jobs, a Service's Model, the
+    Datasets a workload mounts): they change this target's objects although its own spec did not."""
     found = []
-    for kind, name in _embeds(new):
-        key = (new.env.name, new.project.name, f"{kind.lower()}.{name}")
-        if base.get(key) is not None and head.get(key) is not None:
-            found += [replace(c, embedded=f"{kind} {name}") for c in spec_causes(base[key], head[key], changed)]
+    for other in sorted(set(head.references(key))):
+        before, after = base.nodes.get(other), head.nodes.get(other)
+        if before is not None and after is not None:
+            label = f"{after.target.kind} {after.target.name}"
+            found += [replace(c, embedded=label) for c in spec_causes(before.target, after.target, changed)]
     return found
-
-
-def _embeds(target: Any) -> list[tuple[str, str]]:
-    spec = target.spec
-    if spec is None:
-        return []
-    if target.kind == "Pipeline":
-        return sorted({("Job", step.job) for step in spec.steps if step.job})
-    if target.kind == "Service":
-        canary = spec.canary.model if spec.canary is not None else None
-        names = {spec.model.name, *([canary.name or spec.model.name] if canary is not None else [])}
-        return sorted(("Model", n) for n in names if n)
-    return []
 
 
 def _cause(old: Any, new: Any, path: tuple, before: Any, after: Any, changed: frozenset[str]) -> Cause:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.kinds import kind_names, kind_of
+
 ADD, CHANGE, DESTROY = "add", "change", "destroy"
 CHANGE_KINDS = (ADD, CHANGE, DESTROY)
 SYMBOLS = {ADD: "+", CHANGE: "~", DESTROY: "-"}
@@ -42,11 +44,9 @@ class Cause:
         """`image`, or `it embeds Job train, whose resources.gpu changed` (the path passed through `show`)."""
         if not self.embedded:
             return show(self.path)
-        verb = _EMBED_VERB.get(self.embedded.split(" ")[0], "uses")
+        kind = self.embedded.split(" ")[0]
+        verb = kind_of(kind).verb if kind in kind_names() else "uses"
         return f"it {verb} {self.embedded}, whose {show(self.path)} changed"
-
-
-_EMBED_VERB = {"Job": "embeds", "Model": "serves"}
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ at the base revision and in the working tree has the same objects on both sides 
 cannot appear in the plan: it is loaded (merged and validated) but not rendered.
 The rule (docs/plan.md) renders a target when
   1. it exists on one side only (it is being added or destroyed), or
-  2. one of its input files (`target.files`, on the base or the head side) changed, or
-  3. a resource it may reference, in its project and environment, has a changed input
-     file: a Service resolves its Model, a Pipeline embeds its Jobs, every workload
-     (Job, Service, Notebook, Pipeline) mounts Datasets, or
-  4. a file changed inside its project folder that no target lists (a Jsonnet library
-     the project imports), or
-  5. a changed input file outside `projects/` is listed by no target (`strata.yaml`,
+  2. it is a changed node of the target graph, on the base or the head side: one of
+     its own input files changed (its layers, the chart it renders with), or a file
+     changed inside its project folder that no target lists (a Jsonnet library the
+     project imports), or
+  3. it depends on a changed node: it references one, directly or through others, in
+     either side's graph (a Pipeline embeds its Jobs, which mount Datasets), or
+  4. a changed input file outside `projects/` is listed by no target (`strata.yaml`,
      a Jsonnet library): then every target is rendered.
 
 Before that, `touched_projects` narrows the loading: when every changed input lies in
@@ -24,17 +24,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from compiler.kinds import kind_of
+from compiler.graph.build import Graph, Node
+from compiler.targets import Key, target_key
 
-Key = tuple[str, str, str]
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
-# kind → the kinds whose objects embed or point at it (inside one project and environment)
-REFERENCED_BY = {"Dataset": ("Job", "Service", "Notebook", "Pipeline"), "Job": ("Pipeline",), "Model": ("Service",)}
-
-
-def target_key(target: Any) -> Key:
-    """(env, project, resource) — the same triple an Emitted carries."""
-    return (target.env.name, target.project.name, kind_of(target.kind).resource(target.name))
 
 
 def project_folder(target: Any) -> str:
@@ -72,32 +65,22 @@ class Scope:
         return target_key(target) in self.keys
 
     @classmethod
-    def build(cls, changed: Iterable[str], head: Iterable[Any], base: Iterable[Any], output: str = "out") -> Scope:
+    def build(cls, changed: Iterable[str], head: Graph, base: Graph, output: str = "out") -> Scope:
         changed = frozenset(p for p in changed if is_input(p, output))
-        head, base = list(head), list(base)
-        targets = head + base
-        claimed = frozenset(f for t in targets for f in t.files)
-        folders = {project_folder(t) for t in targets}
+        nodes = [*head.nodes.values(), *base.nodes.values()]
+        claimed = frozenset(f for node in nodes for f in node.files)
+        folders = {project_folder(node.target) for node in nodes}
         unclaimed = changed - claimed
         if any(not _project_owned(p) and not any(_inside(p, f) for f in folders) for p in unclaimed):
-            return cls(frozenset(map(target_key, targets)))
+            return cls(frozenset(node.key for node in nodes))
         dirty_folders = {f for f in folders if any(_inside(p, f) for p in unclaimed)}
-        dependents = _dependents(changed, targets)
-        affected = {target_key(t) for t in targets if _affected(t, changed, dependents, dirty_folders)}
-        one_sided = set(map(target_key, head)) ^ set(map(target_key, base))
-        return cls(frozenset(affected | one_sided))
+        touched = {node.key for node in nodes if _changed(node, changed, dirty_folders)}
+        one_sided = set(head.nodes) ^ set(base.nodes)
+        return cls(frozenset(touched | head.dependants(touched) | base.dependants(touched) | one_sided))
 
 
-def _affected(target: Any, changed: frozenset[str], dependents: frozenset, dirty_folders: set[str]) -> bool:
-    if not changed.isdisjoint(target.files):
-        return True
-    return (target.env.name, target.project.name, target.kind) in dependents or project_folder(target) in dirty_folders
-
-
-def _dependents(changed: frozenset[str], targets: list[Any]) -> frozenset[tuple[str, str, str]]:
-    """(env, project, kind) of the kinds that may reference a resource whose inputs changed."""
-    return frozenset((t.env.name, t.project.name, kind) for t in targets if not changed.isdisjoint(t.files)
-                     for kind in REFERENCED_BY.get(t.kind, ()))
+def _changed(node: Node, changed: frozenset[str], dirty_folders: set[str]) -> bool:
+    return not changed.isdisjoint(node.files) or project_folder(node.target) in dirty_folders
 
 
 def _project_owned(path: str) -> bool:

@@ -26,7 +26,7 @@ def preview(repo: Path, before: Build, selection: Selection, edited: dict[str, s
     changed = frozenset(edited)
     with titled(f"after the promotion, {target} would not compile:"):
         after = load_stage(repo, selection, overlay=edited)
-    scope = Scope.build(changed, after.targets, before.targets)
+    scope = Scope.build(changed, after.graph, before.graph)
     with titled(f"{target} does not compile as it is:"):
         before = render_stage(before, render_only=scope)
     with titled(f"after the promotion, {target} would not compile:"):
