@@ -7,22 +7,24 @@ on this function; nothing writes to disk here (see `write`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compiler.errors import Problems, group
+from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
 from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.merge.world import World, build_world
-from compiler.render import RenderContext
-from compiler.render.stage import render_all
-from compiler.targets import Emitted, Project, Target
+from compiler.render import Rendered
+from compiler.render.stage import RenderSettings, render_all
+from compiler.targets import Emitted, Key, Project, Target
 
 
-@dataclass
+@dataclass(frozen=True)
 class Build:
+    """Everything a compile knows, stage by stage: each stage returns a new Build."""
+
     root: Path
     config: disc.RepoConfig
     selection: Selection
@@ -31,10 +33,11 @@ class Build:
     projects: list[Project]     # every selected (project, environment) pair
     targets: list[Target]
     graph: Graph                # the targets' references and input files
-    emitted: list[Emitted] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
-    warnings: list = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)    # input file → sha256
+    rendered: Mapping[Key, Rendered] = field(default_factory=dict)   # what each rendered target produced
+    emitted: tuple[Emitted, ...] = ()                        # every object, in output order
+    files: Mapping[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
+    warnings: list = field(default_factory=list)             # sorted by file:line
+    hashes: Mapping[str, str] = field(default_factory=dict)    # input file → sha256
     reused: int = 0                                          # targets whose previous output was kept
 
 
@@ -74,21 +77,21 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     from compiler.output.cache import reusable
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
-    build.hashes = input_hashes(repo, {f for files in build.graph.inputs.values() for f in files})
+    build = replace(build, hashes=input_hashes(repo, {f for files in build.graph.inputs.values() for f in files}))
     reused = reusable(reuse_from, build)
-    build.reused = len(reused)
     wanted = render_only or (lambda t: True)
-    render_stage(build, render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
-    build.files = assemble(build, reused)
-    return build
+    build = render_stage(replace(build, reused=len(reused)),
+                         render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
+    return replace(build, files=assemble(build, reused))
 
 
 def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> Build:
-    """Render a loaded build in memory (no output files): `build.emitted` and sorted `build.warnings`."""
-    problems = Problems()
-    ctx = RenderContext(repo=build.root, chart_dirs=build.config.chart_dirs, problems=problems)
-    build.emitted = render_all(build, ctx, render_only=render_only, progress=progress)
-    problems.raise_if_any()
-    build.warnings = group([*build.warnings, *ctx.warnings.items])
-    return build
+    """Render a loaded build in memory (no output files): its objects and warnings (the load's too)."""
+    settings = RenderSettings(build.root, build.config.chart_dirs)
+    result = render_all(build.targets, build.projects, build.graph, settings,
+                        render_only=render_only, progress=progress)
+    if result.problems:
+        raise StrataError(result.problems)
+    warnings = group([*build.warnings, *result.warnings])
+    return replace(build, rendered=result.rendered, emitted=result.emitted, warnings=warnings)

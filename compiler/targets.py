@@ -68,9 +68,13 @@ class Project:
         return (self.doc.namespace or self.name) + self.env.settings.namespaceSuffix
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
-    """One resource deployed to one environment: its effective spec and where each value came from."""
+    """One resource deployed to one environment: its effective spec and where each value came from.
+
+    Frozen and picklable: later stages read it (from other threads, later other
+    processes) and keep what they derive in their own values (graph, `Rendered`).
+    """
 
     kind: str                         # "Job", "Service", ...
     name: str
@@ -80,10 +84,9 @@ class Target:
     tree: Value | None = None      # the merged spec with provenance
     raw_tree: Value | None = None  # the same before interpolation (`${...}` kept): what promote copies
     origin: Origin | None = None   # the resource document
-    files: tuple[str, ...] = ()       # every input file that shaped this target
+    files: tuple[str, ...] = ()       # the input files its layers came from (references: see the graph)
     app_type: str | None = None
     chain: tuple[str, ...] = ()       # the layers merged, lowest first
-    extra: dict[str, Any] = field(default_factory=dict)  # stage outputs (e.g. resolved model)
 
     @property
     def env(self) -> Env:

@@ -5,6 +5,7 @@ pydantic model, so a renderer test states only what it is about.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -17,7 +18,9 @@ from compiler.provenance import Origin, Value, relayer
 from compiler.render import RenderContext
 from compiler.merge.field_rules import rule_for_model
 from compiler.check.specs import to_data
-from compiler.targets import Env, Project, Target
+from compiler.graph.build import Graph, Node
+from compiler.graph.references import resolve
+from compiler.targets import Env, Project, Target, target_key
 from compiler.kinds import kind_of
 from schemas import EnvironmentSettings, ProjectDoc
 from schemas.project import Quota
@@ -45,20 +48,25 @@ def make_project(name: str = "demo", env: Optional[Env] = None, quota: Optional[
                    file=f"projects/{name}/project.yaml")
 
 
-def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Project] = None,
-                **extra: Any) -> Target:
+def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Project] = None) -> Target:
     project = project or make_project()
     model = kind_of(kind).spec.model_validate(spec)
     return Target(kind=kind, name=name, project=project, spec=model,
                   values=model.model_dump(mode="json", by_alias=True, exclude_none=True),
                   origin=Origin(f"projects/{project.name}/{kind.lower()}-{name}.yaml", 1, 1, "resource"),
-                  files=(f"projects/{project.name}/{kind.lower()}-{name}.yaml",), extra=dict(extra))
+                  files=(f"projects/{project.name}/{kind.lower()}-{name}.yaml",))
 
 
-def make_ctx(*targets: Target, repo: Path = Path(".")) -> RenderContext:
+def make_ctx(*targets: Target, repo: Path = Path("."), rendering: Optional[Target] = None) -> RenderContext:
+    """The context the render stage gives `rendering` (default: the first deployed target given):
+    its references resolved among `targets` as the graph stage does; unknown ones are its problems."""
     ctx = RenderContext(repo=repo, chart_dirs=RepoConfig(repo).chart_dirs)   # the repo's charts/, then strata's
-    for t in targets:
-        ctx.targets[(t.env.name, t.project.name, t.kind, t.name)] = t
+    rendering = rendering or next((t for t in targets if kind_of(t.kind).deployed), None)
+    if rendering is None:
+        return ctx
+    index = {target_key(t): t for t in targets}
+    nodes = [Node(t, t.files, resolve(t, index, ctx.problems if t is rendering else Problems())) for t in targets]
+    ctx.references = Graph.of(nodes).resolved(target_key(rendering))
     return ctx
 
 
@@ -75,5 +83,4 @@ def located_target(kind: str, name: str, text: str, project: Optional[Project] =
     root = yaml_tree(text, file)
     tree = root.data["spec"]
     target = make_target(kind, name, to_data(tree, rule_for_model(kind_of(kind).spec), Problems()), project)
-    target.tree, target.origin = tree, root.origin
-    return target
+    return replace(target, tree=tree, origin=root.origin)

@@ -1,7 +1,14 @@
 """The target graph: references declared on schema fields, resolved after the merge."""
 from __future__ import annotations
 
-from compiler.pipeline import load_stage
+import pickle
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from compiler.merge.targets_of import Selection
+from compiler.pipeline import load_stage, render_stage
+from compiler.render import RenderContext, UndeclaredReference
 from conftest import ROOT
 from repo_fixture import run, write_repo
 
@@ -95,3 +102,21 @@ def test_explain_sees_unknown_references_too(tmp_path):
     assert result.exit_code == 1
     for where, what in EXPECTED:
         assert f"{where}dev: {what}" in result.output, result.output
+
+
+def test_targets_are_frozen_and_what_crosses_a_stage_pickles():
+    build = render_stage(load_stage(ROOT, Selection(envs=("dev",))))
+    target = build.targets[0]
+    with pytest.raises(FrozenInstanceError):
+        target.files = ()   # type: ignore[misc]
+    key = next(k for k in build.rendered if k[2] == "service.shoe-search")
+    for value in (target, build.graph, build.rendered[key]):
+        assert pickle.loads(pickle.dumps(value)) == value
+    assert dict(build.rendered[key].records)["model"]["name"] == "shoe-embedder"
+
+
+def test_a_renderer_cannot_read_a_target_its_spec_does_not_reference():
+    ctx = RenderContext(repo=ROOT, references={("Dataset", "known"): None})
+    assert ctx.find("Dataset", "known") is None          # referenced, but unknown: reported by the graph
+    with pytest.raises(UndeclaredReference):
+        ctx.find("Dataset", "other")

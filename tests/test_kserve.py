@@ -38,7 +38,7 @@ def test_same_spec_becomes_one_inference_service():
     assert model["resources"]["limits"] == {"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": "1"}
     assert model["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": 8080}
     assert pred["nodeSelector"] == {"gpu.pool": "a100"}
-    assert "values_yaml" not in svc.extra and svc.extra["model"]["version"] == "41"
+    assert ctx.values is None and ctx.records["model"]["version"] == "41"
 
 
 def test_validates_against_the_kserve_crd(crd_schemas):
@@ -63,7 +63,7 @@ def test_canary_is_canary_traffic_percent_with_its_own_model():
     assert pred["model"]["storageUri"] == "oss://models/ctr/42/" and pred["model"]["image"] == "reg/ranker:3.3.0"
     annotations = objects[0]["metadata"]["annotations"]
     assert annotations["strata.dev/model"] == "ctr@42" and annotations["strata.dev/stable-model"] == "ctr@41"
-    assert svc.extra["canaryModel"]["version"] == "42"
+    assert ctx.records["canaryModel"]["version"] == "42"
 
 
 def test_raw_deployment_would_ignore_the_canary_so_it_fails_loudly():

@@ -45,13 +45,13 @@ def test_version_resolves_to_its_uri_and_digest():
     assert not ctx.problems
     assert (main.name, main.version, main.uri, main.digest) == ("ctr", "41", "oss://models/ctr/41/", "sha256:aaa")
     assert canary is None
-    assert svc.extra["model"] == {"name": "ctr", "version": "41", "uri": "oss://models/ctr/41/", "digest": "sha256:aaa"}
+    assert ctx.records["model"] == {"name": "ctr", "version": "41", "uri": "oss://models/ctr/41/", "digest": "sha256:aaa"}
 
 
 def test_versions_compare_as_text():
     svc, ctx = setup('{name: ctr, version: "42"}')
     main, _ = resolve_service_models(svc, ctx)
-    assert main.uri == "oss://models/ctr/42/" and "digest" not in svc.extra["model"]
+    assert main.uri == "oss://models/ctr/42/" and "digest" not in ctx.records["model"]
 
 
 def test_alias_resolves_to_its_version_and_is_recorded():
@@ -59,7 +59,7 @@ def test_alias_resolves_to_its_version_and_is_recorded():
     main, _ = resolve_service_models(svc, ctx)
     assert not ctx.problems
     assert main.version == "42" and main.uri == "oss://models/ctr/42/"
-    assert svc.extra["model"]["alias"] == "candidate" and svc.extra["model"]["version"] == "42"
+    assert ctx.records["model"]["alias"] == "candidate" and ctx.records["model"]["version"] == "42"
 
 
 def test_unknown_version_is_an_error_at_the_reference_line():
@@ -68,7 +68,7 @@ def test_unknown_version_is_an_error_at_the_reference_line():
     [problem] = problems_of(ctx)
     assert problem.startswith("projects/demo/service-ranker.yaml:3:")
     assert "model 'ctr' has no version '40' (versions: 41, 42)" in problem
-    assert "model" not in svc.extra
+    assert "model" not in ctx.records
 
 
 def test_unknown_model_is_an_error_at_the_name():
@@ -120,7 +120,7 @@ def test_one_file_pins_one_version_in_prod_and_another_in_staging():
         ctx = make_ctx(located_target("Model", "ctr", CTR_MODEL, project), svc)
         resolve_service_models(svc, ctx)
         assert not ctx.problems
-        resolved[env] = svc.extra["model"]["uri"]
+        resolved[env] = ctx.records["model"]["uri"]
     assert resolved == {"prod": "oss://models/ctr/41/", "staging": "oss://models/ctr/42/"}
 
 
@@ -138,7 +138,7 @@ def test_canary_without_a_name_means_another_version_of_the_main_model():
     main, canary = resolve_service_models(svc, ctx)
     assert not ctx.problems
     assert (main.version, canary.version) == ("41", "42")
-    assert svc.extra["canaryModel"] == {"name": "ctr", "version": "42", "uri": "oss://models/ctr/42/",
+    assert ctx.records["canaryModel"] == {"name": "ctr", "version": "42", "uri": "oss://models/ctr/42/",
                                         "alias": "candidate"}
 
 

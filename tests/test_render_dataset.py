@@ -1,6 +1,7 @@
 """Dataset rendering: Fluid Dataset + runtime per engine + DataLoad; NFS PV/PVC; PVC passthrough."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ def render(spec: dict[str, Any], name: str = "imagenet", tree: bool = False):
     project = make_project(env=make_env())
     target = make_target("Dataset", name, spec, project)
     if tree:
-        target.tree = tree_of(target.values, "projects/demo/dataset-imagenet.yaml")
+        target = replace(target, tree=tree_of(target.values, "projects/demo/dataset-imagenet.yaml"))
     ctx = make_ctx(target)
     return DatasetRenderer().render(target, ctx), target, ctx
 

@@ -1,6 +1,7 @@
 """Job rendering: replica layouts, schedulers, pods, cron wrapping, and upstream schema validity."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import kubernetes_validate
@@ -206,7 +207,7 @@ def test_kueue_without_any_queue_is_an_error_at_the_scheduling_field():
     project = make_project(env=make_env(scheduler="kueue"))
     spec = {**BASE, "framework": "pytorch", "scheduling": {"gang": False}}
     target = make_target("Job", "train", spec, project)
-    target.tree = tree_of(target.values)
+    target = replace(target, tree=tree_of(target.values))
     ctx = make_ctx(target)
     JobRenderer().render(target, ctx)
     (problem,) = ctx.problems.items
@@ -351,7 +352,7 @@ def test_dst_timezone_warns_at_the_timezone_field():
     project = make_project()
     spec = {**BASE, "schedule": {"cron": "30 2 * * *", "timezone": "Europe/Berlin"}}
     target = make_target("Job", "nightly", spec, project)
-    target.tree = tree_of(target.values)
+    target = replace(target, tree=tree_of(target.values))
     ctx = make_ctx(target)
     JobRenderer().render(target, ctx)
     (warning,) = ctx.warnings.items

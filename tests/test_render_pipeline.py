@@ -1,6 +1,7 @@
 """Pipeline → Argo WorkflowTemplate (+ CronWorkflow): step kinds, DAG, fan-out, checks."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,8 @@ def pipeline(spec_yaml: str, *others: Any, env_settings: dict | None = None) -> 
     if env_settings is None:
         env_settings = {"presets": ["data-validation", "register-model"]}
     project = make_project(env=make_env(**env_settings))
-    target = make_target("Pipeline", "retrain", yaml.safe_load(spec_yaml), project)
-    target.tree = yaml_tree(spec_yaml, PIPELINE_FILE)
-    target.origin = Origin(PIPELINE_FILE, 1, 1, "resource")
+    target = replace(make_target("Pipeline", "retrain", yaml.safe_load(spec_yaml), project),
+                     tree=yaml_tree(spec_yaml, PIPELINE_FILE), origin=Origin(PIPELINE_FILE, 1, 1, "resource"))
     extra = [make_target(kind, name, spec, project) for kind, name, spec in others]
     return target, make_ctx(target, *extra)
 
@@ -178,7 +178,7 @@ def test_preset_step_references_the_cluster_workflow_template(retrain):
 
 def test_job_step_creates_exactly_the_jobs_own_object(retrain):
     objects, target, ctx = retrain
-    job = ctx.find(target, "Job", "train")
+    job = ctx.find("Job", "train")
     resource = templates(objects[0])["step-train"]["resource"]
     assert resource["action"] == "create"
     assert resource["setOwnerReference"] is True
@@ -202,7 +202,7 @@ def test_job_step_uses_the_job_of_the_same_environment():
 
     dev_pipeline, dev_job = job_in("dev", "nvidia.com/gpu")
     prod_pipeline, prod_job = job_in("prod", "example.com/a100")
-    ctx = make_ctx(dev_pipeline, dev_job, prod_pipeline, prod_job)
+    ctx = make_ctx(dev_pipeline, dev_job, prod_pipeline, prod_job, rendering=prod_pipeline)
     manifest = templates(PipelineRenderer().render(prod_pipeline, ctx)[0])["step-t"]["resource"]["manifest"]
     assert yaml.safe_load(manifest) == job_object(prod_job, ctx, generate_name=True)
     assert "example.com/a100" in manifest and "strata.dev/environment: prod" in manifest

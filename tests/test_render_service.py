@@ -74,15 +74,15 @@ def test_service_renders_every_chart_object_sorted_labelled_and_namespaced():
 
 
 def test_values_yaml_holds_the_chart_values_with_the_resolved_model():
-    _, svc, _ = render()
-    values = svc.extra["values_yaml"]
+    _, svc, ctx = render()
+    values = ctx.values
     assert list(values)[:4] == ["labels", "podLabels", "image", "model"]
     assert values["model"] == {"name": "ctr", "version": "41", "uri": "oss://models/ctr/41/", "digest": "sha256:aaa"}
     assert values["autoscaling"] == {"enabled": True, "minReplicas": 2, "maxReplicas": 10, "metric": "rps",
                                      "target": 300}
     assert values["env"][1] == {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "feature-store", "key": "token"}}}
-    assert svc.extra["model"]["version"] == "41"
-    assert svc.extra["chart"] == {"name": "model-service", "version": "0.1.0", "path": "@strata/model-service"}
+    assert ctx.records["model"]["version"] == "41"
+    assert ctx.records["chart"] == {"name": "model-service", "version": "0.1.0", "path": "@strata/model-service"}
 
 
 def test_gpu_pool_scheduling_and_shm_reach_the_pods():
@@ -122,7 +122,7 @@ def test_canary_carries_its_own_version_uri_and_the_main_deployment_does_not():
     assert "oss://models/ctr/41/" in all_strings(main) and "oss://models/ctr/42/" not in all_strings(main)
     assert canary["spec"]["replicas"] == 1        # ceil(10 max replicas × 10 %)
     assert canary["spec"]["template"]["spec"]["containers"][0]["image"] == "reg/ranker:3.2.0"
-    assert svc.extra["canaryModel"]["version"] == "42"
+    assert ctx.records["canaryModel"]["version"] == "42"
     service = by_kind(objects, "Service")[0]
     assert service["spec"]["selector"].items() <= canary["spec"]["template"]["metadata"]["labels"].items()
 
@@ -232,7 +232,7 @@ def test_another_chart_from_the_repo_chart_dirs(tmp_path):
     objects, svc, ctx = render(BASE + "  chart: {name: python-service, version: 1.2.0}\n", repo=tmp_path)
     assert not ctx.problems
     assert objects[0]["metadata"]["labels"]["helm.sh/chart"] == "python-service-1.2.0"
-    assert svc.extra["chart"]["path"] == "charts/python-service"
+    assert ctx.records["chart"]["path"] == "charts/python-service"
 
 
 def test_chart_with_missing_dependency_fails_clearly(tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -45,7 +46,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     return 0
 
 
-def print_warnings(warnings: list) -> None:
+def print_warnings(warnings: Iterable) -> None:
     for warning in warnings:
         click.secho(warning.render(), err=True, fg="yellow")
 

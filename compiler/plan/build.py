@@ -54,7 +54,7 @@ class StrataCompiler:
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.pipeline import render_stage
 
-        return render_stage(build, render_only=render_only).emitted
+        return list(render_stage(build, render_only=render_only).emitted)
 
 
 def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: tuple[str, ...] | None) -> Side:

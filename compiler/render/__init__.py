@@ -1,16 +1,21 @@
 """Renderers: one module per output family behind one interface.
 
 A renderer turns one validated `Target` into plain Kubernetes objects (dicts).
-It reports user errors through `ctx.error(...)` (file:line from provenance) and
-never writes files; the `write` stage does that.
+What it may read besides its target are the targets its references resolved to
+(`ctx.find`, from the target graph); it reports user errors through
+`ctx.error(...)` (file:line from provenance) and never writes files. The render
+stage gives each target a fresh `RenderContext` and keeps what the render
+produced as a frozen `Rendered`, so rendering a target is a function of the
+target and its resolved references.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from compiler.errors import Problems
+from compiler.errors import Problem, Problems
 from compiler.provenance import Origin
 from compiler.targets import Target
 
@@ -18,32 +23,43 @@ Object = dict[str, Any]
 
 
 class Renderer(Protocol):
-    @property
-    def kinds(self) -> tuple[str, ...]: ...
-
     def render(self, target: Target, ctx: RenderContext) -> list[Object]:
         """Every Kubernetes object of the target, in a stable order."""
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What rendering one target produced."""
+
+    objects: tuple[Object, ...] = ()
+    values: Any = None                          # values.yaml data; None: the effective spec
+    records: tuple[tuple[str, Any], ...] = ()   # for manifest.json (the resolved model versions)
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+
+class UndeclaredReference(LookupError):
+    """A renderer read a target its spec does not reference: declare the field with `ref(...)`."""
+
+
 @dataclass
 class RenderContext:
-    """What a renderer may consult besides its own target (no global state)."""
+    """One target's render: its resolved references, the run's chart folders, what it reports."""
 
     repo: Path
     chart_dirs: tuple[Path, ...] = ()
-    targets: dict[tuple[str, str, str, str], Target] = field(default_factory=dict)
+    references: Mapping[tuple[str, str], Target | None] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)   # per-run memo shared by renders (loaded charts)
     problems: Problems = field(default_factory=Problems)
     warnings: Problems = field(default_factory=Problems)
-    cache: dict[Any, Any] = field(default_factory=dict)   # per-run memo for renderers (loaded charts)
+    records: dict[str, Any] = field(default_factory=dict)
+    values: Any = None
 
-    def find(self, target: Target, kind: str, name: str) -> Target | None:
-        """The `kind`/`name` resource of the same project in the same environment."""
-        return self.targets.get((target.env.name, target.project.name, kind, name))
-
-    def names(self, target: Target, kind: str) -> list[str]:
-        """The names of every `kind` resource of the same project in the same environment."""
-        here = (target.env.name, target.project.name, kind)
-        return sorted(name for (env, project, k, name) in self.targets if (env, project, k) == here)
+    def find(self, kind: str, name: str) -> Target | None:
+        """The `kind`/`name` target the spec references; None when it names none (already reported)."""
+        if (kind, name) not in self.references:
+            raise UndeclaredReference(f"{kind} {name!r} is read while rendering but no spec field references it")
+        return self.references[(kind, name)]
 
     def error(self, target: Target, path: tuple, message: str) -> None:
         origin: Origin | None = target.locate(*path)
@@ -52,3 +68,11 @@ class RenderContext:
     def warn(self, target: Target, path: tuple, message: str) -> None:
         """Printed as `file:LINE:COL: warning: ...`; does not fail the run."""
         self.warnings.add(message, target.locate(*path), target=target.identity, env=target.env.name, warning=True)
+
+    def record(self, key: str, value: Any) -> None:
+        """Kept in the target's manifest.json entry (e.g. the model version a Service resolved)."""
+        self.records[key] = value
+
+    def rendered(self, objects: list[Object]) -> Rendered:
+        return Rendered(tuple(objects), self.values, tuple(sorted(self.records.items())),
+                        tuple(self.problems.items), tuple(self.warnings.items))

@@ -40,8 +40,6 @@ NFS_NOMINAL_SIZE = "1Gi"
 
 
 class DatasetRenderer:
-    kinds = ("Dataset",)
-
     def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
         spec: DatasetSpec = target.spec
         if spec.cache.engine == "none":

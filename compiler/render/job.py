@@ -64,8 +64,6 @@ DECISIVE_ROLES = ("chief", "master", "launcher", "worker")
 
 
 class JobRenderer:
-    kinds = ("Job",)
-
     def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
         check_job(target, ctx)
         if target.spec.schedule is None:

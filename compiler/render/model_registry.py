@@ -4,14 +4,14 @@ A Model is a target like any other (merged per environment, so prod and staging
 may see different versions and aliases) but is never written to out/. A
 reference names a version (`{name, version}`) or an alias (`{name, alias}`);
 either way the Service ends up with exactly one version and its URI, and the
-resolution is recorded in `target.extra` for values.yaml and manifest.json.
+resolution is recorded (`ctx.record`) for manifest.json. Which Model a name
+means was resolved by the graph stage, which also reported unknown names.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.suggest import did_you_mean
 from compiler.targets import Target
 from schemas.model import ModelVersion
 from schemas.service import ModelRef
@@ -51,12 +51,9 @@ def resolve_model(target: Target, ref: ModelRef, ctx: Any, *, path: tuple = MAIN
     if not name:
         ctx.error(target, path, "a model reference needs a name")
         return None
-    model = ctx.find(target, "Model", name)
+    model = ctx.find("Model", name)
     if model is None:
-        ctx.error(target, path + ("name",), f"unknown model {name!r}: no Model named so in project "
-                                             f"{target.project.name}"
-                                             + did_you_mean(name, ctx.names(target, "Model"), known="its models"))
-        return None
+        return None   # an unknown model: reported by the graph stage
     version = _version_of(target, ref, model, ctx, path)
     if version is None:
         return None
@@ -98,7 +95,7 @@ def _resolved(model: Target, entry: ModelVersion, index: int, alias: str | None)
 
 
 def resolve_service_models(target: Target, ctx: Any) -> tuple[ResolvedModel | None, ResolvedModel | None]:
-    """(main, canary) of a Service, recorded in `target.extra["model"]` / `["canaryModel"]`.
+    """(main, canary) of a Service, recorded as `model` / `canaryModel` for manifest.json.
 
     A canary that names no model serves the main model (with its own image);
     one that omits the model name means another version of the main model.
@@ -106,12 +103,12 @@ def resolve_service_models(target: Target, ctx: Any) -> tuple[ResolvedModel | No
     spec = target.spec
     main = resolve_model(target, spec.model, ctx)
     if main is not None:
-        target.extra["model"] = main.record()
+        ctx.record("model", main.record())
     canary = None
     if spec.canary is not None:
         canary = _resolve_canary(target, ctx, main)
         if canary is not None:
-            target.extra["canaryModel"] = canary.record()
+            ctx.record("canaryModel", canary.record())
     return main, canary
 
 

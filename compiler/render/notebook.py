@@ -26,8 +26,6 @@ NOTEBOOK_PORT = 8888  # the port Kubeflow's notebook controller routes to
 
 
 class NotebookRenderer:
-    kinds = ("Notebook",)
-
     def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
         return [workspace_claim(target), notebook(target, ctx)]
 

@@ -27,7 +27,7 @@ from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.job import resource_template
 from compiler.render.pod import container, container_resources, pod_parts
-from compiler.suggest import closest, did_you_mean
+from compiler.suggest import closest
 from compiler.targets import Target
 from schemas.pipeline import ContainerStep, PipelineSpec, Step
 
@@ -38,8 +38,6 @@ ITEM = re.compile(r"\{\{\s*item(\.[^\s}]*)?\s*\}\}")
 
 
 class PipelineRenderer:
-    kinds = ("Pipeline",)
-
     def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
         check_pipeline(target, ctx)
         if target.spec.schedule is None:
@@ -129,8 +127,8 @@ def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
         if step.container is not None:
             templates.append(container_template(target, step, step.container, ctx))
         elif step.job is not None:
-            job = ctx.find(target, "Job", step.job)
-            if job is not None:  # an unknown job is reported by check_pipeline
+            job = ctx.find("Job", step.job)
+            if job is not None:  # an unknown job is reported by the graph stage
                 templates.append(job_template(step, job, ctx))
     return templates
 
@@ -193,10 +191,6 @@ def _check_step_kind(target: Target, ctx: RenderContext, index: int, step: Step)
                   f"step {step.name!r}: preset {step.template!r} is not allowed here "
                   f"(this environment's `presets:` allow: {allowed})"
                   + (f"; did you mean {guess!r}?" if guess else ""))
-    if step.job is not None and ctx.find(target, "Job", step.job) is None:
-        ctx.error(target, ("steps", index, "job"),
-                  f"step {step.name!r}: no Job {step.job!r} in project {target.project.name} here"
-                  + did_you_mean(step.job, ctx.names(target, "Job"), known="its jobs"))
     if step.job is not None and step.forEach is not None:
         ctx.error(target, ("steps", index, "forEach"),
                   f"step {step.name!r}: a job step cannot fan out with forEach "

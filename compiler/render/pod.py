@@ -91,10 +91,10 @@ def dataset_claim(dataset: Target) -> tuple[str, str | None]:
 def dataset_volumes(target: Target, mounts: list[DatasetMount], ctx: Any, parts: PodParts,
                     path: tuple = ("datasets",)) -> None:
     """PVC volumes for each mounted dataset, plus Fluid's required-placement label."""
-    for _index, mount in enumerate(mounts):
-        dataset = ctx.find(target, "Dataset", mount.name)
+    for mount in mounts:
+        dataset = ctx.find("Dataset", mount.name)
         if dataset is None:
-            continue  # reported by the cross-reference check
+            continue  # an unknown dataset: reported by the graph stage
         claim, sub_path = dataset_claim(dataset)
         volume = f"data-{mount.name}"
         parts.volumes.append({"name": volume, "persistentVolumeClaim": {

@@ -50,8 +50,6 @@ class ChartValues:
 
 
 class ServiceRenderer:
-    kinds = ("Service",)
-
     def render(self, target: Target, ctx: Any) -> list[dict[str, Any]]:
         if target.spec.runtime == "kserve":
             from compiler.render.kserve import render_inference_service
@@ -65,9 +63,9 @@ def render_chart_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     if main is None or chart_dir is None or (target.spec.canary is not None and canary is None):
         return []
     values = chart_values(target, ctx, main, canary)
-    target.extra["values_yaml"] = values.data
-    target.extra["chart"] = {"name": chart_dir.name, "version": chart_version(chart_dir) or "",
-                             "path": _relative(chart_dir, ctx.repo)}
+    ctx.values = values.data   # values.yaml holds the chart's values, not the effective spec
+    ctx.record("chart", {"name": chart_dir.name, "version": chart_version(chart_dir) or "",
+                         "path": _relative(chart_dir, ctx.repo)})
     try:
         objects = render_chart(chart_dir, values.data, target.name, target.project.namespace, cache=ctx.cache)
     except ChartError as err:

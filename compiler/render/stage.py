@@ -1,33 +1,76 @@
-"""Stage 5, render: every target through its kind's renderer, then per-project objects and checks."""
+"""Stage 5, render: every target through its kind's renderer, then per-project objects and checks.
+
+`render_target` is a function of one target and what its references resolved to
+(from the target graph): it returns a frozen `Rendered` and touches nothing
+shared, so targets render in any order, on any worker.
+"""
 from __future__ import annotations
 
 import os
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from itertools import groupby
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from compiler.check import policy
+from compiler.errors import Problem
+from compiler.graph.build import Graph
 from compiler.kinds import kind_of
-from compiler.render import RenderContext
-from compiler.targets import Emitted, Project, Target
+from compiler.render import RenderContext, Rendered
+from compiler.targets import Emitted, Key, Project, Target, target_key
 
 
-def render_all(build, ctx: RenderContext, *, render_only: Callable[[Target], bool] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> list[Emitted]:
-    for target in build.targets:
-        ctx.targets[(target.env.name, target.project.name, target.kind, target.name)] = target
-    ordered = sorted(build.targets, key=_order)
+@dataclass(frozen=True)
+class RenderSettings:
+    """What every render of one run shares: where charts live, and the loaded-chart memo."""
+
+    repo: Path
+    chart_dirs: tuple[Path, ...] = ()
+    charts: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    rendered: Mapping[Key, Rendered]          # the targets rendered, by key
+    emitted: tuple[Emitted, ...]              # their objects and every project's, in output order
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+def render_target(target: Target, references: Mapping[tuple[str, str], Target | None],
+                  settings: RenderSettings) -> Rendered:
+    """One target's objects (policies checked on its spec and on them), values and records."""
+    ctx = RenderContext(repo=settings.repo, chart_dirs=settings.chart_dirs, references=references,
+                        cache=settings.charts)
+    policy.check_policies(target, ctx)
+    renderer = kind_of(target.kind).renderer
+    objects = renderer.render(target, ctx) if renderer is not None else []
+    policy.check_objects(target, objects, ctx)
+    return ctx.rendered(objects)
+
+
+def render_all(targets: list[Target], projects: list[Project], graph: Graph, settings: RenderSettings, *,
+               render_only: Callable[[Target], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> RenderResult:
+    ordered = sorted(targets, key=_order)
     todo = [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
-    emitted: list[Emitted] = []
+    rendered: dict[Key, Rendered] = {}
     # Helm renders in native code that releases the GIL, so a small thread pool overlaps
     # it with the Python work of other targets; results come back in `todo` order.
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        for done, objects in enumerate(pool.map(lambda t: _render_target(t, ctx), todo), 1):
-            emitted += objects
+        jobs = pool.map(lambda t: render_target(t, graph.resolved(target_key(t)), settings), todo)
+        for done, (target, result) in enumerate(zip(todo, jobs, strict=True), 1):
+            rendered[target_key(target)] = result
             if progress:
                 progress(done, len(todo))
-    emitted += _render_projects(build.projects, ordered, ctx)
-    return emitted
+    emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
+               for t in todo for obj in rendered[target_key(t)].objects]
+    report = RenderContext(repo=settings.repo)   # project objects and cross-project checks
+    emitted += _render_projects(projects, graph, report)
+    problems = [p for r in rendered.values() for p in r.problems] + report.problems.items
+    warnings = [w for r in rendered.values() for w in r.warnings] + report.warnings.items
+    return RenderResult(rendered, tuple(emitted), tuple(problems), tuple(warnings))
 
 
 def _workers() -> int:
@@ -38,29 +81,19 @@ def _order(target: Target) -> tuple:
     return (target.env.name, target.project.name, target.kind, target.name)
 
 
-def _render_target(target: Target, ctx: RenderContext) -> list[Emitted]:
-    from compiler.check import policy
-
-    policy.check_policies(target, ctx)
-    renderer = kind_of(target.kind).renderer
-    objects = renderer.render(target, ctx) if renderer is not None else []
-    policy.check_objects(target, objects, ctx)
-    return [Emitted(target.env.name, target.project.name, target.resource, target.folder, obj, target)
-            for obj in objects]
-
-
-def _render_projects(all_projects: list[Project], ordered: list[Target], ctx: RenderContext) -> list[Emitted]:
+def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext) -> list[Emitted]:
     """Per environment: each project's objects (+ the env's shared Kueue flavors) and cross-project checks."""
     from compiler.check.quota import check_quota
     from compiler.render.project import check_namespaces, check_queue_names, render_projects
 
-    members = {key: list(group) for key, group in groupby(ordered, key=lambda t: (t.env.name, t.project.name))}
-    by_env: dict[str, list[Project]] = defaultdict(list)
+    members = {(p.project.env.name, p.project.name): [graph.nodes[k].target for k in p.members]
+               for p in graph.projects}
+    by_env: dict[str, list[Project]] = {}
     for project in all_projects:
-        by_env[project.env.name].append(project)
+        by_env.setdefault(project.env.name, []).append(project)
     emitted: list[Emitted] = []
     for env, projects in sorted(by_env.items()):
-        targets_of = {p.name: members.get((env, p.name), []) for p in projects}
+        targets_of = {p.name: sorted(members.get((env, p.name), []), key=_order) for p in projects}
         for project in sorted(projects, key=lambda p: p.name):
             check_quota(project, targets_of[project.name], ctx.problems)
         by_name = {p.name: p for p in projects}
