@@ -12,6 +12,7 @@ from pathlib import Path
 
 from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
+from compiler.graph.digest import target_digests
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
 from compiler.merge.targets_of import Selection, build_targets, check_selection
@@ -38,6 +39,7 @@ class Build:
     files: Mapping[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
     warnings: list = field(default_factory=list)             # sorted by file:line
     hashes: Mapping[str, str] = field(default_factory=dict)    # input file → sha256
+    digests: Mapping[Key, str] = field(default_factory=dict)   # target → content digest (compiler/graph/digest.py)
     reused: int = 0                                          # targets whose previous output was kept
 
 
@@ -71,13 +73,16 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
 
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
-    whose inputs did not change (compiler.output.cache) instead of rendering them again.
+    whose digest did not change (compiler.output.cache) instead of rendering them again.
     """
     from compiler.output.assemble import assemble, input_hashes
     from compiler.output.cache import reusable
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
-    build = replace(build, hashes=input_hashes(repo, {f for files in build.graph.inputs.values() for f in files}))
+    config = [disc.CONFIG_FILE] if (repo / disc.CONFIG_FILE).is_file() else []
+    hashes = input_hashes(repo, {*config, *(f for files in build.graph.inputs.values() for f in files)})
+    digests = target_digests(build.graph, hashes, hashes.get(disc.CONFIG_FILE, ""))
+    build = replace(build, hashes=hashes, digests=digests)
     reused = reusable(reuse_from, build)
     wanted = render_only or (lambda t: True)
     build = render_stage(replace(build, reused=len(reused)),

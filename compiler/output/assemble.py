@@ -20,7 +20,7 @@ from compiler.output import yamlout
 from compiler.targets import Target, target_key
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = "1.1"   # major.minor: a minor bump only adds fields (1.1: digest, references)
 
 
 def dump_yaml(data: Any) -> str:
@@ -120,6 +120,8 @@ def _target_entry(target: Target, build, files: dict[str, bytes], objects: list)
     entry = {
         "id": target.identity, "env": target.env.name, "project": target.project.name,
         "kind": target.kind, "name": target.name, "folder": target.folder,
+        "digest": build.digests[key],
+        "references": sorted({build.graph.nodes[other].target.identity for other in build.graph.references(key)}),
         "inputs": {f: build.hashes[f] for f in build.graph.inputs[key]},
         "outputs": _outputs(target.folder, files, ("values.yaml", "manifests.yaml")),
         "objects": objects,

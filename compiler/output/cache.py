@@ -1,11 +1,12 @@
-"""Reuse of unchanged output: a target whose inputs and strata itself are unchanged is not re-rendered.
+"""Reuse of unchanged output: a target whose digest and strata itself are unchanged is not re-rendered.
 
-`out/manifest.json` records every target's input files with their sha256 and
-its output files with theirs; `out/.strata-cache.json` records a fingerprint
-of strata's own code. When both match, the target's previous files are kept as
-they are (after checking their hashes), so a no-change recompile only loads,
-merges and validates. Anything doubtful (a missing or edited output file, a
-different strata) renders again.
+`out/manifest.json` records every target's content digest (compiler/graph/digest.py:
+its input files, its references' digests, its chart, strata.yaml, strata's version)
+and its output files with their sha256; `out/.strata-cache.json` records a
+fingerprint of strata's own code. When both match, the target's previous files are
+kept as they are (after checking their hashes), so a no-change recompile only loads,
+merges and validates. Anything doubtful (a missing or edited output file, a manifest
+without digests, a different strata) renders again.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def cache_file_bytes() -> bytes:
 
 
 def reusable(out_dir: Path | None, build) -> dict[str, Reused]:
-    """Folder → previous output, for every target whose inputs are unchanged since the last compile."""
+    """Folder → previous output, for every target whose digest is unchanged since the last compile."""
     previous = _previous_manifest(out_dir)
     if previous is None or out_dir is None:
         return {}
@@ -57,7 +58,7 @@ def reusable(out_dir: Path | None, build) -> dict[str, Reused]:
         entry = by_folder.get(target.folder)
         if entry is None or entry.get("id") != target.identity:
             continue
-        if entry.get("inputs") != {f: build.hashes[f] for f in build.graph.inputs[target_key(target)]}:
+        if entry.get("digest") != build.digests[target_key(target)]:
             continue
         files = _verified_outputs(out_dir, entry)
         if files is not None:
