@@ -9,7 +9,6 @@ overrode, the text as written when `${...}` references changed it, and the lock 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +20,13 @@ from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.merge.interpolate import references
 from compiler.merge.layering import Lock, env_locks
 from compiler.output import yamlout
+from compiler.paths import parse_path
 from compiler.provenance import Value, plain
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas import EnvironmentSettings, ProjectDoc
 from schemas.project import Quota
 
-_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
 ENVELOPE = ("kind", "name")
 
 
@@ -146,14 +145,6 @@ def _settings_rule(model: Any, **fields: Rule) -> Rule:
 
 
 # --- paths --------------------------------------------------------------------------------------
-
-def parse_path(text: str) -> list[str]:
-    """`env[NCCL_DEBUG].value` → ['env', '[NCCL_DEBUG]', 'value']."""
-    steps = []
-    for match in _STEP.finditer(text):
-        steps.append(match.group(1) if match.group(1) is not None else f"[{match.group(2)}]")
-    return steps
-
 
 def resolve(subject: Subject, text: str) -> tuple[Value | None, Value | None]:
     """The Value (and its uninterpolated twin) at a dotted path; an unknown field or item is an error."""

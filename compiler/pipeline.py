@@ -15,6 +15,7 @@ from compiler.graph.build import Graph, build_graph
 from compiler.graph.digest import target_digests
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
+from compiler.merge.command_layer import CommandLayer
 from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.merge.world import World, build_world
 from compiler.render import Rendered
@@ -44,13 +45,14 @@ class Build:
 
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
-               overlay: Mapping[str, str] | None = None) -> Build:
+               overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
 
     Raises StrataError with every problem found, unless the caller passes its own
     `problems` list to collect them in (and decides when to raise). `overlay` maps
-    repo-relative YAML files to the text to read instead of theirs (an edit not yet written).
+    repo-relative YAML files to the text to read instead of theirs (an edit not yet written);
+    `command` is `strata run`'s `--set` layer over one target.
     """
     collect = problems is not None
     selection = selection or Selection()
@@ -59,7 +61,7 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     docs = load_documents(root, disc.discover(root), problems, overlay)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
-    projects, targets = build_targets(world, docs, selection, problems)
+    projects, targets = build_targets(world, docs, selection, problems, command)
     graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs)
     if not collect:
         problems.raise_if_any()

@@ -16,19 +16,19 @@ APPEND = "!append"
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    file: str          # path relative to the repo root, with forward slashes
-    line: int          # 1-based
+    file: str          # path relative to the repo root, with forward slashes (line 0: the command line's text)
+    line: int          # 1-based; 0 for a value given on the command line (`--set PATH=VALUE`)
     col: int           # 1-based
     layer: str = ""    # e.g. "app-type training-pytorch", "environment prod-sh"
 
     def where(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.col)
 
     def describe(self) -> str:
-        return f"{self.where()} ({self.layer})" if self.layer else self.where()
+        return f"{self.where()} ({self.layer})" if self.layer and self.line else self.where()
 
 
 @dataclass(frozen=True, slots=True)

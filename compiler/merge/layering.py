@@ -14,6 +14,7 @@ from compiler.errors import Problems
 from compiler.kinds import kind_names, kind_of
 from compiler.load.documents import Doc
 from compiler.merge import interpolate as interp
+from compiler.merge.command_layer import SET_LAYER
 from compiler.merge.field_rules import rule_for_model
 from compiler.merge.rule import merge
 from compiler.merge.world import World
@@ -207,9 +208,12 @@ def _check_locks(pinned: list[tuple[Lock, object]], merged: Value, layer: Layer,
 
 
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
-                 problems: Problems, memo: dict | None = None) -> Target | None:
-    """Merge, interpolate and validate one resource for one environment."""
+                 problems: Problems, memo: dict | None = None, command: Value | None = None) -> Target | None:
+    """Merge, interpolate and validate one resource for one environment; `command` is a run's
+    `--set` layer (compiler/merge/command_layer.py), merged last and checked like any other."""
     layers = layers_for(world, project, doc, envelope, problems)
+    if command is not None:
+        layers.append(Layer(SET_LAYER, command))
     merged = merge_layers(layers, doc.kind, problems)
     env_layers = world.envs[project.env.name]
     refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,

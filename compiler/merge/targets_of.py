@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from compiler.errors import Problems
 from compiler.load.documents import Documents
+from compiler.merge.command_layer import CommandLayer
 from compiler.merge.layering import build_target, check_lock_paths, label_resource, resource_envelope
 from compiler.merge.world import World, project_in_env
 from compiler.suggest import did_you_mean
@@ -41,9 +42,10 @@ def _known(name: str, names) -> str:
     return did_you_mean(name, names, quote=False)
 
 
-def build_targets(world: World, docs: Documents, selection: Selection,
-                  problems: Problems) -> tuple[list[Project], list[Target]]:
-    """Every selected (project, environment) pair and every target in it."""
+def build_targets(world: World, docs: Documents, selection: Selection, problems: Problems,
+                  command: CommandLayer | None = None) -> tuple[list[Project], list[Target]]:
+    """Every selected (project, environment) pair and every target in it (`command`: a run's
+    `--set` layer, for the one target it names)."""
     for doc in [*world.groups.values(), *(layers.env_doc for layers in world.envs.values())]:
         check_lock_paths(doc, problems)
     all_projects: list[Project] = []
@@ -62,7 +64,9 @@ def build_targets(world: World, docs: Documents, selection: Selection,
             for env in _resource_envs(world, project_envs, resource, envelope, problems):
                 project = projects.get(env)
                 if project is not None:
-                    target = build_target(world, project, resource, envelope, problems, memo)
+                    extra = command.value if command and command.applies_to(name, resource.kind, resource.name, env) \
+                        else None
+                    target = build_target(world, project, resource, envelope, problems, memo, extra)
                     if target is not None:
                         targets.append(target)
     return all_projects, targets
