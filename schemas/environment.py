@@ -39,6 +39,18 @@ class Policy(Spec):
     forbidHostPath: StrictBool = False
 
 
+class Runs(Spec):
+    """How `strata run` may start runs here."""
+
+    allowDirty: StrictBool = False    # start runs from uncommitted changes (a dev cluster), without --allow-dirty
+
+
+class ArgoServer(Spec):
+    """The Argo Server that `strata run` submits pipelines through (else it creates Workflow objects itself)."""
+
+    url: StrictStr                    # https://argo.example.com (the API is under /api/v1)
+
+
 class Promotion(Spec):
     from_: Name = Field(alias="from")
 
@@ -57,6 +69,8 @@ class EnvironmentSettings(Spec):
     policy: Policy = Policy()
     promotion: Promotion | None = None
     presets: list[StrictStr] = []
+    runs: Runs = Runs()
+    argoServer: ArgoServer | None = None
 
 
 class EnvironmentGroupDoc(EnvironmentSettings):
