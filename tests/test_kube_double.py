@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from kube_double import KubeDouble
@@ -139,3 +140,68 @@ def test_discovery_lists_group_versions_and_resources(api):
     names = [r["name"] for r in kube.get("/apis/kubeflow.org/v1").body["resources"]]
     assert "pytorchjobs" in names and "pytorchjobs/status" in names
     assert kube.get("/apis/example.com/v1").status == 404
+
+
+# --- create, watch and pod logs (what strata run uses) ----------------------------------------
+
+JOBS = "/apis/batch/v1/namespaces/a/jobs"
+
+
+def job(**meta):
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": {"template": {}}}
+
+
+def test_create_with_generate_name_picks_a_name_and_a_dry_run_stores_nothing(api):
+    double, kube = api
+    created = kube.create(JOBS, job(generateName="train-"))
+    assert created.status == 201
+    name = created.body["metadata"]["name"]
+    assert name.startswith("train-") and len(name) == len("train-") + 5
+    assert created.body["metadata"]["namespace"] == "a"
+    assert kube.create(JOBS, job(generateName="train-")).body["metadata"]["name"] != name
+    dry = kube.create(JOBS, job(generateName="train-"), dry_run=True)
+    assert dry.status == 201 and dry.body["metadata"]["name"].startswith("train-")
+    assert len(double.objects("Job")) == 2
+    assert kube.create(JOBS, job()).status == 422
+    assert kube.create(JOBS, job(name=name)).status == 409
+
+
+def test_watch_sends_the_current_state_then_changes_and_ends_at_its_timeout(api):
+    double, kube = api
+    name = kube.create(JOBS, job(generateName="train-")).body["metadata"]["name"]
+    kube.create(JOBS, job(name="other"))
+    seen = []
+
+    def controller():
+        double.set_status("Job", "a", name, {"active": 1})
+        double.set_status("Job", "a", "other", {"active": 1})
+        double.set_status("Job", "a", name, {"active": None, "succeeded": 1})
+
+    timer = threading.Timer(0.2, controller)
+    timer.start()
+    for event in kube.watch(JOBS, {"fieldSelector": f"metadata.name={name}"}, timeout=1):
+        seen.append((event["type"], event["object"].get("status")))
+    timer.join()
+    assert seen == [("ADDED", None), ("MODIFIED", {"active": 1}), ("MODIFIED", {"succeeded": 1})]
+
+
+def test_watch_from_a_resource_version_and_410_when_it_is_too_old(api):
+    double, kube = api
+    first = kube.create(JOBS, job(name="j")).body["metadata"]["resourceVersion"]
+    double.set_status("Job", "a", "j", {"active": 1})
+    events = list(kube.watch(JOBS, {"resourceVersion": first}, timeout=0))
+    assert [(e["type"], e["object"]["status"]) for e in events] == [("MODIFIED", {"active": 1})]
+    double.store.event_window = 1
+    for n in range(3):
+        double.set_status("Job", "a", "j", {"active": n + 2})
+    gone = list(kube.watch(JOBS, {"resourceVersion": first}, timeout=0))
+    assert [(e["type"], e["object"]["code"], e["object"]["reason"]) for e in gone] == [("ERROR", 410, "Expired")]
+
+
+def test_pod_logs_are_text_with_tail_lines_and_a_container_must_be_named_when_there_are_several(api):
+    double, kube = api
+    double.add_pod("a", "p", phase="Failed", logs={"main": "one\ntwo\nthree\n", "sidecar": "s\n"})
+    assert kube.text("/api/v1/namespaces/a/pods/p/log", {"container": "main", "tailLines": "2"}) == (200, "two\nthree\n")
+    status, text = kube.text("/api/v1/namespaces/a/pods/p/log")
+    assert status == 400 and "choose one of: [main sidecar]" in text
+    assert kube.text("/api/v1/namespaces/a/pods/nope/log")[0] == 404

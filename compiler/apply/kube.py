@@ -2,8 +2,9 @@
 
 Only the generic transport of `kubernetes.client.ApiClient` is used (authentication,
 TLS, proxies from the kubeconfig); bodies stay plain JSON, so any kind — built-in or
-custom — goes through the same four calls. Requests are counted per method for the
-benchmark and the tests ("an unchanged object costs no write").
+custom — goes through the same few calls (apply's GET/LIST/PATCH/DELETE, run's POST,
+WATCH and pod logs). Requests are counted per method for the benchmark and the tests
+("an unchanged object costs no write").
 """
 from __future__ import annotations
 
@@ -72,6 +73,40 @@ class Kube:
             options["preconditions"] = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v}
         return self._call("DELETE", path, {"dryRun": "All"} if dry_run else None, options, "application/json")
 
+    def create(self, path: str, obj: dict, *, dry_run: bool = False) -> Response:
+        """POST a new object (with `metadata.generateName` the server picks the name), as field manager `strata`."""
+        query = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
+        if dry_run:
+            query["dryRun"] = "All"
+        return self._call("POST", path, query, obj)
+
+    def text(self, path: str, query: dict[str, str] | None = None) -> tuple[int, str]:
+        """(status, body as text) of a GET whose answer is not JSON (pods/log)."""
+        response = self._send("GET", path, query, None, "application/json", TIMEOUT)
+        data = _read(response, self.context)
+        return response.status, data.decode("utf-8", "replace")
+
+    def watch(self, path: str, query: dict[str, str], timeout: int) -> Iterator[dict]:
+        """The events of a WATCH of `path` (`{"type", "object"}`), until the server ends the stream
+        after `timeout` seconds; the caller watches again from the last resourceVersion it saw."""
+        import urllib3
+
+        query = {**query, "watch": "true", "timeoutSeconds": str(timeout)}
+        response = self._send("GET", path, query, None, "application/json", (TIMEOUT[0], timeout + 30))
+        if response.status != 200:
+            failed = Response(response.status, _json(_read(response, self.context)))
+            raise StrataError(f"watching {path} on {self.context.server}: {failed.message}")
+        pending = b""
+        try:
+            for chunk in response.response.stream(4096):
+                pending += chunk
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    if line.strip():
+                        yield _json(line)
+        except urllib3.exceptions.HTTPError as error:
+            raise StrataError(f"lost the watch of {path} on {self.context.server}: {_reason(error)}") from None
+
     def list(self, path: str, selector: str) -> Iterator[dict]:
         """Every item of a LIST, page by page. Items of a LIST carry no apiVersion/kind: the caller knows them."""
         token = ""
@@ -89,6 +124,12 @@ class Kube:
 
     def _call(self, method: str, path: str, query: dict[str, str] | None, body: Any = None,
               content_type: str = "application/json") -> Response:
+        response = self._send(method, path, query, body, content_type, TIMEOUT)
+        return Response(response.status, _json(_read(response, self.context)))
+
+    def _send(self, method: str, path: str, query: dict[str, str] | None, body: Any, content_type: str,
+              timeout: tuple[int, int]) -> Any:
+        """The response, its body not read yet (the client never preloads it)."""
         import urllib3
 
         url = path + ("?" + urlencode(query) if query else "")
@@ -96,12 +137,9 @@ class Kube:
         request = self.client.param_serialize(method, url, header_params=headers, body=body, auth_settings=["BearerToken"])
         self.requests[method] += 1
         try:
-            response = self.client.call_api(*request, _request_timeout=TIMEOUT)
-            data = response.read()
+            return self.client.call_api(*request, _request_timeout=timeout)
         except urllib3.exceptions.HTTPError as error:
-            raise StrataError(f"cannot reach the cluster at {self.context.server} (context {self.context.name}): "
-                              f"{_reason(error)}") from None
-        return Response(response.status, _json(data))
+            raise StrataError(_unreachable(self.context, error)) from None
 
 
 def connect(kubeconfig: str | None, context: str | None) -> Kube:
@@ -145,6 +183,19 @@ def _json(data: bytes | None) -> dict[str, Any]:
     except ValueError:
         return {"message": data[:200].decode("utf-8", "replace")}
     return found if isinstance(found, dict) else {"items": found}
+
+
+def _read(response: Any, context: Context) -> bytes:
+    import urllib3
+
+    try:
+        return response.read()
+    except urllib3.exceptions.HTTPError as error:
+        raise StrataError(_unreachable(context, error)) from None
+
+
+def _unreachable(context: Context, error: Exception) -> str:
+    return f"cannot reach the cluster at {context.server} (context {context.name}): {_reason(error)}"
 
 
 def _reason(error: Exception) -> str:

@@ -5,13 +5,13 @@
         ...drive it with the real `kubernetes` client (strata apply --kubeconfig config)...
         kube.object("PyTorchJob", "demo-dev", "train")
 
-It models what `strata apply` uses — discovery, GET/LIST with label selectors, server-side
-apply with field managers, managedFields and conflicts, updates by other managers, dryRun=All,
-DELETE with preconditions and garbage collection, resourceVersion and generation — each module
-naming the upstream document it follows (docs/delivery.md has the table). It is not an API
-server: no admission, no schema validation, no watch, no controllers (tests play the
-controller through `set_status`). Extend it per module (a `watch` for `strata run` belongs
-beside `server.py`'s verbs).
+It models what `strata apply` and `strata run` use — discovery, GET/LIST with label selectors,
+server-side apply with field managers, managedFields and conflicts, updates by other managers,
+create with generateName, dryRun=All, DELETE with preconditions and garbage collection,
+resourceVersion and generation, WATCH (`watch.py`), pod logs (`pods.py`) — each module naming
+the upstream document it follows (docs/delivery.md and docs/runs.md have the tables). It is not
+an API server: no admission, no schema validation, no controllers (tests play the controller
+through `set_status` and `add_pod`).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from kube_double.pods import Logs, pod
 from kube_double.resources import BUILTIN, CRDS, Kind
 from kube_double.server import Handler
 from kube_double.store import Store
@@ -36,6 +37,7 @@ class KubeDouble:
         chosen = [k for k in (kinds or BUILTIN + CRDS) if k.kind not in without and k.api_version not in without]
         self.kinds = chosen
         self.store = Store(chosen)
+        self.logs = Logs()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
         handler = type("BoundHandler", (Handler,), {"double": self})
@@ -53,6 +55,7 @@ class KubeDouble:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.store.close()
         self.server.shutdown()
         self.server.server_close()
 
@@ -117,6 +120,15 @@ class KubeDouble:
         return self.store.update(self.kind(kind), namespace, name, {"status": status}, manager, False, "status",
                                  merge=True)
 
+    def add_pod(self, namespace: str, name: str, *, logs: dict[str, str] | None = None, **details) -> dict:
+        """A pod as its controller made it and the kubelet reports it (`pods.pod`), with what each
+        container printed (`logs`: container → text)."""
+        for container, text in (logs or {}).items():
+            self.logs.text[(namespace, name, container)] = text
+        if logs and "containers" not in details:
+            details["containers"] = tuple(logs)
+        return self.store.create(self.kind("Pod"), namespace, pod(namespace, name, **details), "kubelet", False)
+
     # discovery -----------------------------------------------------------------------------
 
     def served(self, group: str, version: str, plural: str) -> Kind | None:
@@ -155,6 +167,9 @@ class KubeDouble:
             verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
             resources.append({"name": k.plural, "singularName": k.kind.lower(), "namespaced": k.namespaced,
                               "kind": k.kind, "verbs": verbs})
+            if k.kind == "Pod":
+                resources.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod",
+                                  "verbs": ["get"]})
             if k.status:
                 resources.append({"name": f"{k.plural}/status", "singularName": "", "namespaced": k.namespaced,
                                   "kind": k.kind, "verbs": ["get", "patch", "update"]})

@@ -39,6 +39,7 @@ BUILTIN = [
     Kind("", "v1", "LimitRange", "limitranges", True),
     Kind("", "v1", "PersistentVolume", "persistentvolumes", False, True),
     Kind("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, True),
+    Kind("", "v1", "Pod", "pods", True, True),
     Kind("apps", "v1", "Deployment", "deployments", True, True),
     Kind("apps", "v1", "StatefulSet", "statefulsets", True, True),
     Kind("batch", "v1", "Job", "jobs", True, True),

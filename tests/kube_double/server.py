@@ -5,7 +5,8 @@ Paths (https://kubernetes.io/docs/reference/using-api/api-concepts/):
 Verbs: GET (one object, or a LIST with `labelSelector`, `limit`/`continue` chunking; list items carry no
 apiVersion/kind), POST (create), PUT (update), PATCH (`application/apply-patch+yaml` server-side apply with
 `fieldManager` and `force`; `application/merge-patch+json` and `strategic-merge-patch+json`, both as JSON
-merge patch), DELETE (DeleteOptions body), each write with `dryRun=All`.
+merge patch), DELETE (DeleteOptions body), each write with `dryRun=All`; GET with `watch=true` streams changes
+(`watch.py`); GET `pods/{name}/log` answers a container's log as text (`pods.py`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from kube_double import watch
 from kube_double.resources import Kind
 from kube_double.ssa import Conflict
 from kube_double.store import ApiError
@@ -51,15 +53,23 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self.double.record(method, url.path, query)
+        content_type = "application/json"
         try:
+            if method == "GET" and watch.wanted(query):
+                kind, namespace, _, _ = self._resource(url.path)
+                watch.stream(self, self.double.store, kind, namespace, query)
+                return
             code, body = self._route(method, url.path, query, raw)
         except Conflict as conflict:
             code, body = 409, conflict.status()
         except ApiError as error:
             code, body = error.code, error.status()
-        data = json.dumps(body).encode()
+        if isinstance(body, str):           # pods/log is plain text
+            data, content_type = body.encode(), "text/plain"
+        else:
+            data = json.dumps(body).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -75,6 +85,8 @@ class Handler(BaseHTTPRequestHandler):
         manager = query.get("fieldManager") or self.headers.get("User-Agent", "unknown").split("/")[0]
         if method == "GET" and not name:
             return 200, self._list(kind, namespace, query)
+        if method == "GET" and subresource == "log" and kind.kind == "Pod":
+            return 200, self.double.logs.read(store.get(kind, namespace, name), query)
         if method == "GET":
             return 200, store.get(kind, namespace, name)
         body = _body(raw, self.headers.get("Content-Type", ""))

@@ -13,6 +13,12 @@
   (foreground deletion waits for dependants).
 - built-in kinds get the server's canonical quantities (`0.5` → `500m`, `1024Mi` → `1Gi`,
   numbers → strings) and `protocol: TCP` on ports; custom resources are stored as sent.
+- create (POST) with `metadata.generateName` and no name: the server appends a 5-character
+  suffix, also on a dry run; neither given is 422 Invalid
+  (https://kubernetes.io/docs/reference/using-api/api-concepts/#generated-values);
+- every stored change is kept as a watch event (ADDED, MODIFIED, DELETED) with the
+  resourceVersion it produced, for `watch.py`; only the last `event_window` events are kept,
+  as etcd compacts its history.
 """
 from __future__ import annotations
 
@@ -26,6 +32,17 @@ from kube_double import selectors, ssa
 from kube_double.resources import Kind
 
 Key = tuple[str, str, str, str]     # group, plural, namespace, name
+NAME_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"   # apimachinery's rand.String alphabet (no vowels: no words)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change, as a watch streams it."""
+
+    revision: int
+    type: str              # ADDED | MODIFIED | DELETED
+    key: Key
+    obj: dict
 QUANTITY_PARENTS = {"limits", "requests", "hard"}
 BINARY = [("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)]
 
@@ -51,6 +68,14 @@ class Store:
     _lingering: dict[Key, int] = field(default_factory=dict)
     _tick: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+    events: list[Event] = field(default_factory=list)
+    event_window: int = 10_000
+    closed: bool = False
+    _names: int = 0
+    changed: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
 
     # reads ---------------------------------------------------------------------------------
 
@@ -88,6 +113,9 @@ class Store:
 
     def create(self, kind: Kind, namespace: str, body: dict, manager: str, dry_run: bool) -> dict:
         with self.lock:
+            body = self._named(kind, body)
+            if kind.namespaced:      # the URL's namespace, as the server fills it in
+                body = {**body, "metadata": {**body["metadata"], "namespace": namespace}}
             name = (body.get("metadata") or {}).get("name", "")
             self._check_body(kind, namespace, name, body)
             key = self._key(kind, namespace, name)
@@ -139,7 +167,42 @@ class Store:
             return 200, {"kind": "Status", "apiVersion": "v1", "status": "Success",
                          "details": {"name": name, "kind": kind.plural, "uid": meta.get("uid")}}
 
+    def close(self) -> None:
+        """Ends every open watch (the double is shutting down)."""
+        with self.lock:
+            self.closed = True
+            self.changed.notify_all()
+
+    def events_after(self, revision: int) -> list[Event] | None:
+        """Every event after `revision`; None when that revision was compacted away (410 Gone)."""
+        with self.lock:
+            if self.events and revision < self.events[0].revision - 1:
+                return None
+            return [e for e in self.events if e.revision > revision]
+
     # helpers -------------------------------------------------------------------------------
+
+    def _named(self, kind: Kind, body: dict) -> dict:
+        """A create with only `generateName` gets `<generateName><5 characters>`, as the API server does."""
+        meta = body.get("metadata") or {}
+        if meta.get("name"):
+            return body
+        prefix = meta.get("generateName")
+        if not prefix:
+            raise ApiError(422, "Invalid", f'{kind.kind} "" is invalid: metadata.name: Required value: name or '
+                                           "generateName is required")
+        self._names += 1
+        number, suffix = self._names * 7919 + 104729, ""
+        for _ in range(5):
+            number, digit = divmod(number, len(NAME_SUFFIX))
+            suffix += NAME_SUFFIX[digit]
+        return {**body, "metadata": {**meta, "name": prefix + suffix}}
+
+    def _record(self, kind_key: Key, type_: str, obj: dict) -> None:
+        with self.lock:         # tests may delete through `_forget` directly
+            self.events.append(Event(self.revision, type_, kind_key, copy.deepcopy(obj)))
+            del self.events[:-self.event_window]
+            self.changed.notify_all()
 
     def _store(self, kind: Kind, key: Key, obj: dict, live: dict | None, dry_run: bool) -> dict:
         obj = copy.deepcopy(obj)
@@ -159,6 +222,7 @@ class Store:
         self.revision += 1
         meta["resourceVersion"] = str(self.revision)
         self.objects[key] = obj
+        self._record(key, "ADDED" if live is None else "MODIFIED", obj)
         return copy.deepcopy(obj)
 
     def _forget(self, key: Key) -> None:
@@ -166,6 +230,8 @@ class Store:
         self._lingering.pop(key, None)
         if gone is None:
             return
+        self.revision += 1
+        self._record(key, "DELETED", {**gone, "metadata": {**gone["metadata"], "resourceVersion": str(self.revision)}})
         uid = gone["metadata"].get("uid")
         for other, obj in list(self.objects.items()):
             owners = obj["metadata"].get("ownerReferences") or []
