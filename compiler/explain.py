@@ -245,15 +245,16 @@ def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label:
             step = f"[{key.data}]" if key is not None else f"[{index}]"
             yield from _leaves(subject, item, _at(raw, index), rule.items or ANY, label + step)
     else:
-        yield from _describe(subject, label, node, raw)
+        yield from _describe(subject, label, node, raw, text=rule.text)
 
 
 def _join(label: str, key: str) -> str:
     return f"{label}.{key}" if label else key
 
 
-def _describe(subject: Subject, label: str, node: Value, raw: Value | None) -> Iterator[str]:
-    yield f"{label} = {_short(plain(node))}"
+def _describe(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False) -> Iterator[str]:
+    # A free-text field (env values, vars) keeps a scalar as written: `3e-4` stays `3e-4`, not 0.0003.
+    yield f"{label} = {node.raw if text and node.raw is not None else _short(plain(node))}"
     if raw is not None and isinstance(raw.data, str) and raw.data != node.data:
         yield f"  written  {raw.data}"
         yield from _reference_lines(subject, raw.data)
