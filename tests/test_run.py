@@ -178,7 +178,7 @@ def test_set_refused_by_a_lock_a_policy_or_the_gpu_quota(env, setting, message):
     result = env.run("demo/Job/train", "--set", setting)
     assert result.exit_code == 1
     assert message in result.output
-    assert "nothing was written (no run was started in dev)" in result.output
+    assert f"nothing was written (no run was started in dev; compiled with --set {setting})" in result.output
     assert env.kube.objects("PyTorchJob") == [] and env.kube.writes() == []
 
 

@@ -54,7 +54,8 @@ def run_command(ctx: click.Context, resource: str, env: str, settings: tuple[str
         prepared = prepare_run(repo, request, source, starter, kube, lambda url: _argo(url, kube))
         started = start_run(prepared, kube, dry_run)
     except StrataError as error:
-        error.unchanged = f"no run was started in {env}"
+        with_settings = "".join(f" --set {text}" for text in settings)
+        error.unchanged = f"no run was started in {env}" + (f"; compiled with{with_settings}" if with_settings else "")
         raise
     print_warnings(list(started.warnings))
     url = prepared.argo.url if prepared.argo is not None else None
@@ -140,7 +141,7 @@ def runs_command(ctx: click.Context, env: str | None, project: str | None, kubec
     found = []
     for environment, namespaces, url in _environments(repo, env, project, kube, argo_server):
         argo = _argo(url, kube) if url else None
-        found += list_runs(kube, environment, project, argo, namespaces)
+        found += list_runs(kube, environment, project, namespaces, argo)
     found = sorted(found, key=lambda r: (r.started, r.namespace, r.name), reverse=True)[:limit]
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if fmt == "json":

@@ -1,8 +1,9 @@
 """`strata runs`: the runs strata started (objects labelled `strata.dev/run`), newest first.
 
-Each run kind the cluster serves is listed once for the environment (label selector
-`strata.dev/run,strata.dev/environment=<env>[,strata.dev/project=<p>]`); Workflows come from
-the Argo Server instead when the environment has one, one list per project namespace.
+Each run kind the cluster serves is listed in each project namespace of the environment (label
+selector `strata.dev/run,strata.dev/environment=<env>[,strata.dev/project=<p>]`), so a Role in
+the project's namespace is enough to list its runs; Workflows come from the Argo Server instead
+when the environment has one.
 """
 from __future__ import annotations
 
@@ -55,9 +56,8 @@ def selector(env: str, project: str | None) -> str:
     return ",".join([RUN_LABEL, f"{ENV_LABEL}={env}", *([f"{PROJECT_LABEL}={project}"] if project else [])])
 
 
-def list_runs(kube: Kube, env: str, project: str | None, argo: Any = None,
-              namespaces: tuple[str, ...] = ()) -> list[Run]:
-    """Every run of `env` (and `project`); `argo` (with the project `namespaces`) lists the Workflows."""
+def list_runs(kube: Kube, env: str, project: str | None, namespaces: tuple[str, ...], argo: Any = None) -> list[Run]:
+    """Every run of `env` (and `project`) in the project `namespaces`; `argo` lists the Workflows."""
     discovery = Discovery(kube)
     wanted = selector(env, project)
     objects: list[dict] = []
@@ -65,11 +65,11 @@ def list_runs(kube: Kube, env: str, project: str | None, argo: Any = None,
     kinds += [(JOB_VERSIONS[group], kind) for group, kind in sorted(RUN_KINDS)]
     for api_version, kind in kinds:
         resource = discovery.find(api_version, kind)
-        if resource is not None:
-            objects += [{"apiVersion": api_version, "kind": kind, **item} for item in kube.list(resource.path(), wanted)]
-    if argo is not None:
-        for namespace in namespaces:
-            objects += argo.list(namespace, wanted)
+        for namespace in namespaces if resource is not None else ():
+            objects += [{"apiVersion": api_version, "kind": kind, **item}
+                        for item in kube.list(resource.path(namespace), wanted)]
+    for namespace in namespaces if argo is not None else ():
+        objects += argo.list(namespace, wanted)
     runs = [run_of(obj) for obj in objects]
     return sorted(runs, key=lambda r: (r.started, r.namespace, r.name), reverse=True)
 
