@@ -229,3 +229,13 @@ def test_only_jobs_and_pipelines_run(env):
     assert result.exit_code == 1 and "strata run starts a Job or a Pipeline; a Dataset is delivered by apply" in result.output
     result = env.run("demo/Job/trian")
     assert "no such resource deployed to environment dev; did you mean 'demo/Job/train'?" in result.output
+
+
+def test_dry_run_through_the_argo_server_stores_nothing(tmp_path):
+    with cluster(tmp_path, argo=True) as env:
+        env.apply()
+        code, doc = env.run_json("demo/Pipeline/flow", "--argo-server", env.argo.url, "--dry-run")
+        assert code == 0 and doc["dryRun"] is True
+        assert doc["server"]["metadata"]["name"].startswith("flow-")
+        assert doc["object"]["spec"]["workflowTemplateRef"] == {"name": "flow"}
+        assert env.kube.objects("Workflow") == []

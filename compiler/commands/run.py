@@ -50,9 +50,9 @@ def run_command(ctx: click.Context, resource: str, env: str, settings: tuple[str
                       now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     request = RunRequest(resource, env, tuple(settings), dry_run, allow_dirty, argo_server)
     try:
-        kube = connect(kubeconfig_path(kubeconfig), kube_context)
-        prepared = prepare_run(repo, request, source, starter, kube, lambda url: _argo(url, kube))
-        started = start_run(prepared, kube, dry_run)
+        prepared = prepare_run(repo, request, source, starter, lambda: connect(kubeconfig_path(kubeconfig), kube_context),
+                               _argo)
+        started = start_run(prepared, dry_run)
     except StrataError as error:
         with_settings = "".join(f" --set {text}" for text in settings)
         error.unchanged = f"no run was started in {env}" + (f"; compiled with{with_settings}" if with_settings else "")
@@ -63,12 +63,12 @@ def run_command(ctx: click.Context, resource: str, env: str, settings: tuple[str
     if fmt == "text":
         _print_started(prepared, started, source, starter, url)
     if wait and not dry_run:
-        final, parts = _wait(prepared, started, kube, text=fmt == "text")
+        final, parts = _wait(prepared, started, text=fmt == "text")
     if fmt == "json":
         from compiler.run.report import run_document
 
         click.echo(run_document(started, prepared.compiled, source, starter, url, final, parts), nl=False)
-    return 1 if final is not None and parts is not None and not _succeeded(final) else 0
+    return 1 if final is not None and not _succeeded(final) else 0
 
 
 def _print_started(prepared, started, source, starter, url) -> None:
@@ -81,7 +81,7 @@ def _print_started(prepared, started, source, starter, url) -> None:
         click.echo(line)
 
 
-def _wait(prepared, started, kube, *, text: bool):
+def _wait(prepared, started, *, text: bool):
     from compiler.run.failure import failed_parts
     from compiler.run.follow import argo_snapshots, follow, kube_snapshots
     from compiler.run.report import outcome_lines
@@ -96,9 +96,9 @@ def _wait(prepared, started, kube, *, text: bool):
         shown.append(line)
 
     snapshots = argo_snapshots(prepared.argo, started.obj, time.sleep) if prepared.argo is not None \
-        else kube_snapshots(kube, prepared.resource, started.obj)
+        else kube_snapshots(prepared.kube, prepared.resource, started.obj)
     final = follow(snapshots, show)
-    parts = [] if progress(final).succeeded else failed_parts(kube, final)
+    parts = [] if progress(final).succeeded else failed_parts(prepared.kube, final)
     if text:
         for line in outcome_lines(final, parts):
             click.secho(line, fg="green" if progress(final).succeeded else "red", bold=line.startswith("Run "))

@@ -1,8 +1,9 @@
 """`strata run` and `strata runs`: start a compiled Job or Pipeline once, now, under the same policies.
 
-    started = start_run(repo, RunRequest("demo/Job/train", "dev", ("resources.gpu=2",)), source, starter,
-                        kube, argo_for)
-    final = follow(snapshots(started), on_change)
+    prepared = prepare_run(repo, RunRequest("demo/Job/train", "dev", ("resources.gpu=2",)), source, starter,
+                           connect, argo_for)
+    started = start_run(prepared, dry_run=False)
+    final = follow(kube_snapshots(prepared.kube, prepared.resource, started.obj), on_change)
 
 Built on the compile stages: the target's project is compiled in the environment with the
 `--set` layer on top of the target (`compiled`: a value a lock, a policy or the quota refuses
@@ -31,23 +32,26 @@ from compiler.run.compiled import Compiled, compile_run
 from compiler.run.guards import argo_server_of, check_cluster, check_source
 from compiler.run.model import VIA_ARGO, VIA_KUBERNETES, RunRequest, Source, Start, Started, Starter, run_labels
 
-__all__ = ["Prepared", "RunRequest", "Source", "Started", "Starter", "start_run"]
+__all__ = ["Prepared", "RunRequest", "Source", "Started", "Starter", "prepare_run", "start_run"]
 
 
 @dataclass(frozen=True)
 class Prepared:
     compiled: Compiled
     start: Start
+    kube: Kube
     resource: Resource             # where the run object lives (its kind's API path)
     argo: Any = None               # the Argo Server client when the run goes through it
 
 
-def prepare_run(repo: Path, request: RunRequest, source: Source, starter: Starter, kube: Kube,
-                argo_for: Callable[[str], Any]) -> Prepared:
-    """Compile, check, and decide the run object; reads the cluster, writes nothing."""
+def prepare_run(repo: Path, request: RunRequest, source: Source, starter: Starter, connect: Callable[[], Kube],
+                argo_for: Callable[[str, Kube], Any]) -> Prepared:
+    """Compile, check, and decide the run object; reads the cluster, writes nothing. The cluster is
+    connected to (`connect`) only once the config compiled and the working tree is acceptable."""
     compiled = compile_run(repo, request.ref, request.env, request.settings)
     env = compiled.target.env
     check_source(env, source, request.allow_dirty)
+    kube = connect()
     check_cluster(env, kube.context)
     committed = compiled.committed
     labels = run_labels(starter, source)
@@ -55,7 +59,7 @@ def prepare_run(repo: Path, request: RunRequest, source: Source, starter: Starte
     if committed["kind"] not in ("WorkflowTemplate", "CronWorkflow"):
         start = objects.job_start(committed, labels)
         resource = discovery.require({(committed["apiVersion"], committed["kind"])})[(committed["apiVersion"], committed["kind"])]
-        return Prepared(compiled, start, resource)
+        return Prepared(compiled, start, kube, resource)
     url = argo_server_of(env, request.argo_server)
     kinds = {("argoproj.io/v1alpha1", "Workflow"), (committed["apiVersion"], committed["kind"])}
     served = discovery.require(kinds)
@@ -70,10 +74,10 @@ def prepare_run(repo: Path, request: RunRequest, source: Source, starter: Starte
         start = objects.template_start(committed, labels, live, why, via)
     else:
         start = objects.cron_start(committed, labels, live, why, via, starter.now)
-    return Prepared(compiled, start, served[("argoproj.io/v1alpha1", "Workflow")], argo_for(url) if url else None)
+    return Prepared(compiled, start, kube, served[("argoproj.io/v1alpha1", "Workflow")], argo_for(url, kube) if url else None)
 
 
-def start_run(prepared: Prepared, kube: Kube, dry_run: bool) -> Started:
+def start_run(prepared: Prepared, dry_run: bool) -> Started:
     """Create the run (or, with `dry_run`, have the server check it and store nothing)."""
     start = prepared.start
     warnings = prepared.compiled.warnings
@@ -86,7 +90,7 @@ def start_run(prepared: Prepared, kube: Kube, dry_run: bool) -> Started:
         else:
             created = prepared.argo.create(start.namespace, start.obj, dry_run=dry_run)
         return Started(start, created, dry_run, warnings)
-    response = kube.create(prepared.resource.path(start.namespace), start.obj, dry_run=dry_run)
+    response = prepared.kube.create(prepared.resource.path(start.namespace), start.obj, dry_run=dry_run)
     if not response.ok:
         raise StrataError(f"creating {start.kind} {start.obj['metadata']['generateName']}… in {start.namespace}: "
                           f"{response.message}")

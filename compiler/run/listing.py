@@ -65,7 +65,9 @@ def list_runs(kube: Kube, env: str, project: str | None, namespaces: tuple[str, 
     kinds += [(JOB_VERSIONS[group], kind) for group, kind in sorted(RUN_KINDS)]
     for api_version, kind in kinds:
         resource = discovery.find(api_version, kind)
-        for namespace in namespaces if resource is not None else ():
+        if resource is None:
+            continue        # not installed here (no Kubeflow, no Argo): no runs of that kind
+        for namespace in namespaces:
             objects += [{"apiVersion": api_version, "kind": kind, **item}
                         for item in kube.list(resource.path(namespace), wanted)]
     for namespace in namespaces if argo is not None else ():
