@@ -6,7 +6,7 @@ Mappings hold `dict[str, Value]`, lists hold `list[Value]`; scalars are plain.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,16 +51,18 @@ class Value:
 
 def relayer(value: Value, layer: str) -> Value:
     """The same tree, every origin labelled with `layer`."""
+    return reorigin(value, lambda o: Origin(o.file, o.line, o.col, layer))
+
+
+def reorigin(value: Value, place: Callable[[Origin], Origin]) -> Value:
+    """The same tree, every origin (and key origin) replaced by `place(origin)`."""
     data = value.data
     if isinstance(data, dict):
-        data = {k: relayer(v, layer) for k, v in data.items()}
+        data = {k: reorigin(v, place) for k, v in data.items()}
     elif isinstance(data, list):
-        data = [relayer(v, layer) for v in data]
+        data = [reorigin(v, place) for v in data]
     key = value.key_origin
-    key_origin = Origin(key.file, key.line, key.col, layer) if key else None
-    origin = value.origin
-    return Value(data, Origin(origin.file, origin.line, origin.col, layer), value.overrode, value.tag, key_origin,
-                 value.raw)
+    return Value(data, place(value.origin), value.overrode, value.tag, place(key) if key else None, value.raw)
 
 
 def plain(value: Value) -> Any:

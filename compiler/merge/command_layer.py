@@ -19,7 +19,7 @@ from compiler.kinds import kind_of
 from compiler.load.yaml_files import LoadError, load_yaml
 from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.paths import parse_path
-from compiler.provenance import Origin, Value
+from compiler.provenance import Origin, Value, reorigin
 from compiler.suggest import did_you_mean
 
 SET_LAYER = "--set"
@@ -76,7 +76,7 @@ def _one(text: str, rule: Rule, problems: list[Problem]) -> Value | None:
     if len(docs) > 1:
         problems.append(Problem(f"--set {text}: VALUE holds several YAML documents"))
         return None
-    leaf = _at(docs[0], origin) if docs else Value(None, origin)
+    leaf = reorigin(docs[0], lambda _: origin) if docs else Value(None, origin)   # VALUE has no file line of its own
     return _nest(steps, leaf, rule, origin, problems)
 
 
@@ -124,16 +124,6 @@ def _fold(merged: dict[str, Value], found: Value, rule: Rule, problems: list[Pro
             merged[key] = result
         else:
             merged[key] = value    # an explicit null stays: it deletes the key in the lower layers
-
-
-def _at(value: Value, origin: Origin) -> Value:
-    """The parsed VALUE with every node placed at `origin` (it has no file line of its own)."""
-    data = value.data
-    if isinstance(data, dict):
-        data = {k: _at(v, origin) for k, v in data.items()}
-    elif isinstance(data, list):
-        data = [_at(v, origin) for v in data]
-    return Value(data, origin, (), value.tag, origin if value.key_origin else None, value.raw)
 
 
 def _shape(rule: Rule) -> str:

@@ -26,36 +26,20 @@ reads pods and their logs through the Kubernetes API).
 """
 from __future__ import annotations
 
-import threading
-from http.server import ThreadingHTTPServer
 from typing import Any
+
+from loopback import LoopbackServer
 
 from argo_double.server import Handler
 
 
-class ArgoDouble:
+class ArgoDouble(LoopbackServer):
     def __init__(self, kube: Any, *, token: str | None = None):
         self.kube = kube                      # the KubeDouble whose store holds the objects
         self.token = token
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.clock = "2026-01-01T00:00:00Z"  # what `scheduled-time` says on a submit from a cron
-        handler = type("BoundArgoHandler", (Handler,), {"double": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> ArgoDouble:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._listen(Handler)
 
     def record(self, method: str, path: str, query: dict[str, str]) -> None:
         self.requests.append((method, path, query))

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import copy
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+import loopback
 from kube_double.store import ApiError
 
 from argo_double.convert import BadRequest, apply_submit_options, from_cron, from_template
@@ -18,39 +17,17 @@ SUBMITTABLE = {"WorkflowTemplate": "WorkflowTemplate", "workflowtemplate": "Work
                "cronwf": "CronWorkflow", "cwf": "CronWorkflow"}
 
 
-class Handler(BaseHTTPRequestHandler):
-    double: Any = None
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
+class Handler(loopback.Handler):
     def _handle(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        self.double.record(method, url.path, query)
+        path, query, raw = self._request(method)
         try:
             self._authorize()
-            code, body = self._route(method, [p for p in url.path.split("/") if p], query, raw)
+            code, body = self._route(method, [p for p in path.split("/") if p], query, raw)
         except ApiError as error:
             code, body = error.code, {"code": GRPC.get(error.code, 2), "message": error.message}
         except BadRequest as error:
             code, body = 400, {"code": 3, "message": str(error)}
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._answer(code, body)
 
     def _authorize(self) -> None:
         if self.double.token and self.headers.get("Authorization") != f"Bearer {self.double.token}":

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import yaml
+from loopback import LoopbackServer
 
 from kube_double.pods import Logs, pod
 from kube_double.resources import BUILTIN, CRDS, Kind
@@ -31,7 +31,7 @@ from kube_double.store import Store
 __all__ = ["BUILTIN", "CRDS", "Kind", "KubeDouble"]
 
 
-class KubeDouble:
+class KubeDouble(LoopbackServer):
     def __init__(self, kinds: list[Kind] | None = None, *, without: tuple[str, ...] = ()):
         """`without`: kinds (`PyTorchJob`) or group versions (`kubeflow.org/v1`) that are not installed."""
         chosen = [k for k in (kinds or BUILTIN + CRDS) if k.kind not in without and k.api_version not in without]
@@ -40,24 +40,11 @@ class KubeDouble:
         self.logs = Logs()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
-        handler = type("BoundHandler", (Handler,), {"double": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> KubeDouble:
-        self.thread.start()
-        return self
+        self._listen(Handler)
 
     def __exit__(self, *exc) -> None:
-        self.store.close()
-        self.server.shutdown()
-        self.server.server_close()
+        self.store.close()         # ends open watches
+        super().__exit__(*exc)
 
     # what tests use ----------------------------------------------------------------------
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+import loopback
 import yaml
 
 from kube_double import watch
@@ -24,55 +23,20 @@ from kube_double.ssa import Conflict
 from kube_double.store import ApiError
 
 
-class Handler(BaseHTTPRequestHandler):
-    double: Any = None                       # set on the subclass the double creates
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True           # headers and body are two writes: no 40 ms delayed-ACK stall
-
-    def log_message(self, *args) -> None:    # keep test output clean
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_PATCH(self) -> None:
-        self._handle("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
+class Handler(loopback.Handler):
     def _handle(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        self.double.record(method, url.path, query)
-        content_type = "application/json"
+        path, query, raw = self._request(method)
         try:
             if method == "GET" and watch.wanted(query):
-                kind, namespace, _, _ = self._resource(url.path)
+                kind, namespace, _, _ = self._resource(path)
                 watch.stream(self, self.double.store, kind, namespace, query)
                 return
-            code, body = self._route(method, url.path, query, raw)
+            code, body = self._route(method, path, query, raw)
         except Conflict as conflict:
             code, body = 409, conflict.status()
         except ApiError as error:
             code, body = error.code, error.status()
-        if isinstance(body, str):           # pods/log is plain text
-            data, content_type = body.encode(), "text/plain"
-        else:
-            data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._answer(code, body)
 
     def _route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> tuple[int, Any]:
         discovery = self.double.discovery(path)
