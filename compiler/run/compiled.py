@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from compiler.errors import Problem, StrataError
+from compiler.kinds import kind_names
 from compiler.merge.command_layer import SET_LAYER, CommandLayer, command_layer
 from compiler.merge.targets_of import Selection
 from compiler.run.model import RUNNABLE
 from compiler.suggest import did_you_mean
 from compiler.targets import Target
-from schemas import RESOURCE_SPECS
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,15 @@ def compile_run(repo: Path, ref: str, env: str, settings: tuple[str, ...]) -> Co
     target = _target(build, project, kind, name, env)
     if command is not None and kind == "Pipeline":
         _check_params(target, command)
-    objects = [e.obj for e in build.emitted if e.target is target]
+    objects = [e.obj for e in build.emitted if e.target is not None and e.target.identity == target.identity
+               and e.env == env]
     return Compiled(target, _committed(target, objects), build, command, tuple(build.warnings))
 
 
 def parse_ref(ref: str) -> tuple[str, str, str]:
     """`<project>/<Kind>/<name>` with the kind in any case → (project, Kind, name)."""
     parts = ref.split("/")
-    kinds = {k.lower(): k for k in RESOURCE_SPECS}
+    kinds = {k.lower(): k for k in kind_names()}
     if len(parts) != 3 or not all(parts):
         raise StrataError(f"{ref}: name a resource as <project>/<Kind>/<name> (demo/Job/train)")
     kind = kinds.get(parts[1].lower())
