@@ -106,4 +106,10 @@ def canary_replicas(spec: ServiceSpec) -> int:
     canary = spec.canary
     if canary is None or canary.weight <= 0:
         return 0
-    return max(1, -(-spec.max_replicas * canary.weight // 100))
+    return canary_share(spec.max_replicas, canary.weight)
+
+
+def canary_share(max_replicas: int, percent: int) -> int:
+    """A canary's traffic share of `max_replicas` pods: ceil(max × percent / 100), at least 1
+    (also what capacity counts for a KServe canary revision)."""
+    return max(1, -(-max_replicas * percent // 100))

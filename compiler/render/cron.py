@@ -3,12 +3,14 @@
 `cron_spec` is pure; `check_schedule` reports what Argo would only discover at run
 time: a malformed cron line, an unknown timezone, and a timezone with daylight saving
 time, where a run scheduled in the hour the clocks change can fire twice or not at
-all (argo-workflows#2328, #8140).
+all (argo-workflows#2328, #8140). `fire_gap_seconds` is how close two starts can come
+(capacity counts the runs a `concurrency: Allow` schedule can overlap).
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from datetime import timezone as utc_zone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -172,3 +174,83 @@ def observes_dst(zone: ZoneInfo, year: int | None = None) -> bool:
     january = datetime(year, 1, 15, 12, tzinfo=zone).utcoffset()
     july = datetime(year, 7, 15, 12, tzinfo=zone).utcoffset()
     return january != july
+
+
+
+# --- how often a schedule fires (capacity: how many runs of a schedule can overlap) --------------
+
+_AS_LINE = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+            "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+_GO_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+_FIRST_DAY = date(2001, 1, 1)          # any fixed date: the result must not depend on today
+_DAYS = 4 * 365 + 1 + 7                # every date of a leap cycle, on every weekday
+DAY_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """The days and minutes one five-field cron line fires on."""
+
+    minutes: tuple[int, ...]            # minutes of the day, sorted
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]            # 0 = Sunday
+    either: bool                        # day of month and day of week both given: either one fires
+
+    def fires_on(self, day: date) -> bool:
+        if day.month not in self.months:
+            return False
+        by_date, by_weekday = day.day in self.days, day.isoweekday() % 7 in self.weekdays
+        return (by_date or by_weekday) if self.either else (by_date and by_weekday)
+
+
+def fire_gap_seconds(lines: list[str]) -> int | None:
+    """The shortest time between two starts of the cron lines taken together, in seconds; None
+    when nothing can be read (a bad line is `check_schedule`'s to report). The gap is on the
+    clock the lines are written in: a daylight-saving jump is not counted."""
+    calendars: list[_Calendar] = []
+    gaps: list[int] = []
+    for raw in lines:
+        line = re.sub(r"^(CRON_TZ|TZ)=\S+\s+", "", raw.strip())
+        if cron_problem(line) is not None:
+            continue
+        if line.startswith("@every"):
+            gaps.append(max(1, round(_go_seconds(line[len("@every"):].strip()))))
+        else:
+            calendars.append(_calendar(_AS_LINE.get(line, line).split()))
+    found = _calendar_gap(calendars)
+    candidates = gaps + ([found * 60] if found is not None else [])
+    return min(candidates) if candidates else None
+
+
+def _calendar(fields: list[str]) -> _Calendar:
+    minute, hour, day, month, weekday = (_field_values(text, *spec) for text, spec in zip(fields, _FIELDS, strict=True))
+    assert isinstance(minute, set) and isinstance(hour, set) and isinstance(day, set) and \
+        isinstance(month, set) and isinstance(weekday, set)   # the line passed cron_problem
+    return _Calendar(tuple(sorted(h * 60 + m for h in hour for m in minute)), frozenset(day), frozenset(month),
+                     frozenset(weekday), fields[2] not in ("*", "?") and fields[4] not in ("*", "?"))
+
+
+def _calendar_gap(calendars: list[_Calendar]) -> int | None:
+    """Shortest gap in minutes between consecutive starts over a whole leap cycle of dates."""
+    if not calendars:
+        return None
+    shortest: int | None = None
+    previous: int | None = None          # the last start so far, in minutes since _FIRST_DAY
+    for offset in range(_DAYS):
+        day = _FIRST_DAY + timedelta(days=offset)
+        minutes = sorted({m for c in calendars if c.fires_on(day) for m in c.minutes})
+        for minute in minutes:
+            now = offset * DAY_MINUTES + minute
+            if previous is not None and (shortest is None or now - previous < shortest):
+                shortest = now - previous
+            previous = now
+        if shortest == 1:
+            break
+    return shortest
+
+
+def _go_seconds(duration: str) -> float:
+    """A Go duration (`1h30m`, `90s`) in seconds."""
+    return sum(float(number or 0) * _GO_UNIT_SECONDS[unit]
+               for number, unit in re.findall(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)", duration))
