@@ -98,7 +98,21 @@ def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None =
     settings = RenderSettings(build.root, build.config.chart_dirs)
     result = render_all(build.targets, build.projects, build.graph, settings,
                         render_only=render_only, progress=progress)
-    if result.problems:
-        raise StrataError(result.problems)
-    warnings = group([*build.warnings, *result.warnings])
+    capacity = check_capacity_of(build, result.emitted)
+    if result.problems or capacity.items:
+        raise StrataError([*result.problems, *capacity.items])
+    warnings = group([*build.warnings, *result.warnings, *capacity.warnings])
     return replace(build, rendered=result.rendered, emitted=result.emitted, warnings=warnings)
+
+
+def check_capacity_of(build: Build, emitted: tuple[Emitted, ...]) -> Problems:
+    """The capacity checks (compiler/capacity/checks.py) of the selected environments' rendered
+    objects, with every project's quota there (selected or not); `.warnings` holds the warnings."""
+    from compiler.capacity.checks import check_capacity
+    from compiler.merge.world import projects_in_env
+
+    problems, warnings = Problems(), Problems()
+    envs = {p.env.name: p.env for p in build.projects}
+    quotas = {name: projects_in_env(build.world, name, build.projects) for name in envs}
+    check_capacity(emitted, quotas, envs, problems, warnings)
+    return Problems(problems.items, warnings.items)

@@ -30,6 +30,15 @@ class Env:
     files: tuple[str, ...] = ()       # the group file and the environment file
     # where each `${env.*}` / `${group.vars.*}` reference's value is written (explain, plan)
     ref_origins: dict[str, Origin] = field(default_factory=dict, compare=False, hash=False)
+    tree: Value | None = field(default=None, compare=False, hash=False)   # the merged settings, with provenance
+
+    def locate(self, *path: str, key: bool = False) -> Origin:
+        """Where the setting at `path` is written (deepest known: group or environment file), else the
+        document; `key`: where its key is (a map entry named wrongly)."""
+        found = lookup(self.tree, tuple(path)) if self.tree is not None else None
+        if found is None:
+            return self.origin
+        return (found.key_origin or found.origin) if key else found.origin
 
     @property
     def cluster(self) -> str:

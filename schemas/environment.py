@@ -1,11 +1,13 @@
 """EnvironmentGroup and Environment: the same settings; an Environment's override its group's."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from schemas.base import Name, Spec, StringMap
+
+NonNegative = Annotated[StrictInt, Field(ge=0)]
 
 
 class Cluster(Spec):
@@ -23,11 +25,40 @@ class Toleration(Spec):
 
 
 class GpuPool(Spec):
-    """How a `gpuType` becomes pod scheduling in one environment."""
+    """How a `gpuType` becomes pod scheduling in one environment, and what the pool holds.
+
+    `capacity` is the number of GPUs in the pool: one number for the environment's cluster
+    (every cluster, when it lists several), or a map cluster name → GPUs. `price` is per
+    GPU-hour, in whatever currency the platform budgets in (docs/capacity.md).
+    """
 
     resourceName: StrictStr = "nvidia.com/gpu"
     nodeSelector: StringMap = {}
     tolerations: list[Toleration] = []
+    capacity: NonNegative | dict[StrictStr, NonNegative] | None = None
+    gpusPerNode: StrictInt | None = Field(None, ge=1)
+    price: float | None = Field(None, ge=0)
+
+    def capacity_by_cluster(self, clusters: list[str]) -> dict[str, int]:
+        """GPUs in each of `clusters` (an environment's; "" when it names none); {} when undeclared.
+        A map may name other environments' clusters too (a group's map): those are left out."""
+        if self.capacity is None:
+            return {}
+        if isinstance(self.capacity, dict):
+            return {name: gpus for name, gpus in sorted(self.capacity.items()) if name in clusters}
+        return {name: self.capacity for name in clusters or [""]}
+
+
+class CapacityPolicy(Spec):
+    """How the capacity checks report (docs/capacity.md#checks)."""
+
+    # The project quotas of a pool may add up to capacity × this (1.0: no overcommitment).
+    oversubscription: float = Field(1.0, gt=0)
+    # Quotas adding up to more than that.
+    onExceed: Literal["error", "warn"] = "warn"
+    # What can never start: a pod larger than a node, a gang larger than its queue's quota,
+    # GPUs asked for in a pool the environment does not have.
+    onUnschedulable: Literal["error", "warn"] = "error"
 
 
 class Policy(Spec):
@@ -37,6 +68,7 @@ class Policy(Spec):
     maxGpuPerWorkload: StrictInt | None = Field(None, ge=0)
     allowedGpuTypes: list[StrictStr] | None = None
     forbidHostPath: StrictBool = False
+    capacity: CapacityPolicy = CapacityPolicy()
 
 
 class Runs(Spec):
@@ -71,6 +103,10 @@ class EnvironmentSettings(Spec):
     presets: list[StrictStr] = []
     runs: Runs = Runs()
     argoServer: ArgoServer | None = None
+
+    def cluster_names(self) -> list[str]:
+        """The clusters this environment deploys to. (SPEC §8's `clusters:` list adds its names here.)"""
+        return [self.cluster.name] if self.cluster else []
 
 
 class EnvironmentGroupDoc(EnvironmentSettings):

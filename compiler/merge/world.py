@@ -6,9 +6,11 @@ function as specs. App types resolve their `extends:` chain; projects expand
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.capacity.checks import check_declared_capacity
 from compiler.check.quota import check_quota_gpu_types
 from compiler.check.specs import validate
 from compiler.errors import Problems
@@ -75,6 +77,7 @@ def build_world(docs: Documents, problems: Problems) -> World:
     for doc in docs.environments:
         _add_env(world, _labelled(doc, f"environment {doc.name}"), problems)
     _check_promotions(world, problems)
+    check_declared_capacity([layers.env for _, layers in sorted(world.envs.items())], problems)
     for doc in docs.layers:
         app_type = validate(AppTypeDoc, doc.value, problems)
         if app_type is not None and app_type.for_ not in kind_names():
@@ -112,7 +115,7 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
     settings = validate(EnvironmentSettings, merged or Value({}, doc.origin), problems)
     if settings is not None:
         env = Env(doc.name, model.group, settings, doc.origin, (group_doc.file, doc.file),
-                  _env_ref_origins(doc, group_doc, merged))
+                  _env_ref_origins(doc, group_doc, merged), merged)
         world.envs[doc.name] = EnvLayers(env, group_doc, doc, merged)
         del world.broken_envs[doc.name]
 
@@ -239,6 +242,20 @@ def project_in_env(world: World, name: str, env_name: str, problems: Problems) -
     project = Project(name, model, env, quota, doc.origin, doc.file, merged, refs)
     check_quota_gpu_types(project, problems)
     return project
+
+
+def projects_in_env(world: World, env_name: str, known: Iterable[Project] = ()) -> list[Project]:
+    """Every project deploying to `env_name`, selected or not, in name order (`known`: ones already
+    built). Problems of the others are left to the compile that selects them."""
+    have = {p.name: p for p in known if p.env.name == env_name}
+    found = []
+    for name, (_doc, model) in sorted(world.projects.items()):
+        if env_name not in world.expand(model.environments) or env_name not in world.envs:
+            continue
+        project = have.get(name) or project_in_env(world, name, env_name, Problems())
+        if project is not None:
+            found.append(project)
+    return found
 
 
 def _merged_quota(doc: Doc, env: Env, problems: Problems) -> Value | None:
