@@ -8,6 +8,7 @@ import click
 
 def COMMANDS() -> list[click.Command]:
     from compiler.commands.apply import apply_command
+    from compiler.commands.capacity import capacity_command
     from compiler.commands.compile import compile_command
     from compiler.commands.diff import diff_command
     from compiler.commands.explain import explain_command
@@ -20,7 +21,7 @@ def COMMANDS() -> list[click.Command]:
     from compiler.plan.command import plan
 
     return [compile_command, validate_command, plan, apply_command, run_command, runs_command, explain_command,
-            promote_command, diff_command, schema_command, init_command, new_command]
+            promote_command, diff_command, capacity_command, schema_command, init_command, new_command]
 
 
 def repo_of(ctx: click.Context) -> Path:

@@ -1,6 +1,7 @@
 """Stage 6a, assemble: the bytes of every output file, in memory (SPEC §4).
 
-out/manifest.json                                  versioned index: targets, inputs, outputs, objects
+out/manifest.json                                  versioned index: targets, inputs, outputs, objects,
+                                                   GPU demand per target and capacity per environment
 out/<env>/<project>/project.yaml                   project objects
 out/<env>/<project>/<kind>-<name>/values.yaml      effective spec (Services: the chart's values)
 out/<env>/<project>/<kind>-<name>/manifests.yaml   every Kubernetes object of the target
@@ -72,10 +73,21 @@ def manifest_json(build, deployed: list[Target], files: dict[str, bytes], reused
         "format_version": FORMAT_VERSION,
         "tool": {"name": "strata", "version": __version__},
         "selection": {"envs": list(build.selection.envs), "projects": list(build.selection.projects)},
+        "capacity": capacity_json(build, entries),
         "projects": sorted(projects, key=lambda e: e["folder"]),
         "targets": sorted(entries, key=lambda e: e["folder"]),
     }
     return manifest_bytes(doc)
+
+
+def capacity_json(build, entries: list[dict]) -> dict[str, Any]:
+    """Each environment's GPU figures (docs/capacity.md), from the targets' `gpus` lines: a reused
+    target's come from its previous entry, so the figures never need a re-render."""
+    from compiler.capacity import environment_reports
+    from compiler.capacity.report import lines_of_entries, to_json
+
+    reports = environment_reports(build, lines_of_entries(entries))
+    return {report.env: to_json(report, workloads=False) for report in reports}
 
 
 def manifest_bytes(doc: dict) -> bytes:
@@ -116,8 +128,10 @@ def _outputs(folder: str, files: dict[str, bytes], names: tuple[str, ...]) -> di
 
 
 def _target_entry(target: Target, build, files: dict[str, bytes], objects: list) -> dict:
+    from compiler.capacity.report import target_lines
+
     key = target_key(target)
-    entry = {
+    entry: dict[str, Any] = {
         "id": target.identity, "env": target.env.name, "project": target.project.name,
         "kind": target.kind, "name": target.name, "folder": target.folder,
         "digest": build.digests[key],
@@ -126,6 +140,9 @@ def _target_entry(target: Target, build, files: dict[str, bytes], objects: list)
         "outputs": _outputs(target.folder, files, ("values.yaml", "manifests.yaml")),
         "objects": objects,
     }
+    lines = target_lines(target.project.name, target.resource, build.rendered[key].objects, target.env)
+    if lines:
+        entry["gpus"] = [line.record() for line in lines]
     entry.update(build.rendered[key].records)   # e.g. model, canaryModel: the versions a Service resolved
     return entry
 

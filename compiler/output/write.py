@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from compiler.capacity.report import merged_blocks
 from compiler.errors import StrataError
 from compiler.output.assemble import MANIFEST, manifest_bytes
 
@@ -97,5 +98,6 @@ def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, by
     new["targets"] = sorted(new["targets"] + kept_targets, key=lambda e: e["folder"])
     new["projects"] = sorted(new["projects"] + kept_projects, key=lambda e: e["folder"])
     new["selection"] = {"envs": [], "projects": []}
+    new["capacity"] = merged_blocks(old.get("capacity", {}), new.get("capacity", {}), new["targets"])
     merged[MANIFEST] = manifest_bytes(new)
     return merged
