@@ -180,7 +180,7 @@ def test_a_saved_plan_applies_when_nothing_moved(env, tmp_path):
     repo, kube, config = env
     write(repo, "projects/demo/lab.yaml", (repo / "projects/demo/lab.yaml").read_text().replace("1.0", "2.0"))
     saved = _save_plan(repo, config, tmp_path / "plan.json")
-    assert saved["format_version"] == "1.2" and saved["live"]["environment"] == "dev"
+    assert saved["format_version"] == "1.3" and saved["live"]["environment"] == "dev"
     assert [o["action"] for o in saved["live"]["objects"]].count("configure") == 1
     kube.set_status("PyTorchJob", "demo-dev", "ddp", {"conditions": [{"type": "Running", "status": "True"}]})
     result = apply(repo, config, "--plan", str(tmp_path / "plan.json"))    # a status update is not a change

@@ -122,7 +122,7 @@ def test_markdown_compact_lists_everything_when_it_fits():
 
 def test_json_document_shape_and_digest():
     doc = json.loads(render(sample_plan(), "json"))
-    assert doc["format_version"] == "1.2"
+    assert doc["format_version"] == "1.3"
     assert doc["base"] == {"ref": "main", "sha": SHA} and doc["head"] == "working tree"
     assert doc["summary"] == {"add": 1, "change": 1, "destroy": 1, "changes": True}
     assert doc["environments"] == {"dev": {"add": 1, "change": 1, "destroy": 1}}

@@ -202,7 +202,7 @@ def test_command_formats_and_out_files(repo, cli, tmp_path):
 def test_command_json_output_is_stable(repo, cli):
     write(repo, "environments/dev.yaml", "replicas: 2\n")
     first, second = cli("--base", "main", "--format", "json").output, cli("--base", "main", "--format", "json").output
-    assert first == second and json.loads(first)["format_version"] == "1.2"
+    assert first == second and json.loads(first)["format_version"] == "1.3"
 
 
 def test_command_out_to_a_missing_folder_is_a_user_error(repo, cli, tmp_path):

@@ -87,6 +87,14 @@ def demand_of(line: Line) -> Demand:
     return Demand(0, 0, line.high)
 
 
+def pool_key(line: Line) -> str:
+    return line.pool
+
+
+def project_pool_key(line: Line) -> tuple[str, str]:
+    return (line.project, line.pool)
+
+
 def demand_by(lines: Iterable[Line], key) -> dict[Any, Demand]:
     sums: dict[Any, Demand] = defaultdict(Demand)
     for line in lines:
@@ -187,8 +195,8 @@ class EnvFacts:
 def summarize(facts: EnvFacts, lines: Iterable[Line], *, complete: bool = True) -> EnvCapacity:
     """The figures of one environment from what it declares and allots, and its GPU lines."""
     lines = sorted(lines, key=lambda line: (line.project, line.resource, line.kind, line.name, line.pool))
-    by_pool = demand_by(lines, lambda line: line.pool)
-    by_project = demand_by(lines, lambda line: (line.project, line.pool))
+    by_pool = demand_by(lines, pool_key)
+    by_project = demand_by(lines, project_pool_key)
     names = sorted(set(facts.pools) | {pool for _, pool in facts.quotas} | set(by_pool), key=_pool_order)
     rows = []
     for name in names:

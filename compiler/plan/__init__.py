@@ -19,6 +19,7 @@ from pathlib import Path
 from compiler.errors import Problem, StrataError
 from compiler.plan import causes, gitbase
 from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
+from compiler.plan.capacity import capacity_change, with_project_mates
 from compiler.plan.compare import compare
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
@@ -53,7 +54,7 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
         with _as_base(label):
             old = load_side(compiler, root, envs, _selection(root, projects, touched))
         _check_selection(head.unknown & old.unknown)
-        scope = Scope.build(changed, head.graph, old.graph)
+        scope = with_project_mates(Scope.build(changed, head.graph, old.graph), head.targets, old.targets)
         with _as_base(label):
             old.emitted = _render(compiler, old, scope)
     head.emitted = _render(compiler, head, scope)
@@ -68,7 +69,8 @@ def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side
     every = {target_key(t) for t in (*old.targets, *head.targets)}
     return Plan(base_ref=base, base_sha=base_sha, head=head_rev, entries=entries, notes=notes,
                 envs=_environments(old.emitted, head.emitted, old.targets, head.targets),
-                rendered=len(every & scope.keys), targets_total=len(every))
+                rendered=len(every & scope.keys), targets_total=len(every),
+                capacity=capacity_change(old, head, scope, changed))
 
 
 def _selection(root: Path, asked: tuple[str, ...], touched: frozenset[str] | None) -> tuple[str, ...] | None:

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from compiler import __version__ as TOOL_VERSION
+from compiler.plan.capacity import capacity_json
 from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, Plan
 
-FORMAT_VERSION = "1.2"   # 1.1: causes may carry `via` and `embedded`; 1.2: `live` (plan --live), entries' `note`
+FORMAT_VERSION = "1.3"   # 1.1: causes' `via`, `embedded`; 1.2: `live`, entries' `note`; 1.3: `capacity`
 
 
 def render_json(plan: Plan) -> str:
@@ -28,6 +29,7 @@ def document(plan: Plan) -> dict[str, Any]:
         "unchanged_environments": sorted(set(plan.envs) - set(plan.changed_envs())),
         "stats": {"targets": plan.targets_total, "rendered": plan.rendered},
         **({"live": plan.live} if plan.live is not None else {}),
+        **({"capacity": capacity_json(plan.capacity)} if plan.capacity is not None else {}),
         "entries": entries,
     }
 

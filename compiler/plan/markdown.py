@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
+from compiler.capacity.formats import md_table
+from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
 from compiler.plan.lines import (
     MAX_CAUSES,
     first_difference,
@@ -38,8 +40,8 @@ def _header(plan: Plan) -> list[str]:
     lines = [f"#### {plan.heading}", ""] if plan.heading else [
         MARKER, "### strata plan", "",
         f"Base `{plan.base_ref}` (`{plan.base_sha[:12]}`) → head `{short_revision(plan.head)}`", ""]
-    if not plan.has_changes:
-        return lines + [f"**No changes.** {plan.no_changes}"]
+    if not plan.has_changes:   # a change to capacity declarations alone still shows its figures
+        return lines + [f"**No changes.** {plan.no_changes}"] + (_capacity(plan) if _capacity_changed(plan) else [])
     lines += [f"**{summary_line(plan.counts())}**", "",
               "| Environment | Add | Change | Destroy |", "|---|---:|---:|---:|"]
     for env in plan.changed_envs():
@@ -48,7 +50,34 @@ def _header(plan: Plan) -> list[str]:
     unchanged = sorted(set(plan.envs) - set(plan.changed_envs()))
     if unchanged:
         lines += ["", "Unchanged: " + ", ".join(f"`{e}`" for e in unchanged)]
-    return lines
+    return lines + _capacity(plan)
+
+
+def _capacity(plan: Plan) -> list[str]:
+    """The GPU capacity table, per-project details collapsed (docs/plan.md#capacity)."""
+    if plan.capacity is None:
+        return []
+    if not plan.capacity.environments:
+        return ["", "GPU capacity: no change in GPU demand or quotas."]
+    lines = ["", "#### GPU capacity", "", *md_table(_titles(POOL_HEADERS), _coded(pool_rows(plan.capacity)))]
+    projects = project_rows(plan.capacity)
+    if projects:
+        lines += ["", "<details><summary>Per project</summary>", "",
+                  *md_table(_titles(PROJECT_HEADERS), _coded(projects)), "", "</details>"]
+    return lines + ["", f"<sub>{LEGEND}</sub>"]
+
+
+def _capacity_changed(plan: Plan) -> bool:
+    return plan.capacity is not None and bool(plan.capacity.environments)
+
+
+def _titles(headers: tuple[str, ...]) -> list[str]:
+    return [h[:1].upper() + h[1:] for h in headers]
+
+
+def _coded(rows: list[list[str]]) -> list[list[str]]:
+    """The environment as code, like the summary table's."""
+    return [[f"`{row[0]}`", *row[1:]] for row in rows]
 
 
 def _body(plan: Plan, render_target) -> list[str]:

@@ -112,6 +112,7 @@ class Plan:
     targets_total: int = 0         # targets loaded on either side
     heading: str = ""              # replaces the "base → head" line when the sides are not git revisions (promote)
     live: dict | None = None       # `plan --live`: the cluster compared with, and what apply needs (compiler.apply.saved)
+    capacity: Any = None           # compiler.plan.capacity.CapacityChange: GPU demand and quotas (not for live plans)
 
     @property
     def no_changes(self) -> str:

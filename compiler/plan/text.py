@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from compiler.capacity.formats import aligned
+from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
 from compiler.plan.lines import causes_shown, field_lines, object_line, other_inputs, short_revision, target_title
 from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
 
@@ -12,12 +14,28 @@ COLOURS = {"+": "green", "~": "yellow", "-": "red"}
 def render_text(plan: Plan, *, color: bool = False) -> str:
     heading = plan.heading or f"strata plan: base {plan.base_ref} ({plan.base_sha[:12]}) → head {short_revision(plan.head)}"
     lines = [heading, ""]
-    if not plan.has_changes:
-        return "\n".join(lines + [f"No changes. {plan.no_changes}", ""])
+    if not plan.has_changes:   # a change to capacity declarations alone still shows its figures
+        section = capacity_lines(plan) if plan.capacity is not None and plan.capacity.environments else []
+        return "\n".join(lines + [f"No changes. {plan.no_changes}", "", *section])
     for env in plan.changed_envs():
         lines += _environment(plan, env, color)
+    lines += capacity_lines(plan)
     bold = (lambda s: click.style(s, bold=True)) if color else str
     return "\n".join(lines + [bold(summary_line(plan.counts())), ""])
+
+
+def capacity_lines(plan: Plan) -> list[str]:
+    """The GPU capacity section: per environment and pool, then per project (docs/plan.md#capacity)."""
+    if plan.capacity is None:
+        return []
+    if not plan.capacity.environments:
+        return ["GPU capacity: no change in GPU demand or quotas.", ""]
+    lines = ["GPU capacity", "  " + LEGEND, ""]
+    lines += ["  " + line for line in aligned(POOL_HEADERS, pool_rows(plan.capacity))]
+    projects = project_rows(plan.capacity)
+    if projects:
+        lines += ["", *("  " + line for line in aligned(PROJECT_HEADERS, projects))]
+    return lines + [""]
 
 
 def _environment(plan: Plan, env: str, color: bool) -> list[str]:

@@ -1,0 +1,170 @@
+"""The capacity section of `strata plan` on a git copy of the example config (docs/plan.md#capacity).
+
+Each scenario edits the working tree like a pull request and checks the section's numbers in
+every format; each also checks that the render shortcut (only the targets a change can reach,
+and their project mates) gives the same section as rendering everything.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from compiler.errors import StrataError
+from compiler.plan import plan, render
+from test_plan_example import RESNET, SEARCH, RenderEverything, committed, edit, repo  # noqa: F401 (fixtures)
+from repo_fixture import write_repo
+from test_plan_support import commit, init_repo
+
+VIT = "projects/cv-shoe-identify/training/train-vit-ddp.yaml"
+CV_PROJECT = "projects/cv-shoe-identify/project.yaml"
+
+
+def section(result) -> dict:
+    return json.loads(render(result, "json"))["capacity"]
+
+
+def same_as_rendering_everything(repo: Path, result) -> None:
+    reference = plan(repo, "main", compiler=RenderEverything())
+    assert section(result) == section(reference)
+    assert render(result, "markdown") == render(reference, "markdown")
+
+
+def test_raising_a_service_s_max_replicas(repo):
+    edit(repo, SEARCH, lambda d: d["spec"]["replicas"].update(max=12))      # prod: 8 → 12, test keeps 2
+    result = plan(repo, "main")
+    envs = section(result)["environments"]
+    assert sorted(envs) == ["prod-bj", "prod-sh"]                          # test's override keeps max 2
+    a100 = envs["prod-sh"]["pools"]["a100"]
+    assert (a100["steady"], a100["peak"]) == ({"delta": 4}, {"delta": 4})
+    assert a100["quota"] == {"before": 16, "after": 16, "delta": 0}
+    assert a100["quota_headroom"] == {"ack-sh-prod": {"before": 16, "after": 16, "delta": 0}}
+    assert a100["cost_per_month"] == {"steady": {"delta": 5548.0}, "peak": {"delta": 5548.0}}   # 1.90 × 4 × 730
+    assert envs["prod-sh"]["projects"]["cv-shoe-identify"]["a100"] == {
+        "steady": {"before": 8, "after": 12, "delta": 4}, "peak": {"before": 8, "after": 12, "delta": 4},
+        "quota": {"before": 16, "after": 16, "delta": 0}, "over_quota": False}
+    text = render(result, "text")
+    assert "  prod-sh      a100        32        +4      +4     16              16            +5,548.00          +5,548.00" \
+        in text.splitlines()
+    assert "  prod-bj      cv-shoe-identify  a100  8 → 12  8 → 12     16" in text
+    md = render(result, "markdown")
+    assert "| `prod-bj` | a100 | 24 | +4 | +4 | 16 | 8 | +5,548.00 | +5,548.00 |" in md
+    assert "<details><summary>Per project</summary>" in md
+    assert "| `prod-sh` | cv-shoe-identify | a100 | 8 → 12 | 8 → 12 | 16 |" in md
+    same_as_rendering_everything(repo, result)
+
+
+def test_more_workers_for_a_training_job(repo):
+    """Per-role specs have not landed: a role's replica count change stands in for a new worker role."""
+    edit(repo, VIT, lambda d: d["overrides"]["test"]["replicas"].update(worker=3))   # 1 + 1 → 1 + 3 pods × 1 GPU
+    result = plan(repo, "main")
+    envs = section(result)["environments"]
+    assert sorted(envs) == ["dev", "staging"]
+    a10 = envs["staging"]["pools"]["a10"]
+    assert (a10["steady"], a10["peak"]) == ({"delta": 0}, {"delta": 2})
+    assert a10["cost_per_month"] == {"steady": {"delta": 0.0}, "peak": {"delta": 1314.0}}     # 0.90 × 2 × 730
+    assert envs["dev"]["projects"]["cv-shoe-identify"]["t4"]["peak"] == {"before": 7, "after": 9, "delta": 2}
+    assert envs["dev"]["projects"]["cv-shoe-identify"]["t4"]["over_quota"] is True           # 9 > 8
+    assert "9 (over quota)" in render(result, "markdown")
+    same_as_rendering_everything(repo, result)
+
+
+def test_moving_a_job_to_another_pool(repo):
+    """prod-sh's train-resnet (and the pipeline step embedding it) from the h800 to the a100 pool."""
+    edit(repo, RESNET, lambda d: d["overrides"].update({"prod-sh": {"resources": {"gpuType": "a100"}}}))
+    result = plan(repo, "main")
+    envs = section(result)["environments"]
+    assert sorted(envs) == ["prod-sh"]
+    pools = envs["prod-sh"]["pools"]
+    assert (pools["a100"]["peak"], pools["h800"]["peak"]) == ({"delta": 8}, {"delta": -8})   # job 4 + pipeline 4
+    assert pools["a100"]["steady"] == pools["h800"]["steady"] == {"delta": 0}
+    project = envs["prod-sh"]["projects"]["cv-shoe-identify"]
+    assert project["a100"]["peak"] == {"before": 8, "after": 16, "delta": 8}
+    assert project["h800"]["peak"] == {"before": 40, "after": 32, "delta": -8}
+    assert "| `prod-sh` | h800 | 64 | 0 | −8 | 40 | 24 | 0.00 | −18,688.00 |" in render(result, "markdown")
+    same_as_rendering_everything(repo, result)
+
+
+def test_a_change_in_one_environment_lists_only_it(repo):
+    edit(repo, SEARCH, lambda d: d["overrides"].update({"prod-bj": {"replicas": {"min": 2, "max": 10}}}))
+    result = plan(repo, "main")
+    assert result.changed_envs() == ["prod-bj"]
+    envs = section(result)["environments"]
+    assert list(envs) == ["prod-bj"] and envs["prod-bj"]["pools"]["a100"]["steady"] == {"delta": 2}
+    text = render(result, "text")
+    assert "prod-sh" not in text.split("GPU capacity")[1]
+    same_as_rendering_everything(repo, result)
+
+
+def test_a_quota_change_moves_the_quota_headroom(repo):
+    edit(repo, CV_PROJECT, lambda d: d["quota"]["overrides"]["prod-sh"]["gpu"].update(a100=24))
+    result = plan(repo, "main")
+    a100 = section(result)["environments"]["prod-sh"]["pools"]["a100"]
+    assert a100["quota"] == {"before": 16, "after": 24, "delta": 8}
+    assert a100["quota_headroom"] == {"ack-sh-prod": {"before": 16, "after": 8, "delta": -8}}
+    assert (a100["steady"], a100["peak"]) == ({"delta": 0}, {"delta": 0})
+    assert "| `prod-sh` | a100 | 32 | 0 | 0 | 16 → 24 | 16 → 8 | 0.00 | 0.00 |" in render(result, "markdown")
+    same_as_rendering_everything(repo, result)
+
+
+def test_a_capacity_change_in_an_environment_file(repo):
+    path = repo / "environments/prod-sh.yaml"
+    path.write_text(path.read_text().replace("capacity: 32 ", "capacity: 24 "))
+    result = plan(repo, "main")
+    a100 = section(result)["environments"]["prod-sh"]["pools"]["a100"]
+    assert a100["capacity"] == {"before": {"ack-sh-prod": 32}, "after": {"ack-sh-prod": 24}}
+    assert a100["quota_headroom"]["ack-sh-prod"] == {"before": 16, "after": 8, "delta": -8}
+    assert "| `prod-sh` | a100 | 32 → 24 | 0 | 0 | 16 | 16 → 8 |" in render(result, "markdown")
+
+
+def test_quotas_over_capacity_fail_the_plan_in_production(repo):
+    path = repo / "environments/prod-sh.yaml"
+    path.write_text(path.read_text().replace("capacity: 32 ", "capacity: 8 "))
+    with pytest.raises(StrataError) as error:
+        plan(repo, "main")
+    assert "gpu pool a100: project quotas add up to 16 GPUs, more than its capacity 8" in str(error.value)
+
+
+def test_no_gpu_change_says_so(repo):
+    edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))
+    result = plan(repo, "main")
+    assert section(result) == {"hours_per_month": 730, "environments": {}}
+    assert "GPU capacity: no change in GPU demand or quotas." in render(result, "text")
+    assert "GPU capacity: no change in GPU demand or quotas." in render(result, "markdown")
+    assert json.loads(render(result, "json"))["format_version"] == "1.3"
+
+
+def test_adding_a_role_to_a_tensorflow_job(tmp_path):
+    """A TFJob gains an evaluator: one more pod of the job's shape (a role of its own)."""
+    files = {
+        "environments/groups/test.yaml": """
+            kind: EnvironmentGroup
+            name: test
+            vars: {registry: reg.test.local, region: test-1}
+            gpuPools:
+              t4: {resourceName: nvidia.com/gpu, nodeSelector: {pool: t4}, capacity: 16, price: 0.5}
+            """,
+        "projects/demo/train.yaml": """
+            kind: Job
+            name: train
+            spec:
+              framework: tensorflow
+              image: reg/demo/train:1.0
+              replicas: {worker: 2}
+              resources: {gpu: 2, gpuType: t4}
+            """}
+    repo = write_repo(init_repo(tmp_path / "config"), files)
+    commit(repo, "base")
+    yaml_rt = YAML()
+    doc = yaml_rt.load((repo / "projects/demo/train.yaml").read_text())
+    doc["spec"]["replicas"]["evaluator"] = 1
+    with (repo / "projects/demo/train.yaml").open("w") as out:
+        yaml_rt.dump(doc, out)
+    result = plan(repo, "main")
+    envs = section(result)["environments"]
+    assert sorted(envs) == ["dev", "staging"]
+    assert envs["dev"]["pools"]["t4"]["peak"] == {"delta": 2}                    # chief 1 + 2 workers + evaluator
+    assert envs["dev"]["projects"]["demo"]["t4"]["peak"] == {"before": 6, "after": 8, "delta": 2}
+    assert envs["dev"]["projects"]["demo"]["t4"]["quota"] == {"before": None, "after": None, "delta": 0}
