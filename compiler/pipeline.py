@@ -113,6 +113,5 @@ def check_capacity_of(build: Build, emitted: tuple[Emitted, ...]) -> Problems:
 
     problems, warnings = Problems(), Problems()
     envs = {p.env.name: p.env for p in build.projects}
-    quotas = {name: projects_in_env(build.world, name, build.projects) for name in envs}
-    check_capacity(emitted, quotas, envs, problems, warnings)
+    check_capacity(emitted, lambda env: projects_in_env(build.world, env, build.projects), envs, problems, warnings)
     return Problems(problems.items, warnings.items)

@@ -184,7 +184,7 @@ def check(objects: list[dict], target, **settings) -> Problems:
     env = target.env
     emitted = [Emitted(env.name, target.project.name, "job.train", target.folder, o, target) for o in objects[:1]]
     emitted += [Emitted(env.name, target.project.name, "project.demo", "", o, None, target.project) for o in objects[1:]]
-    check_capacity(emitted, {env.name: [target.project]}, {env.name: env}, problems, warnings)
+    check_capacity(emitted, lambda _: [target.project], {env.name: env}, problems, warnings)
     return problems
 
 

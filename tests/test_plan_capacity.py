@@ -168,3 +168,17 @@ def test_adding_a_role_to_a_tensorflow_job(tmp_path):
     assert envs["dev"]["pools"]["t4"]["peak"] == {"delta": 2}                    # chief 1 + 2 workers + evaluator
     assert envs["dev"]["projects"]["demo"]["t4"]["peak"] == {"before": 6, "after": 8, "delta": 2}
     assert envs["dev"]["projects"]["demo"]["t4"]["quota"] == {"before": None, "after": None, "delta": 0}
+
+
+def test_a_quota_for_a_project_without_resources_yet(repo):
+    (repo / "projects/new-team").mkdir()
+    (repo / "projects/new-team/project.yaml").write_text(
+        "kind: Project\nname: new-team\nowner: team-new\nenvironments: [prod-sh]\n"
+        "quota:\n  default: {gpu: {h800: 16}}\n")
+    result = plan(repo, "main")
+    h800 = section(result)["environments"]["prod-sh"]["pools"]["h800"]
+    assert h800["quota"] == {"before": 40, "after": 56, "delta": 16}
+    assert h800["quota_headroom"]["ack-sh-prod"] == {"before": 24, "after": 8, "delta": -16}
+    assert section(result)["environments"]["prod-sh"]["projects"] == {
+        "new-team": {"h800": {"steady": {"before": 0, "after": 0, "delta": 0}, "peak": {"before": 0, "after": 0,
+                     "delta": 0}, "quota": {"before": None, "after": 16, "delta": 16}, "over_quota": False}}}

@@ -13,7 +13,7 @@ rendered Volcano Queues and Kueue LocalQueue → ClusterQueue → ResourceFlavor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,19 +73,21 @@ class Report:
             self.warnings.add(message, origin, target=target, env=env.name, warning=True)
 
 
-def check_capacity(emitted: Iterable[Emitted], quotas: Mapping[str, list[Project]], envs: Mapping[str, Env],
+def check_capacity(emitted: Iterable[Emitted], quotas: Callable[[str], list[Project]], envs: Mapping[str, Env],
                    problems: Problems, warnings: Problems) -> None:
     """Every capacity check of the rendered objects of each environment, and of its quotas.
 
-    `quotas` holds every project of each environment (selected or not: a pool's quotas are
-    only known whole), `envs` the environments checked.
+    `quotas(env)` gives every project of an environment (selected or not: a pool's quotas are
+    only known whole); it is asked only where a pool declares its capacity. `envs`: the
+    environments checked.
     """
     report = Report(problems, warnings)
     by_env: dict[str, list[Emitted]] = defaultdict(list)
     for item in emitted:
         by_env[item.env].append(item)
     for name, env in sorted(envs.items()):
-        check_oversubscription(env, quotas.get(name, []), report)
+        if any(pool.capacity is not None for pool in env.settings.gpuPools.values()):
+            check_oversubscription(env, quotas(name), report)
         items = by_env.get(name, [])
         queues = QueueLimits.of(items, pools_of(env.settings.gpuPools))
         for target, objects in _by_target(items):

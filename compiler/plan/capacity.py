@@ -116,6 +116,16 @@ def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -
     before_envs, after_envs = _envs(old), _envs(head)
     if not before_envs and not after_envs:
         return None
+    if touched is not None:   # only project folders changed: environments are the same on both sides
+        before_envs = {**after_envs, **before_envs}
+    # Only an environment with a rendered target, or whose project file changed (a quota), can
+    # change: an environment file is an input of every target there.
+    changed = frozenset(changed)
+    edited = {p.env.name for side in (old, head) if side.build is not None for p in side.build.projects
+              if p.file in changed}
+    reached = {env for env, _, _ in scope.keys} | edited | (set(before_envs) ^ set(after_envs))
+    before_envs = {n: e for n, e in before_envs.items() if n in reached}
+    after_envs = {n: e for n, e in after_envs.items() if n in reached}
     before_lines, after_lines = lines_of(old.emitted, before_envs), lines_of(head.emitted, after_envs)
     head_quotas = _quotas(head, after_envs)
     found = []
