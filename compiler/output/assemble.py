@@ -21,7 +21,7 @@ from compiler.output import yamlout
 from compiler.targets import Target, target_key
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = "1.1"   # major.minor: a minor bump only adds fields (1.1: digest, references)
+FORMAT_VERSION = "1.2"   # major.minor: a minor bump only adds fields (1.1: digest, references; 1.2: capacity, gpus)
 
 
 def dump_yaml(data: Any) -> str:
