@@ -343,7 +343,7 @@ def test_pipeline_with_strata_renderer_embeds_the_job():
     pipe = make_target("Pipeline", "retrain", {"schedule": {"cron": "0 3 * * 1"}, "steps": [
         {"name": "prep", "container": {"image": "p:1", "resources": {"gpu": 1, "gpuType": "a100"}}},
         {"name": "train", "after": ["prep"], "job": "train"}]}, project)
-    objects = PipelineRenderer().render(pipe, make_ctx(job, pipe))
+    objects = PipelineRenderer().render(pipe, make_ctx(job, pipe, rendering=pipe))
     found = target_workloads(objects, pools_of(env.settings.gpuPools))
     assert [(w.kind, w.totals) for w in found] == [("CronWorkflow", (("a100", 32, 32),))]
     assert {p.shape.role for p in found[0].pods} == {"step-prep", "step-train/Master", "step-train/Worker"}

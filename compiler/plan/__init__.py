@@ -19,7 +19,7 @@ from pathlib import Path
 from compiler.errors import Problem, StrataError
 from compiler.plan import causes, gitbase
 from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
-from compiler.plan.capacity import capacity_change, with_project_mates
+from compiler.plan.capacity import capacity_change
 from compiler.plan.compare import compare
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
@@ -54,7 +54,7 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
         with _as_base(label):
             old = load_side(compiler, root, envs, _selection(root, projects, touched))
         _check_selection(head.unknown & old.unknown)
-        scope = with_project_mates(Scope.build(changed, head.graph, old.graph), head.targets, old.targets)
+        scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
             old.emitted = _render(compiler, old, scope)
     head.emitted = _render(compiler, head, scope)

@@ -10,9 +10,9 @@ has the same quota there). Hence, per environment and pool:
 - the pool's quota (the projects' quotas, summed) before → after, and the quota headroom
   (capacity × allowed oversubscription − quota) before → after, per cluster;
 
-and per project whose figures change, its steady and peak demand and its quota before → after:
-`with_project_mates` widens the scope to every target of a project and environment the change
-touches, so those are whole. Environments the change leaves alone are not listed.
+and per project whose figures change, its Δ steady, Δ peak and quota before → after. Absolute
+demand (of a project, of an environment) would need targets the change cannot reach rendered
+too; `strata capacity` has it. Environments the change leaves alone are not listed.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from typing import Any
 
 from compiler.capacity.report import Demand, EnvFacts, demand_by, lines_of, monthly_cost, pool_key, project_pool_key
 from compiler.plan.scope import Scope, touched_projects
-from compiler.targets import target_key
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,11 @@ class Change:
     def of(cls, before: int | float, after: int | float) -> Change:
         return cls(before, after, after - before)
 
-    def json(self, known: bool = True) -> dict[str, Any]:
-        """`{"before", "after", "delta"}`; only `delta` when the sides are not known whole."""
-        return {"before": self.before, "after": self.after, "delta": self.delta} if known else {"delta": self.delta}
+    def json(self) -> dict[str, Any]:
+        return {"before": self.before, "after": self.after, "delta": self.delta}
 
-    def shown(self, known: bool = True) -> str:
-        """`16`, `16 → 24`, or `+6` when only the difference is known (`known` False)."""
-        if not known:
-            return signed(self.delta)
+    def shown(self) -> str:
+        """`16`, or `16 → 24` when it changes."""
         return _text(self.after) if self.before == self.after else f"{_text(self.before)} → {_text(self.after)}"
 
 
@@ -71,15 +67,9 @@ class PoolChange:
 class ProjectChange:
     project: str
     pool: str
-    steady: Change
-    peak: Change
+    steady: int                    # Δ GPUs
+    peak: int                      # Δ GPUs
     quota: Change                  # before/after None: the project has no quota line for the pool
-    whole: bool = True             # every target of the project was rendered: steady/peak before → after known
-
-    @property
-    def over_quota(self) -> bool:
-        return self.whole and self.quota.after is not None and self.peak.after is not None \
-            and self.peak.after > self.quota.after
 
 
 @dataclass(frozen=True)
@@ -95,16 +85,6 @@ class CapacityChange:
     """Only the environments whose GPU figures change."""
 
     environments: tuple[EnvChange, ...] = ()
-
-
-# --- scope -------------------------------------------------------------------------------------
-
-def with_project_mates(scope: Scope, *sides: Iterable[Any]) -> Scope:
-    """The scope plus every other target of each (environment, project) it touches, so the
-    capacity section knows those projects' demand whole (one project's targets: cheap)."""
-    touched = {(env, project) for env, project, _ in scope.keys}
-    mates = {target_key(t) for side in sides for t in side if (t.env.name, t.project.name) in touched}
-    return Scope(scope.keys | frozenset(mates))
 
 
 # --- the section -------------------------------------------------------------------------------
@@ -132,23 +112,20 @@ def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -
     for name in sorted(set(before_envs) | set(after_envs)):
         before_quotas = _base_quotas(old, before_envs, name, head_quotas.get(name, {}), touched)
         facts = (_facts(before_envs.get(name), before_quotas), _facts(after_envs.get(name), head_quotas.get(name, {})))
-        partial = _partial_projects(name, old, head, scope)
-        change = env_change(name, facts, before_lines.get(name, []), after_lines.get(name, []), partial)
+        change = env_change(name, facts, before_lines.get(name, []), after_lines.get(name, []))
         if change.pools or change.projects:
             found.append(change)
     return CapacityChange(tuple(found))
 
 
-def env_change(name: str, facts: tuple[EnvFacts, EnvFacts], before: list, after: list,
-               partial: set[str]) -> EnvChange:
-    """`partial`: projects some of whose targets were not rendered (only their Δ is known)."""
+def env_change(name: str, facts: tuple[EnvFacts, EnvFacts], before: list, after: list) -> EnvChange:
     old, new = facts
     pools_before, pools_after = demand_by(before, pool_key), demand_by(after, pool_key)
     names = sorted(set(old.pools) | set(new.pools) | set(pools_before) | set(pools_after)
                    | {p for _, p in old.quotas} | {p for _, p in new.quotas})
     pools = [pool_change(pool, old, new, pools_before.get(pool, Demand()), pools_after.get(pool, Demand()))
              for pool in names]
-    projects = _project_changes(old, new, before, after, partial)
+    projects = _project_changes(old, new, before, after)
     return EnvChange(name, new.clusters or old.clusters, tuple(p for p in pools if p.changed), projects)
 
 
@@ -177,7 +154,7 @@ def _cost(price: tuple[float | None, float | None], delta: Demand) -> tuple[Deci
     return (steady, peak) if steady is not None and peak is not None else None
 
 
-def _project_changes(old: EnvFacts, new: EnvFacts, before: list, after: list, partial: set[str]) -> tuple:
+def _project_changes(old: EnvFacts, new: EnvFacts, before: list, after: list) -> tuple:
     was, now = demand_by(before, project_pool_key), demand_by(after, project_pool_key)
     keys = sorted(set(was) | set(now) | set(old.quotas) | set(new.quotas))
     found = []
@@ -187,8 +164,7 @@ def _project_changes(old: EnvFacts, new: EnvFacts, before: list, after: list, pa
         quota = Change(limits[0], limits[1], (limits[1] or 0) - (limits[0] or 0))
         if a == b and not quota.delta:
             continue
-        found.append(ProjectChange(project, pool, Change.of(a.steady, b.steady), Change.of(a.peak, b.peak), quota,
-                                   project not in partial))
+        found.append(ProjectChange(project, pool, b.steady - a.steady, b.peak - a.peak, quota))
     return tuple(found)
 
 
@@ -230,11 +206,6 @@ def _pool_quota(facts: EnvFacts, pool: str) -> int:
     return sum(count for (_, p), count in facts.quotas.items() if p == pool)
 
 
-def _partial_projects(env: str, old: Any, head: Any, scope: Scope) -> set[str]:
-    """Projects of `env` with a target (on either side) that was not rendered: only their Δ is known."""
-    return {t.project.name for side in (old, head) for t in side.targets if t.env.name == env and not scope(t)}
-
-
 def signed(value: int | float | Decimal) -> str:
     """`+6`, `−2`, `0`; money with cents and thousands."""
     text = f"{abs(value):,.2f}" if isinstance(value, Decimal) else _text(abs(value))
@@ -258,7 +229,7 @@ LEGEND = ("GPUs. Δ steady: services and notebooks at their most replicas; Δ pe
           "allowed oversubscription − quota; Δ cost: price per GPU-hour × 730 hours a month (docs/capacity.md).")
 POOL_HEADERS = ("environment", "pool", "capacity", "Δ steady", "Δ peak", "quota", "quota headroom",
                 "Δ cost/month steady", "Δ cost/month peak")
-PROJECT_HEADERS = ("environment", "project", "pool", "steady", "peak", "quota")
+PROJECT_HEADERS = ("environment", "project", "pool", "Δ steady", "Δ peak", "quota")
 
 
 def pool_rows(change: CapacityChange) -> list[list[str]]:
@@ -269,8 +240,7 @@ def pool_rows(change: CapacityChange) -> list[list[str]]:
 
 
 def project_rows(change: CapacityChange) -> list[list[str]]:
-    return [[env.env, p.project, p.pool, p.steady.shown(p.whole), p.peak.shown(p.whole) +
-             (" (over quota)" if p.over_quota else ""), p.quota.shown()]
+    return [[env.env, p.project, p.pool, signed(p.steady), signed(p.peak), p.quota.shown()]
             for env in change.environments for p in env.projects]
 
 
@@ -321,8 +291,7 @@ def capacity_json(change: CapacityChange) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for p in env.projects:
             found.setdefault(p.project, {})[p.pool] = {
-                "steady": p.steady.json(p.whole), "peak": p.peak.json(p.whole), "quota": p.quota.json(),
-                "over_quota": p.over_quota}
+                "steady": {"delta": p.steady}, "peak": {"delta": p.peak}, "quota": p.quota.json()}
         return found
 
     return {"hours_per_month": HOURS_PER_MONTH, "environments": {
