@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from compiler.capacity.formats import per_cluster
 from compiler.capacity.report import Demand, EnvFacts, demand_by, lines_of, monthly_cost, pool_key, project_pool_key
 from compiler.plan.scope import Scope, touched_projects
 
@@ -245,7 +246,7 @@ def project_rows(change: CapacityChange) -> list[list[str]]:
 
 
 def _capacity_cell(capacity: tuple[dict[str, int], dict[str, int]], clusters: int) -> str:
-    before, after = (_per_cluster(side, clusters) for side in capacity)
+    before, after = (per_cluster(side, clusters) for side in capacity)
     return after if before == after else f"{before} → {after}"
 
 
@@ -259,14 +260,6 @@ def _headroom_cell(pool: PoolChange, clusters: int) -> str:
     ratios = pool.oversubscription
     ratio = f" (×{ratios[1]:g})" if ratios[0] == ratios[1] else f" (×{ratios[0]:g} → ×{ratios[1]:g})"
     return ", ".join(parts) + ("" if ratios == (1.0, 1.0) else ratio)
-
-
-def _per_cluster(values: Mapping[str, int], clusters: int) -> str:
-    if not values:
-        return "—"
-    if clusters <= 1 and len(values) == 1:
-        return _text(next(iter(values.values())))
-    return ", ".join(f"{c} {_text(v)}" for c, v in values.items())
 
 
 # --- JSON --------------------------------------------------------------------------------------
