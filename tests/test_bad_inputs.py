@@ -68,6 +68,18 @@ CASES = {
     "charts-outside-repo": ({"strata.yaml": "charts: [../elsewhere]\n"},
                             "strata.yaml:1:9: chart folders must be inside the repository: ../elsewhere"),
     "missing-required": ({JOB: job("command: [a]")}, JOB + ":3:1: demo/Job/train in dev, staging: spec: required field `image` is missing (no layer sets it)"),
+    # issue 9: each of these was an internal error or silently accepted
+    "recursive-anchor": ({JOB: job("image: a\ncommand: &c [x, *c]")}, JOB + ":5:12: an alias refers to a mapping or list that contains it"),
+    "self-aliasing-spec": ({JOB: "kind: Job\nname: train\nspec: &s {image: a, again: *s}\n"},
+                           JOB + ":3:7: an alias refers to a mapping or list that contains it"),
+    "deep-nesting": ({JOB: job("image: a\nargs:\n" + "".join("  " * i + "- \n" for i in range(1, 990)))},
+                     JOB + ":105:203: nested more than 100 levels deep"),
+    "integer-over-4300-digits": ({JOB: job("image: a\nretry: {backoffLimit: " + "9" * 5000 + "}")},
+                                 JOB + ":5:25: an integer of 5000 characters is out of range"),
+    "unknown-tag-on-list": ({JOB: job("image: a\ncommand: !whatever [a]")}, JOB + ":5:12: unsupported tag !whatever on a list"),
+    "python-tag-on-list": ({JOB: job("image: a\ncommand: !!python/object/apply:os.system [echo hi]")},
+                           JOB + ":5:12: unsupported tag !!python/object/apply:os.system on a list"),
+    "python-tag-on-key": ({JOB: job("image: a\n!!python/name:os.system : x")}, JOB + ":5:3: mapping keys must be plain strings"),
 }
 
 GROUP = "environments/groups/test.yaml"

@@ -5,10 +5,13 @@ precedence comes from layer roles (SPEC §2), never from file names.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import Problem, StrataError
+from compiler.provenance import Origin
+from schemas.repo import JsonnetLimits
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 CONFIG_FILE = "strata.yaml"
@@ -23,6 +26,10 @@ class RepoConfig:
     output: str = "out"
     charts: tuple[str, ...] = ("charts",)
     crds: tuple[str, ...] = ()
+    jsonnet: JsonnetLimits = field(default_factory=JsonnetLimits)
+    lock_timeout: float = 60.0
+    output_origin: Origin | None = None   # where strata.yaml sets `output`, for errors about it
+    digest: str = ""                      # sha256 of strata.yaml ("" without one): part of the reuse key
 
     @property
     def chart_dirs(self) -> tuple[Path, ...]:
@@ -64,11 +71,12 @@ def read_config(root: Path) -> RepoConfig:
     if not path.is_file():
         return RepoConfig(root)
     from compiler.check.specs import validate_document
-    from compiler.load.yaml_files import LoadError, inside_repo, load_file
+    from compiler.load.yaml_files import LoadError, inside_repo, load_yaml, read_text
     from schemas.repo import RepoSettings
 
     try:
-        docs = load_file(root, CONFIG_FILE)
+        text = read_text(root, CONFIG_FILE)
+        docs = load_yaml(text, CONFIG_FILE)
     except LoadError as exc:
         raise StrataError([exc.problem]) from None
     data = validate_document(RepoSettings, docs[0] if docs else None, CONFIG_FILE)
@@ -76,7 +84,9 @@ def read_config(root: Path) -> RepoConfig:
     if outside:
         where = docs[0].data["charts"].origin
         raise StrataError([Problem(f"chart folders must be inside the repository: {', '.join(outside)}", where)])
-    return RepoConfig(root, data.output, tuple(data.charts), tuple(data.crds))
+    output = docs[0].data.get("output") if docs and docs[0].is_map else None
+    return RepoConfig(root, data.output, tuple(data.charts), tuple(data.crds), data.jsonnet, data.lockTimeoutSeconds,
+                      output.origin if output is not None else None, hashlib.sha256(text.encode()).hexdigest())
 
 
 def shown_chart_folder(path: Path, root: Path) -> str:

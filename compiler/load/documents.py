@@ -12,9 +12,11 @@ from pathlib import Path
 from compiler.errors import Problems
 from compiler.kinds import kind_names
 from compiler.load.discover import SourceFiles
+from compiler.load.jsonnet import JsonnetEvaluator
 from compiler.load.yaml_files import LoadError, load_file
 from compiler.provenance import Origin, Value
 from compiler.suggest import closest
+from schemas.repo import JsonnetLimits
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -54,35 +56,45 @@ class Documents:
     environments: list[Doc] = field(default_factory=list)
     projects: dict[str, Doc] = field(default_factory=dict)          # project dir → doc
     resources: dict[str, list[Doc]] = field(default_factory=dict)   # project dir → docs
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)  # spec file → other files it read (Jsonnet imports)
 
 
 def load_documents(root: Path, files: SourceFiles, problems: Problems,
-                   overlay: Mapping[str, str] | None = None) -> Documents:
+                   overlay: Mapping[str, str] | None = None, jsonnet: JsonnetLimits | None = None) -> Documents:
     """Every discovered file's documents; `overlay` (repo-relative path → YAML text) stands in
-    for the content of those files, so an edit can be compiled before it is written (promote)."""
-    overlay = overlay or {}
+    for the content of those files, so an edit can be compiled before it is written (promote).
+    `jsonnet` bounds the evaluation of Jsonnet files (compiler/load/jsonnet.py)."""
+    with JsonnetEvaluator(root, jsonnet) as evaluator:
+        docs = _load_all(root, files, problems, overlay or {}, evaluator)
+    docs.reads = {rel: reads for rel, reads in evaluator.reads.items() if reads}
+    _check_unique(docs, problems)
+    return docs
+
+
+def _load_all(root: Path, files: SourceFiles, problems: Problems, overlay: Mapping[str, str],
+              jsonnet: JsonnetEvaluator) -> Documents:
     docs = Documents()
-    docs.layers = _load_role(root, files.layers, "layer", problems, overlay)
-    docs.groups = _load_role(root, files.groups, "group", problems, overlay)
-    docs.environments = _load_role(root, files.environments, "environment", problems, overlay)
+    docs.layers = _load_role(root, files.layers, "layer", problems, overlay, jsonnet)
+    docs.groups = _load_role(root, files.groups, "group", problems, overlay, jsonnet)
+    docs.environments = _load_role(root, files.environments, "environment", problems, overlay, jsonnet)
     for project_dir, project_file in files.projects.items():
-        found = _load_role(root, [project_file], "project", problems, overlay)
+        found = _load_role(root, [project_file], "project", problems, overlay, jsonnet)
         if found:
             docs.projects[project_dir] = found[0]
     for project_dir, resource_files in files.resources.items():
         if project_dir not in files.projects:
             problems.add(f"{project_dir} has no project.yaml", Origin(project_dir, 1, 1))
             continue
-        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems, overlay)
-    _check_unique(docs, problems)
+        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems, overlay, jsonnet)
     return docs
 
 
-def _load_role(root: Path, files: list[str], role: str, problems: Problems, overlay: Mapping[str, str]) -> list[Doc]:
+def _load_role(root: Path, files: list[str], role: str, problems: Problems, overlay: Mapping[str, str],
+               jsonnet: JsonnetEvaluator) -> list[Doc]:
     found = []
     for rel in files:
         try:
-            values = load_file(root, rel, overlay.get(rel))
+            values = load_file(root, rel, overlay.get(rel), jsonnet)
         except LoadError as exc:
             problems.extend([exc.problem])
             continue

@@ -12,20 +12,28 @@ confined to the repository and no environment or network access.
 """
 from __future__ import annotations
 
-import json
+import errno
 import math
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from compiler.errors import Problem
 from compiler.provenance import APPEND, REPLACE, Origin, Value
 
+if TYPE_CHECKING:
+    from compiler.load.jsonnet import JsonnetEvaluator
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES_PER_FILE = 200_000  # guards against alias bombs ("billion laughs")
+MAX_DEPTH = 100               # nesting levels of one document: deeper input is refused, never recursed into
+MAX_INT_DIGITS = 4300         # Python refuses to convert longer decimal text (CVE-2020-10735)
+MAX_INT_BITS = 14_000         # the same bound for 0x / 0o literals (about 4,200 decimal digits)
+MAX_QUOTED = 200              # characters of a value an error message quotes
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _NULL = re.compile(r"^(~|null|Null|NULL|)$")
@@ -48,6 +56,21 @@ class LoadError(Exception):
         super().__init__(problem.render())
 
 
+def clip(text: str, limit: int = MAX_QUOTED) -> str:
+    """At most `limit` characters of a value for an error message (a 50 MB line helps nobody)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+@dataclass(frozen=True)
+class HugeInteger:
+    """An integer literal too long to be a number anywhere strata writes (more than 4,300 digits)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
 class LeadingZero:
     """`010`: YAML 1.1 read it as octal 8, YAML 1.2 as 10; we refuse to guess."""
@@ -66,11 +89,12 @@ def resolve_plain(text: str) -> Any:
         return _BOOL[text]
     if _INT.match(text):
         digits = text.lstrip("+-")
+        if len(digits) > MAX_INT_DIGITS:
+            return HugeInteger(text)
         return LeadingZero(text) if len(digits) > 1 and digits[0] == "0" else int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
+    if _OCT.match(text) or _HEX.match(text):
+        number = int(text[2:], 8 if text[1] == "o" else 16)
+        return HugeInteger(text) if number.bit_length() > MAX_INT_BITS else number
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -86,6 +110,7 @@ class _Converter:
     def __init__(self, file: str):
         self.file = file
         self.count = 0
+        self.open: set[int] = set()   # ids of the nodes being converted: an alias to one is a cycle
 
     def origin(self, node: yaml.Node) -> Origin:
         return Origin(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -93,46 +118,69 @@ class _Converter:
     def fail(self, node: yaml.Node, message: str) -> LoadError:
         return LoadError(Problem(message, self.origin(node)))
 
-    def value(self, node: yaml.Node, key_origin: Origin | None = None) -> Value:
+    def value(self, node: yaml.Node, key_origin: Origin | None = None, depth: int = 0) -> Value:
         self.count += 1
         if self.count > MAX_NODES_PER_FILE:
             raise self.fail(node, f"document expands to more than {MAX_NODES_PER_FILE} values "
                                   "(an alias bomb?); strata refuses to expand it")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep; strata refuses to read it")
         tag = node.tag if node.tag in (REPLACE, APPEND) else None
-        if isinstance(node, yaml.MappingNode):
-            return Value(self.mapping(node), self.origin(node), tag=tag, key_origin=key_origin)
-        if isinstance(node, yaml.SequenceNode):
-            items = [self.value(item) for item in node.value]
-            return Value(items, self.origin(node), tag=tag, key_origin=key_origin)
-        assert isinstance(node, yaml.ScalarNode)
-        data = self.scalar(node)
-        raw = node.value if not isinstance(data, str) and not node.style else None
-        return Value(data, self.origin(node), tag=tag, key_origin=key_origin, raw=raw)
+        if isinstance(node, yaml.ScalarNode):
+            data = self.scalar(node)
+            raw = node.value if not isinstance(data, str) and not node.style else None
+            return Value(data, self.origin(node), tag=tag, key_origin=key_origin, raw=raw)
+        if id(node) in self.open:
+            raise self.fail(node, "an alias refers to a mapping or list that contains it (a recursive anchor); "
+                                  "strata cannot expand it")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return Value(self.mapping(node, depth), self.origin(node), tag=tag, key_origin=key_origin)
+            assert isinstance(node, yaml.SequenceNode)
+            return Value(self.sequence(node, depth), self.origin(node), tag=tag, key_origin=key_origin)
+        finally:
+            self.open.discard(id(node))
 
-    def mapping(self, node: yaml.MappingNode) -> dict[str, Value]:
+    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Value]:
         if node.tag not in (_MAP, REPLACE):
-            raise self.fail(node, f"unsupported tag {node.tag} on a mapping (strata knows !replace and !append)")
+            raise self.fail(node, f"unsupported tag {_shown_tag(node.tag)} on a mapping (strata knows !replace)")
         out: dict[str, Value] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(key_node, "mapping keys must be plain strings")
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                raise self.fail(key_node, "mapping keys must be plain strings (no tags)")
             key = key_node.value
             if key in out:
                 first = out[key].key_origin
-                raise self.fail(key_node, f"duplicate key {key!r}" + (f" (first at line {first.line})" if first else ""))
-            out[key] = self.value(value_node, self.origin(key_node))
+                raise self.fail(key_node, f"duplicate key {clip(key)!r}" + (f" (first at line {first.line})" if first else ""))
+            out[key] = self.value(value_node, self.origin(key_node), depth + 1)
         return out
+
+    def sequence(self, node: yaml.SequenceNode, depth: int) -> list[Value]:
+        if node.tag not in (_SEQ, REPLACE, APPEND):
+            raise self.fail(node, f"unsupported tag {_shown_tag(node.tag)} on a list (strata knows !replace and !append)")
+        return [self.value(item, None, depth + 1) for item in node.value]
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag in (REPLACE, APPEND):
             raise self.fail(node, f"{node.tag} applies to a mapping or a list, not a scalar")
         if node.tag != _STR and not node.tag.startswith("tag:yaml.org,2002:"):
-            raise self.fail(node, f"unsupported tag {node.tag} (strata knows !replace and !append)")
+            raise self.fail(node, f"unsupported tag {_shown_tag(node.tag)} (strata knows !replace and !append)")
         if not node.style and node.tag == _STR:  # plain scalar (C parser: style "")
-            return resolve_plain(node.value)
-        if node.tag in (_STR,):
+            data = resolve_plain(node.value)
+        elif node.tag == _STR:
             return node.value
-        return _explicit(node, self)
+        else:
+            data = _explicit(node, self)
+        if isinstance(data, HugeInteger):
+            raise self.fail(node, f"an integer of {len(data.text)} characters is out of range for any field "
+                                  f"(strata reads at most {MAX_INT_DIGITS} digits); quote it to keep it as text")
+        return data
+
+
+def _shown_tag(tag: str) -> str:
+    """`!!python/object/apply:os.system` as written, not as PyYAML expands it."""
+    return clip("!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag)
 
 
 def _explicit(node: yaml.ScalarNode, conv: _Converter) -> Any:
@@ -140,28 +188,53 @@ def _explicit(node: yaml.ScalarNode, conv: _Converter) -> Any:
     resolved = resolve_plain(node.value)
     wanted = {"tag:yaml.org,2002:int": int, "tag:yaml.org,2002:float": float,
               "tag:yaml.org,2002:bool": bool, "tag:yaml.org,2002:null": type(None)}.get(node.tag)
+    if isinstance(resolved, HugeInteger) and wanted is int:
+        return resolved
     if wanted is None or not isinstance(resolved, wanted):
-        raise conv.fail(node, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
+        raise conv.fail(node, f"{clip(node.value)!r} is not a valid {clip(node.tag.rsplit(':', 1)[-1])}")
     return resolved
 
 
 def inside_repo(repo: Path, path: Path) -> bool:
+    """`path`, symlinks resolved, lies in `repo` (a symlink loop does not)."""
     try:
         path.resolve().relative_to(repo.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):   # RuntimeError: a symlink loop, before Python 3.13
         return False
+
+
+def confined(repo: Path, rel: str) -> Path:
+    """The real path of a repo file strata may read: inside the repo, a regular file, at most 8 MiB.
+
+    Raises LoadError located at the file. The same rule for every file strata reads
+    (specs, Jsonnet imports, chart files): nothing outside the repository, no FIFOs or
+    devices that would block a read, no file too large to hold in memory safely.
+    """
+    origin = Origin(rel, 1, 1)
+    try:
+        real = (repo / rel).resolve(strict=True)
+        info = real.stat()
+    except (OSError, RuntimeError) as exc:
+        loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        raise LoadError(Problem("symlink loop; strata cannot read this file" if loop
+                                else f"cannot read file: {getattr(exc, 'strerror', None) or exc}", origin)) from None
+    if not inside_repo(repo, real):
+        raise LoadError(Problem(f"file resolves outside the repository ({clip(str(real))}); strata only reads "
+                                "files inside the repo", origin))
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError(Problem("not a regular file (a FIFO or device?); strata only reads regular files", origin))
+    if info.st_size > MAX_FILE_BYTES:
+        raise LoadError(Problem(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", origin))
+    return real
 
 
 def read_text(repo: Path, rel: str) -> str:
     """UTF-8 text of a repo file, refusing symlinks that leave the repo and oversized files."""
-    path = repo / rel
     origin = Origin(rel, 1, 1)
-    if not inside_repo(repo, path):
-        raise LoadError(Problem("file resolves outside the repository (symlink?); strata only reads "
-                                "files inside the repo", origin))
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
+    with open(confined(repo, rel), "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:   # grew since the check
         raise LoadError(Problem(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", origin))
     try:
         return data.decode("utf-8")
@@ -266,43 +339,36 @@ def _empty(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.value == "" and node.tag == _STR
 
 
-def load_jsonnet(repo: Path, rel: str) -> list[Value]:
-    """Evaluate a Jsonnet file with imports confined to the repo; one doc or a list of docs."""
-    import _jsonnet
+def load_jsonnet(repo: Path, rel: str, jsonnet: JsonnetEvaluator | None = None) -> list[Value]:
+    """Evaluate a Jsonnet file (bounded, imports confined to the repo); one doc or a list of docs."""
+    from compiler.load.jsonnet import JsonnetEvaluator
 
-    def import_callback(base: str, target: str) -> tuple[str, bytes]:
-        path = (Path(base) / target) if not Path(target).is_absolute() else Path(target)
-        if not inside_repo(repo, path) or not path.is_file():
-            raise RuntimeError(f"import {target!r} is outside the repository or missing")
-        return str(path.resolve()), path.read_bytes()
-
-    read_text(repo, rel)  # same guards as YAML: inside the repo, UTF-8, size
-    try:
-        result = json.loads(_jsonnet.evaluate_file(str((repo / rel).resolve()), import_callback=import_callback))
-    except RuntimeError as exc:
-        line, col = _jsonnet_position(str(exc))
-        message = str(exc).strip().splitlines()[0]
-        raise LoadError(Problem(f"jsonnet: {message}", Origin(rel, line, col))) from None
+    real = confined(repo, rel)   # same guards as YAML: inside the repo, a regular file, size
+    read_text(repo, rel)         # and UTF-8
+    if jsonnet is None:
+        with JsonnetEvaluator(repo) as own:
+            result = own.evaluate(rel, real)
+    else:
+        result = jsonnet.evaluate(rel, real)
     docs = result if isinstance(result, list) else [result]
     return [from_plain(doc, Origin(rel, 1, 1)) for doc in docs]
 
 
-def _jsonnet_position(message: str) -> tuple[int, int]:
-    match = re.search(r":(\d+):(\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
-
-
-def from_plain(data: Any, origin: Origin) -> Value:
+def from_plain(data: Any, origin: Origin, depth: int = 0) -> Value:
     """Plain data (from Jsonnet) as a Value tree; every node points at `origin`."""
+    if depth > MAX_DEPTH and isinstance(data, (dict, list)):
+        raise LoadError(Problem(f"jsonnet: the result is nested more than {MAX_DEPTH} levels deep; "
+                                "strata refuses to read it", origin))
     if isinstance(data, dict):
-        return Value({str(k): from_plain(v, origin) for k, v in data.items()}, origin, key_origin=origin)
+        return Value({str(k): from_plain(v, origin, depth + 1) for k, v in data.items()}, origin, key_origin=origin)
     if isinstance(data, list):
-        return Value([from_plain(v, origin) for v in data], origin)
+        return Value([from_plain(v, origin, depth + 1) for v in data], origin)
     return Value(data, origin)
 
 
-def load_file(repo: Path, rel: str, text: str | None = None) -> list[Value]:
-    """A spec file's documents; `text` stands in for a YAML file's content (an edit not yet written)."""
+def load_file(repo: Path, rel: str, text: str | None = None, jsonnet: JsonnetEvaluator | None = None) -> list[Value]:
+    """A spec file's documents; `text` stands in for a YAML file's content (an edit not yet written),
+    `jsonnet` evaluates .jsonnet files (one bounded worker for a whole load)."""
     if rel.endswith(".jsonnet"):
-        return load_jsonnet(repo, rel)
+        return load_jsonnet(repo, rel, jsonnet)
     return load_yaml(read_text(repo, rel) if text is None else text, rel)
