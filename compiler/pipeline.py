@@ -58,11 +58,11 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    docs = load_documents(root, disc.discover(root), problems, overlay)
+    docs = load_documents(root, disc.discover(root), problems, overlay, config.jsonnet)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems, command)
-    graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs)
+    graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs, reads=docs.reads)
     if not collect:
         problems.raise_if_any()
     return Build(root, config, selection, docs, world, projects, targets, graph, warnings=list(problems.warnings))

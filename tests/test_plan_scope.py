@@ -107,6 +107,8 @@ def test_a_changed_service_does_not_widen_to_its_project():
 
 
 def test_touched_projects():
-    assert touched_projects(["projects/a/x.yaml", "projects/b/sub/y.yaml", "README.md"]) == {"a", "b"}
+    assert touched_projects(["projects/a/x.yaml", "projects/b/sub/y.yaml", "README.md", "out/manifest.json"]) == {"a", "b"}
     assert touched_projects(["projects/a/x.yaml", "layers/l.yaml"]) is None
-    assert touched_projects(["docs/plan.md", ".github/workflows/ci.yaml"]) == frozenset()
+    assert touched_projects([".github/workflows/ci.yaml", ".strata/cache.json"]) == frozenset()
+    # a chart may read its README.md, a Jsonnet spec may importstr a text file: any project may change
+    assert touched_projects(["charts/model-service/README.md"]) is None

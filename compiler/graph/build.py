@@ -88,14 +88,15 @@ class Graph:
 
 
 def build_graph(targets: list[Target], projects: list[Project], problems: Problems, *,
-                root: Path, chart_dirs: tuple[Path, ...]) -> Graph:
-    """The graph of `targets`; every unknown reference and GPU pool is added to `problems`."""
+                root: Path, chart_dirs: tuple[Path, ...], reads: Mapping[str, tuple[str, ...]] | None = None) -> Graph:
+    """The graph of `targets`; every unknown reference and GPU pool, and every chart file outside
+    the repository, is added to `problems`. `reads`: the files each Jsonnet spec file's imports read."""
     index = {target_key(t): t for t in targets}
     charts = inputs.ChartFiles(root, chart_dirs)
     nodes = []
     for target in targets:
         found = references.resolve(target, index, problems)
-        nodes.append(Node(target, inputs.own_files(target, charts), found))
+        nodes.append(Node(target, inputs.own_files(target, charts, reads or {}, problems), found))
     references.check_gpu_pools(targets, problems)
     return Graph.of(nodes, _project_nodes(projects, index))
 

@@ -5,7 +5,7 @@ A target's digest covers
   - `strata.yaml` (chart folders and output settings apply to every target),
   - the target's identity (environment, project, kind and name),
   - its own input files, each by path and sha256 (the layers it was merged from,
-    the chart files it renders with), and
+    the files their Jsonnet imports read, the chart files it renders with), and
   - the identity and digest of every target it references, so a Dataset's change
     reaches the Job that mounts it and, through the Job, the Pipeline that embeds it.
 

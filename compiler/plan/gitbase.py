@@ -104,7 +104,24 @@ def _ls(top: Path, tree: str) -> list[str]:
 
 def _extract(archive: bytes, root: Path) -> None:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        if hasattr(tarfile, "data_filter"):   # refuses links out of the tree and special files
-            tar.extractall(root, filter="data")
+        if hasattr(tarfile, "data_filter"):   # refuses special files and writes through links
+            tar.extractall(root, filter=_keep_links)
         else:                                 # pragma: no cover - Python without PEP 706
             tar.extractall(root)
+
+
+def _keep_links(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """The `data` filter, except that a symlink pointing outside the tree is extracted as it is.
+
+    The base must look like the commit: a link to /etc that no spec uses must not stop the
+    plan, and one a spec or chart uses is refused by the loader with a located error, as in
+    the working tree. Writing *through* such a link stays impossible: the `data` filter
+    checks every regular file's real destination (and a git tree cannot hold `a -> /x` and
+    `a/f` together anyway).
+    """
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        if member.issym():
+            return member
+        raise

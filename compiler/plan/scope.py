@@ -6,13 +6,15 @@ cannot appear in the plan: it is loaded (merged and validated) but not rendered.
 The rule (docs/plan.md) renders a target when
   1. it exists on one side only (it is being added or destroyed), or
   2. it is a changed node of the target graph, on the base or the head side: one of
-     its own input files changed (its layers, the chart it renders with), or a file
-     changed inside its project folder that no target lists (a Jsonnet library the
-     project imports), or
+     its own input files changed (its layers, the files its Jsonnet imports read, the
+     chart it renders with), or a file changed inside its project folder that no
+     target lists, or
   3. it depends on a changed node: it references one, directly or through others, in
      either side's graph (a Pipeline embeds its Jobs, which mount Datasets), or
-  4. a changed input file outside `projects/` is listed by no target (`strata.yaml`,
-     a Jsonnet library): then every target is rendered.
+  4. a changed input file outside `projects/` is listed by no target (`strata.yaml`):
+     then every target is rendered.
+Any file can be an input (a chart's README.md, a text file a Jsonnet spec `importstr`s),
+so documents (.md, .txt, ...) are left out only when no target lists them.
 
 Before that, `touched_projects` narrows the loading: when every changed input lies in
 `projects/<p>/` folders, only those projects can change, so only they are loaded.
@@ -35,19 +37,24 @@ def project_folder(target: Any) -> str:
 
 
 def is_input(path: str, output: str = "out") -> bool:
-    """Files that cannot shape a compile: docs, dot-folders (CI, git), the output folder."""
+    """Files that cannot shape a compile: dot-folders (CI, git, .strata), the output folder."""
     parts = PurePosixPath(path).parts
-    if not parts or parts[0] == output or any(p.startswith(".") for p in parts):
-        return False
-    return not path.endswith(NOT_INPUTS)
+    return bool(parts) and parts[0] != output and not any(p.startswith(".") for p in parts)
+
+
+def is_document(path: str) -> bool:
+    """README.md, notes.txt: an input only when a target lists it (a chart file, an importstr)."""
+    return path.endswith(NOT_INPUTS)
 
 
 def touched_projects(changed: Iterable[str], output: str = "out") -> frozenset[str] | None:
     """The projects the changed input files can affect; None when the change reaches beyond
-    project folders (an environment, a layer, a chart: any project may change)."""
+    project folders (an environment, a layer, a chart, any file a chart or an import may read:
+    any project may change). Documents at the top of the repository (README.md) are no
+    chart's files and are taken to be no Jsonnet spec's import either."""
     touched = set()
     for path in changed:
-        if not is_input(path, output):
+        if not is_input(path, output) or (is_document(path) and "/" not in path):   # README.md at the top
             continue
         if not _project_owned(path):
             return None
@@ -70,7 +77,7 @@ class Scope:
         nodes = [*head.nodes.values(), *base.nodes.values()]
         claimed = frozenset(f for node in nodes for f in node.files)
         folders = {project_folder(node.target) for node in nodes}
-        unclaimed = changed - claimed
+        unclaimed = {p for p in changed - claimed if not is_document(p)}
         if any(not _project_owned(p) and not any(_inside(p, f) for f in folders) for p in unclaimed):
             return cls(frozenset(node.key for node in nodes))
         dirty_folders = {f for f in folders if any(_inside(p, f) for p in unclaimed)}

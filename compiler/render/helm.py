@@ -10,7 +10,9 @@ caller can point at the spec line that produced that value.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +125,51 @@ def find_chart(chart_dirs: tuple[Path, ...], name: str) -> Path | None:
         if (candidate / "Chart.yaml").is_file():
             return candidate
     return None
+
+
+def chart_files(repo: Path, chart_dir: Path) -> tuple[str, ...]:
+    """Every file of a chart, as repo-relative paths after resolving symlinks; ChartError if one leaves the repo.
+
+    Helm follows symlinks when it loads a chart, so a link to /etc/passwd would be read
+    and `.Files.Get` would copy it into the output: every folder and file of the chart
+    must resolve inside the repository, be a regular file (no FIFO to block on) and stay
+    under the 8 MiB cap of any file strata reads. The paths returned are the real files
+    read: the inputs of every Service using the chart.
+    """
+    from compiler.load.yaml_files import MAX_FILE_BYTES
+
+    root = Path(repo).resolve()
+    found: set[str] = set()
+    problems: list[ChartProblem] = []
+
+    def refuse(path: Path, why: str) -> None:
+        problems.append(ChartProblem(f"{os.path.relpath(path, repo)} {why}; strata reads chart files only from "
+                                     "inside the repository"))
+
+    def visit(path: Path, folders: frozenset[Path]) -> None:
+        try:
+            real = path.resolve(strict=True)
+            info = real.stat()
+        except (OSError, RuntimeError):
+            return refuse(path, "is a broken link or a symlink loop")
+        if not real.is_relative_to(root):
+            return refuse(path, f"resolves outside the repository ({str(real)[:200]})")
+        if stat.S_ISDIR(info.st_mode):
+            if real in folders:
+                return refuse(path, "is a symlink loop")
+            for child in sorted(path.iterdir()):
+                visit(child, folders | {real})
+        elif not stat.S_ISREG(info.st_mode):
+            refuse(path, "is not a regular file")
+        elif info.st_size > MAX_FILE_BYTES:
+            refuse(path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        else:
+            found.add(real.relative_to(root).as_posix())
+
+    visit(Path(chart_dir), frozenset())
+    if problems:
+        raise ChartError(Path(chart_dir).name, problems)
+    return tuple(sorted(found))
 
 
 def schema_problems(text: str) -> list[ChartProblem]:
