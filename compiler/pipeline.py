@@ -75,17 +75,20 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
 
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
-    whose digest did not change (compiler.output.cache) instead of rendering them again.
+    whose digest did not change (compiler.output.cache) instead of rendering them again;
+    `.strata/cache.json` must say that folder was written by this strata with this strata.yaml.
     """
     from compiler.output.assemble import assemble, input_hashes
-    from compiler.output.cache import reusable
+    from compiler.output.cache import reusable, reuse_key
+    from compiler.output.state import State
 
     build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
     config = [disc.CONFIG_FILE] if (repo / disc.CONFIG_FILE).is_file() else []
     hashes = input_hashes(repo, {*config, *(f for files in build.graph.inputs.values() for f in files)})
     digests = target_digests(build.graph, hashes, hashes.get(disc.CONFIG_FILE, ""))
     build = replace(build, hashes=hashes, digests=digests)
-    reused = reusable(reuse_from, build)
+    reused = {} if reuse_from is None else reusable(
+        State(repo), reuse_from, reuse_key(build.config.digest, reuse_from), build)
     wanted = render_only or (lambda t: True)
     build = render_stage(replace(build, reused=len(reused)),
                          render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)

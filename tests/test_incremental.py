@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from compiler.load.discover import BUILTIN_CHARTS_DIR
-from compiler.output.cache import CACHE_FILE, cache_file_bytes
+from compiler.output.cache import reuse_key
+from compiler.output.state import State
 from compiler.output.write import write_output
 from compiler.pipeline import compile_repo
 from compiler.plan import plan
@@ -35,9 +36,11 @@ def edit_dataset(repo: Path) -> None:
 
 
 def compile_into(repo: Path, out: Path):
-    """What `strata compile` does: reuse from `out`, then write it (with strata's fingerprint)."""
+    """What `strata compile` does: reuse from `out`, write it, record what it was written with."""
     build = compile_repo(repo, reuse_from=out)
-    write_output(out, {**build.files, CACHE_FILE: cache_file_bytes()})
+    state = State(repo)
+    write_output(state, out, dict(build.files))
+    state.write_cache(reuse_key(build.config.digest, out))
     return build
 
 

@@ -15,7 +15,8 @@ from compiler.commands import deployed_count, env_option, project_option, repo_o
 @env_option
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: strata.yaml `output`, else out/ in the repo).")
+              help="Output folder (default: strata.yaml `output`, else out/ in the repo). It must be absent, "
+                   "empty or strata's own output.")
 @click.option("--no-cache", is_flag=True, help="Render every target, even those whose inputs are unchanged.")
 @click.pass_context
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
@@ -23,32 +24,53 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     """Compile specs into Helm values and manifests under out/."""
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
-    from compiler.output.cache import CACHE_FILE, cache_file_bytes
-    from compiler.output.write import write_output
+    from compiler.output.cache import reuse_key
+    from compiler.output.guard import output_folder
+    from compiler.output.state import State
+    from compiler.output.write import HalfSwapped, recover, write_output
     from compiler.pipeline import compile_repo
 
     repo = repo_of(ctx)
     started = time.perf_counter()
-    out_dir = out_dir or repo / read_config(repo).output
+    config = read_config(repo)
+    shown = _shown(out_dir or repo / config.output)
     try:
+        out = output_folder(repo, config, out_dir)   # refused before anything is read or written
+        state = State(repo)
+        with state.locked(config.lock_timeout, _waiting):
+            _tell(recover(state, out))               # what a killed compile left half done
         with _progress() as progress:
             build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
-                                 reuse_from=None if no_cache else out_dir)
-        write_output(out_dir, {**build.files, CACHE_FILE: cache_file_bytes()}, partial=bool(envs or projects))
+                                 reuse_from=None if no_cache else out)
+        state.clear_cache()                          # from here until written, out/ may be neither old nor new
+        write_output(state, out, dict(build.files), partial=bool(envs or projects), lock_timeout=config.lock_timeout,
+                     waiting=_waiting)
+    except HalfSwapped:
+        raise                                        # its message says where the previous output is
     except StrataError as error:
-        error.unchanged = f"{_shown(out_dir)} is unchanged"
+        error.unchanged = error.unchanged or f"{shown} is unchanged"
         raise
+    state.write_cache(reuse_key(build.config.digest, out))
     print_warnings(build.warnings)
     deployed = deployed_count(build.targets)
     kept = f", {build.reused} unchanged" if build.reused else ""
     click.echo(f"Compiled {deployed} targets ({deployed - build.reused} rendered{kept}, {len(build.files)} files) "
-               f"into {_shown(out_dir)} in {time.perf_counter() - started:.2f}s.")
+               f"into {_shown(out)} in {time.perf_counter() - started:.2f}s.")
     return 0
 
 
 def print_warnings(warnings: Iterable) -> None:
     for warning in warnings:
         click.secho(warning.render(), err=True, fg="yellow")
+
+
+def _waiting(holder: str) -> None:
+    click.echo(f"strata: waiting for another strata compile ({holder}) to finish writing the output...", err=True)
+
+
+def _tell(done: str | None) -> None:
+    if done:
+        click.echo(f"strata: {done}", err=True)
 
 
 def _shown(path: Path) -> str:

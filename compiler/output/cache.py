@@ -1,26 +1,32 @@
 """Reuse of unchanged output: a target whose digest and strata itself are unchanged is not re-rendered.
 
 `out/manifest.json` records every target's content digest (compiler/graph/digest.py:
-its input files, its references' digests, its chart, strata.yaml, strata's version)
-and its output files with their sha256; `out/.strata-cache.json` records a
-fingerprint of strata's own code. When both match, the target's previous files are
-kept as they are (after checking their hashes), so a no-change recompile only loads,
-merges and validates. Anything doubtful (a missing or edited output file, a manifest
-without digests, a different strata) renders again.
+its input files by content, its references' digests, its chart, strata.yaml, strata's
+version) and its output files with their sha256; `.strata/cache.json`
+(compiler.output.state) records what that output was written with: strata's own code,
+the bytes of strata.yaml, the output folder and the identity (device, inode, change
+time) of the manifest.json strata wrote there. When all of these match, the target's
+previous files are kept as they are (after checking their hashes), so a no-change
+recompile only loads, merges and validates. Anything doubtful (a missing or edited
+output file, a manifest without digests, a different strata, an edited strata.yaml,
+another output folder, an out/ that was copied or checked out from git rather than
+written by this strata) renders again. Inputs are keyed on content, never on a
+modification time: an edit that keeps a file's size and mtime is still seen.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from compiler import __version__
 from compiler.output.assemble import MANIFEST, sha256
+from compiler.output.state import State
 from compiler.targets import target_key
 
-CACHE_FILE = ".strata-cache.json"
 _PACKAGES = ("compiler", "schemas")
 
 
@@ -43,14 +49,26 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_file_bytes() -> bytes:
-    return (json.dumps({"fingerprint": tool_fingerprint()}, sort_keys=True) + "\n").encode()
+def reuse_key(config_digest: str, out_dir: Path) -> dict[str, str]:
+    """What output must have been written with to be reused: this strata, this strata.yaml, this
+    folder, and the manifest file itself (a committed or copied out/ is a new inode)."""
+    return {"fingerprint": tool_fingerprint(), "config": config_digest, "output": str(out_dir),
+            "manifest": manifest_identity(out_dir)}
 
 
-def reusable(out_dir: Path | None, build) -> dict[str, Reused]:
+def manifest_identity(out_dir: Path) -> str:
+    """Device, inode, change time and size of out/manifest.json: which file it is, not what it says."""
+    try:
+        found = os.stat(out_dir / MANIFEST)
+    except OSError:
+        return ""
+    return f"{found.st_dev}:{found.st_ino}:{found.st_ctime_ns}:{found.st_size}"
+
+
+def reusable(state: State, out_dir: Path, key: dict[str, str], build) -> dict[str, Reused]:
     """Folder → previous output, for every target whose digest is unchanged since the last compile."""
-    previous = _previous_manifest(out_dir)
-    if previous is None or out_dir is None:
+    previous = _previous_manifest(state, out_dir, key)
+    if previous is None:
         return {}
     by_folder = {entry["folder"]: entry for entry in previous.get("targets", [])}
     found: dict[str, Reused] = {}
@@ -66,13 +84,10 @@ def reusable(out_dir: Path | None, build) -> dict[str, Reused]:
     return found
 
 
-def _previous_manifest(out_dir: Path | None) -> dict | None:
-    if out_dir is None:
+def _previous_manifest(state: State, out_dir: Path, key: dict[str, str]) -> dict | None:
+    if state.read_cache() != key:
         return None
     try:
-        stamp = json.loads((out_dir / CACHE_FILE).read_text())
-        if stamp.get("fingerprint") != tool_fingerprint():
-            return None
         return json.loads((out_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         return None

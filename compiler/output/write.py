@@ -1,47 +1,179 @@
-"""Stage 6b, write: put assembled files on disk atomically.
+"""Stage 6b, write: put assembled files on disk, crash-safe and one writer at a time.
 
-Everything is written to a temporary folder beside out/, which is then swapped
-in with renames: a failed or interrupted compile leaves the previous out/
-untouched. `compile --env/--project` rewrites only its selection and keeps the
-rest of out/ (and of manifest.json) as it was.
+Under `.strata/lock` (compiler.output.state), a compile writes every file into
+`.<out>.strata-new` beside out/, records the swap in `.strata/swap.json`, renames
+out/ to `.<out>.strata-old`, the new folder to out/, then drops the journal and the old
+folder. Whenever strata is killed, out/ is the complete old output, the complete new
+one, or (between the two renames) absent with a journal saying how to finish: the next
+compile calls `recover` before anything else and completes the swap. Temporary folders
+have those fixed names, so the next run also removes any a kill left behind.
+
+`compile --env/--project` rewrites only its selection and keeps the rest of out/ (and
+of manifest.json) as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from compiler.capacity.report import merged_blocks
 from compiler.errors import StrataError
 from compiler.output.assemble import MANIFEST, manifest_bytes
+from compiler.output.guard import refusal
+from compiler.output.state import State
 
 
-def write_output(out_dir: Path, files: dict[str, bytes], *, partial: bool = False) -> None:
+class HalfSwapped(StrataError):
+    """A swap failed and could not be undone: out/ is not as it was, the message says where it is."""
+
+
+def write_output(state: State, out_dir: Path, files: dict[str, bytes], *, partial: bool = False,
+                 lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None) -> None:
+    """Replace `out_dir` (resolved, already checked by compiler.output.guard) with `files`.
+
+    Raises StrataError leaving `out_dir` as it was, or HalfSwapped when it could not be.
+    """
+    with state.locked(lock_timeout, waiting):
+        recover(state, out_dir)
+        why = refusal(out_dir)   # again, now that no other strata can be writing it
+        if why:
+            raise StrataError(why)
+        _write(state, out_dir, files, partial)
+
+
+def recover(state: State, out_dir: Path) -> str | None:
+    """Finish a swap a killed compile left half done, and remove the temporary folders of one
+    killed before or after its swap.
+
+    Call with the lock held, before anything reads `out_dir`. Returns what was done (for
+    the user), or None if nothing was.
+    """
+    journal = state.read_journal()
+    done = _finish_swap(state, journal) if journal is not None else None
     try:
-        _write(out_dir.resolve(), files, partial)
+        leftovers = [f for f in temporary_folders(out_dir) if f.exists() or f.is_symlink()]
+        for folder in leftovers:
+            _remove(folder)
     except OSError as exc:
-        raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}; the previous output is untouched") from None
+        raise StrataError(f"cannot remove {exc.filename}, left by an interrupted compile: {exc.strerror}") from None
+    if leftovers and done is None:
+        done = f"removed {', '.join(f.name for f in leftovers)}, left by an interrupted compile"
+    return done
 
 
-def _write(out_dir: Path, files: dict[str, bytes], partial: bool) -> None:
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    if partial and (out_dir / MANIFEST).is_file():
-        files = _merge_with_previous(out_dir, files)
-    if _already_written(out_dir, files):
-        return
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    os.chmod(staging, 0o777 & ~_umask())   # mkdtemp makes 0700; out/ should look like any folder
+def _finish_swap(state: State, journal: dict) -> str:
+    out, new, old = _journaled(state, journal)
     try:
-        for folder in sorted({os.path.dirname(rel) for rel in files} - {""}):
-            os.makedirs(os.path.join(staging, folder), exist_ok=True)
-        for rel, data in sorted(files.items()):
-            with open(os.path.join(staging, rel), "wb") as handle:
-                handle.write(data)
-        _swap(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if new.exists():           # every file was written before the journal: finish the swap
+            if out.exists():
+                _remove(old)
+                _rename(out, old)
+            _rename(new, out)
+            done = f"finished replacing {out} (a compile was interrupted while swapping it in)"
+        elif not out.exists() and old.exists():
+            _rename(old, out)
+            done = f"restored {out} (a compile was interrupted while swapping it in)"
+        else:
+            done = f"cleaned up after a compile interrupted while replacing {out}"
+        state.clear_journal()
+        _remove(old)
+    except OSError as exc:
+        raise StrataError(f"cannot finish the interrupted replacement of {out} ({exc.strerror or exc}) recorded in "
+                          f"{state.journal}: its new output is in {new}, the previous one in {old}") from None
+    return done
+
+
+def _journaled(state: State, journal: dict) -> tuple[Path, Path, Path]:
+    """The folders a journal names, if it is one strata could have written (it may be committed)."""
+    out = Path(str(journal.get("out", "")))
+    new, old = temporary_folders(out)
+    why = refusal(out) if out.is_absolute() else "not an absolute path"
+    if why or journal.get("new") != str(new) or journal.get("old") != str(old):
+        raise StrataError(f"{state.journal} does not describe a swap of strata's own output ({why or 'unknown folders'}); "
+                          "strata will not act on it: check the output folder, then delete the file")
+    return out, new, old
+
+
+def temporary_folders(out_dir: Path) -> tuple[Path, Path]:
+    """Where the next output is written and the previous one is moved to: beside out/, fixed names."""
+    return out_dir.with_name(f".{out_dir.name}.strata-new"), out_dir.with_name(f".{out_dir.name}.strata-old")
+
+
+def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool) -> None:
+    new, old = temporary_folders(out_dir)   # `recover` has removed any a killed compile left
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        if partial and (out_dir / MANIFEST).is_file():
+            files = _merge_with_previous(out_dir, files)
+        if _already_written(out_dir, files):
+            return
+        _stage(new, files)
+    except OSError as exc:
+        _remove_quietly(new)
+        raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
+    _swap(state, out_dir, new, old)
+
+
+def _stage(new: Path, files: dict[str, bytes]) -> None:
+    os.mkdir(new)
+    for folder in sorted({os.path.dirname(rel) for rel in files} - {""}):
+        os.makedirs(new / folder, exist_ok=True)
+    for rel, data in sorted(files.items()):
+        _write_file(new / rel, data)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _swap(state: State, out_dir: Path, new: Path, old: Path) -> None:
+    try:
+        state.write_journal({"out": str(out_dir), "new": str(new), "old": str(old)})
+        if out_dir.exists():
+            _rename(out_dir, old)
+        _rename(new, out_dir)
+    except OSError as exc:
+        message = f"cannot replace {out_dir}: {exc.strerror or exc}"
+        if not _roll_back(state, out_dir, new, old):
+            raise HalfSwapped(f"{message}; the previous output is in {old} and the next compile restores it "
+                              f"(recorded in {state.journal})") from None
+        raise StrataError(message) from None
+    with contextlib.suppress(OSError):   # out/ is the new output; the next compile clears what is left
+        state.clear_journal()
+        _remove(old)
+
+
+def _roll_back(state: State, out_dir: Path, new: Path, old: Path) -> bool:
+    """Put the previous output back after a failed swap; False if it could not be."""
+    try:
+        if not out_dir.exists() and old.exists():
+            _rename(old, out_dir)
+        state.clear_journal()
+        _remove(new)
+    except OSError:
+        return False
+    return True
+
+
+def _rename(source: Path, target: Path) -> None:
+    os.rename(source, target)
+
+
+def _remove(folder: Path) -> None:
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+
+
+def _remove_quietly(folder: Path) -> None:
+    with contextlib.suppress(OSError):   # a leftover with a fixed name: the next compile removes it
+        _remove(folder)
 
 
 def _already_written(out_dir: Path, files: dict[str, bytes]) -> bool:
@@ -53,28 +185,6 @@ def _already_written(out_dir: Path, files: dict[str, bytes]) -> bool:
     if present != set(files):
         return False
     return all((out_dir / rel).read_bytes() == data for rel, data in files.items())
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.rename(out_dir, old / "out")
-    try:
-        os.rename(staging, out_dir)
-    except OSError:
-        if old is not None:
-            os.rename(old / "out", out_dir)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, bytes]:

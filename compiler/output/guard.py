@@ -1,0 +1,78 @@
+"""Which folder strata may replace with its output (SPEC §7); anything else is refused untouched.
+
+A compile replaces its output folder as a whole, so that folder must be strata's: absent,
+empty, or holding strata's own manifest.json. Never the repository root or a folder
+holding it, never a folder holding `.git`, never a spec or chart folder (nor inside or
+above one), never a plain file. strata.yaml's `output:` must resolve inside the
+repository (a committed setting runs on every pull request in CI); an explicit `--out`
+may name a folder elsewhere (CI renders to a scratch folder).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from compiler.errors import Problem, StrataError
+from compiler.load.discover import CONFIG_FILE, RepoConfig
+from compiler.output.assemble import MANIFEST
+from compiler.output.state import STATE_DIR
+from compiler.provenance import Origin
+
+SPEC_FOLDERS = ("layers", "environments", "projects")
+
+
+def output_folder(repo: Path, config: RepoConfig, explicit: Path | None) -> Path:
+    """The resolved output folder, or StrataError saying why strata refuses to replace it."""
+    repo = repo.resolve()
+    if explicit is not None:
+        out, named, origin = explicit.resolve(), f"--out {explicit}", None
+    else:
+        out, named = (repo / config.output).resolve(), f"output {config.output!r}"
+        origin = config.output_origin or Origin(CONFIG_FILE, 1, 1)
+        if not out.is_relative_to(repo):
+            raise StrataError([Problem(f"{named} resolves outside the repository ({out}); strata.yaml may only name "
+                                       "a folder inside it (pass --out to write elsewhere)", origin)])
+    why = _protected(repo, config, out) or refusal(out)
+    if why:
+        raise StrataError([Problem(f"{named}: {why}", origin)])
+    return out
+
+
+def refusal(out: Path) -> str | None:
+    """Why the folder `out` is not strata's to replace, or None (checked again under the lock)."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return f"{out} is a file, not a folder"
+    if (out / ".git").exists():
+        return f"{out} holds .git"
+    if any(os.scandir(out)) and not is_strata_output(out):
+        return (f"{out} is not empty and holds no strata {MANIFEST}; strata replaces only a folder that is "
+                "absent, empty or its own output")
+    return None
+
+
+def is_strata_output(folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return False
+    tool = manifest.get("tool") if isinstance(manifest, dict) else None
+    return isinstance(tool, dict) and tool.get("name") == "strata" and "format_version" in manifest
+
+
+def _protected(repo: Path, config: RepoConfig, out: Path) -> str | None:
+    """The repository itself, its specs, charts, .git and .strata: never output, nor inside or above it."""
+    if out == repo:
+        return "is the repository root"
+    if repo.is_relative_to(out):
+        return f"{out} holds the repository"
+    folders = [repo / name for name in (*SPEC_FOLDERS, ".git", STATE_DIR)] + [d.resolve() for d in config.chart_dirs]
+    for folder in folders:
+        shown = os.path.relpath(folder, repo)
+        if folder.is_relative_to(out):
+            return f"{out} is or holds {shown}/, which strata reads"
+        if out.is_relative_to(folder):
+            return f"{out} lies inside {shown}/, which strata reads"
+    return None
