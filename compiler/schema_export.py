@@ -90,13 +90,17 @@ def _add(defs: dict[str, Any], model: type[BaseModel], *, partial: bool) -> dict
     return {"$ref": _ref(prefix + model.__name__)}
 
 
+# pydantic leaves a bound on a validated type (`Int64 | None = Field(None, ge=0)`) under its own name.
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
 def _tidy(schema: Any, partial: bool) -> Any:
     """Drop pydantic's generated titles; in a partial schema, drop `required` and allow `null`."""
     if isinstance(schema, list):
         return [_tidy(s, partial) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "title" or (partial and key == "required"):
             continue
@@ -104,6 +108,8 @@ def _tidy(schema: Any, partial: bool) -> Any:
             out[key] = {name: _nullable(_tidy(sub, partial), partial) for name, sub in value.items()}
         elif key == "additionalProperties" and isinstance(value, dict):
             out[key] = _nullable(_tidy(value, partial), partial)
+        elif key in _BOUNDS and isinstance(value, (int, float)) and "type" in schema:
+            out[_BOUNDS[key]] = value
         else:
             out[key] = _tidy(value, partial)
     return out

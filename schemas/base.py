@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 if TYPE_CHECKING:
     from schemas.common import Container
@@ -74,7 +74,7 @@ def _duration(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
-        match = _DURATION.match(value)
+        match = _DURATION.match(value) if len(value) <= 40 else None
         if value and match:
             hours, minutes, seconds = (int(g or 0) for g in match.groups())
             return hours * 3600 + minutes * 60 + seconds
@@ -91,14 +91,33 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _fits(bits: int) -> AfterValidator:
+    """Kubernetes stores integers as int32 or int64: a bigger number is refused here, not by the API server."""
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            text = str(value)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
+            raise ValueError(f"{shown} is out of range: Kubernetes stores this field as an int{bits} "
+                             f"({low} to {high})")
+        return value
+
+    return AfterValidator(check)
+
+
 # What the editor schema (`strata schema`) says about each type is declared beside its validator,
 # so the two accept the same values.
+Int32 = Annotated[StrictInt, _fits(32)]   # replicas, backoffLimit, ports, probe timings, weights
+Int64 = Annotated[StrictInt, _fits(64)]   # deadlines in seconds, GPU counts
 Quantity = Annotated[str, BeforeValidator(_quantity), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}],
     "description": "A Kubernetes quantity: 500m, 4, 16Gi."})]
-Duration = Annotated[StrictInt, BeforeValidator(_duration), Field(ge=0), WithJsonSchema({
+_DURATION_SCHEMA = WithJsonSchema({
     "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": DURATION_PATTERN, "minLength": 1}],
-    "description": "Integer seconds, or 90s, 30m, 12h, 1h30m."})]
+    "description": "Integer seconds, or 90s, 30m, 12h, 1h30m."})
+Duration = Annotated[StrictInt, BeforeValidator(_duration), Field(ge=0), _fits(64), _DURATION_SCHEMA]    # int64 seconds
+Duration32 = Annotated[StrictInt, BeforeValidator(_duration), Field(ge=0), _fits(32), _DURATION_SCHEMA]  # int32 seconds
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({
     "type": ["string", "number", "boolean"], "description": "Text; numbers and booleans are kept as written."})]
 Name = Annotated[str, Field(pattern=DNS1123_LABEL, max_length=63)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration, Name, Quantity, Spec, Text, ref
+from schemas.base import Duration, Int32, Int64, Name, Quantity, Spec, Text, ref
 
 
 class SecretKeyRef(Spec):
@@ -33,7 +33,7 @@ class Resources(Spec):
 
     cpu: Quantity | None = None
     memory: Quantity | None = None
-    gpu: StrictInt = Field(0, ge=0)
+    gpu: Int64 = Field(0, ge=0)
     gpuType: StrictStr | None = None
     shm: Quantity | None = None
     ephemeralStorage: Quantity | None = None
@@ -46,8 +46,8 @@ class DatasetMount(Spec):
 
 
 class HistoryLimit(Spec):
-    successful: StrictInt = Field(3, ge=0)
-    failed: StrictInt = Field(3, ge=0)
+    successful: Int32 = Field(3, ge=0)
+    failed: Int32 = Field(3, ge=0)
 
 
 class Schedule(Spec):
@@ -56,8 +56,8 @@ class Schedule(Spec):
     cron: StrictStr | list[StrictStr]
     timezone: StrictStr | None = None
     concurrency: Literal["Allow", "Forbid", "Replace"] = "Forbid"
-    startingDeadlineSeconds: StrictInt | None = Field(None, ge=0)
-    historyLimit: StrictInt | HistoryLimit = 3
+    startingDeadlineSeconds: Int64 | None = Field(None, ge=0)
+    historyLimit: Int32 | HistoryLimit = 3
     suspend: StrictBool = False
 
     @property
@@ -77,10 +77,10 @@ class Container:
 
 
 class Retry(Spec):
-    backoffLimit: StrictInt = Field(3, ge=0)
+    backoffLimit: Int32 = Field(3, ge=0)
 
 
 __all__ = [
-    "Container", "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Resources", "Retry",
+    "Container", "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Int32", "Int64", "Resources", "Retry",
     "Schedule", "SecretKeyRef",
 ]

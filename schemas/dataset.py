@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import Field, StrictBool, StrictStr, field_validator
 
-from schemas.base import Name, Quantity, Spec, StringMap, merge_key
+from schemas.base import Int32, Name, Quantity, Spec, StringMap, merge_key
 
 URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
 _URI = re.compile(r"^([a-z0-9]+)://(.+)$")
@@ -39,7 +39,7 @@ class Tier(Spec):
 
 class Cache(Spec):
     engine: Literal["alluxio", "jindo", "juicefs", "none"] = "none"
-    replicas: StrictInt = Field(1, ge=1)
+    replicas: Int32 = Field(1, ge=1)
     tiers: list[Tier] = []
     warmup: StrictBool = False
 

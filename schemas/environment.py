@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from schemas.base import Name, Spec, StringMap
+from schemas.base import Int64, Name, Spec, StringMap
 
 NonNegative = Annotated[StrictInt, Field(ge=0)]
 
@@ -65,7 +65,7 @@ class Policy(Spec):
     requirePinnedImages: StrictBool = False
     requirePinnedModels: StrictBool = False
     requireResourceLimits: StrictBool = False
-    maxGpuPerWorkload: StrictInt | None = Field(None, ge=0)
+    maxGpuPerWorkload: Int64 | None = Field(None, ge=0)
     allowedGpuTypes: list[StrictStr] | None = None
     forbidHostPath: StrictBool = False
     capacity: CapacityPolicy = CapacityPolicy()

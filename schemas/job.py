@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import StrictBool, StrictInt, StrictStr, ValidationInfo, field_validator
+from pydantic import StrictBool, StrictStr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.base import Duration, Spec, merge_key, promotable
+from schemas.base import Duration, Duration32, Int32, Spec, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Retry, Schedule
 
 Framework = Literal["pytorch", "tensorflow", "xgboost", "mpi", "none"]
@@ -33,13 +33,13 @@ class JobSpec(Spec):
     command: list[StrictStr] = []
     args: list[StrictStr] = []
     env: list[EnvVar] = merge_key("name", default=[])
-    replicas: dict[StrictStr, StrictInt] = {}
+    replicas: dict[StrictStr, Int32] = {}
     resources: Resources = Resources()
     datasets: list[DatasetMount] = merge_key("name", default=[])
     scheduling: Scheduling = Scheduling()
     retry: Retry = Retry()
     activeDeadline: Duration | None = None
-    ttlAfterFinished: Duration | None = None
+    ttlAfterFinished: Duration32 | None = None    # ttlSecondsAfterFinished is an int32
     schedule: Schedule | None = None
 
     @field_validator("replicas")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration, Name, Spec, Text, merge_key, promotable, ref
+from schemas.base import Duration32, Int64, Name, Spec, Text, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
 
 
@@ -26,7 +26,7 @@ class ContainerStep(Spec):
 class Step(Spec):
     name: Name
     after: list[Name] = []
-    forEach: list[StrictStr | StrictInt | dict[str, Any]] | None = None
+    forEach: list[StrictStr | Int64 | dict[str, Any]] | None = None
     container: ContainerStep | None = None
     template: Name | None = None
     with_: dict[str, Text] = Field(default={}, alias="with")
@@ -48,9 +48,9 @@ class PodGC(Spec):
 
 
 class TTLStrategy(Spec):
-    secondsAfterCompletion: Duration | None = None
-    secondsAfterSuccess: Duration | None = None
-    secondsAfterFailure: Duration | None = None
+    secondsAfterCompletion: Duration32 | None = None   # Argo's TTLStrategy fields are int32
+    secondsAfterSuccess: Duration32 | None = None
+    secondsAfterFailure: Duration32 | None = None
 
 
 class PipelineSpec(Spec):
@@ -61,7 +61,7 @@ class PipelineSpec(Spec):
     podGC: PodGC | None = None
     ttl: TTLStrategy | None = None
     archiveLogs: StrictBool | None = None
-    parallelism: StrictInt | None = Field(None, ge=1)
+    parallelism: Int64 | None = Field(None, ge=1)
 
     def containers(self) -> tuple[Container, ...]:
         """Each `container` step (one pod per run); presets and job steps run elsewhere."""

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from schemas.base import Name, Quantity, Spec, StringMap
+from schemas.base import Int32, Int64, Name, Quantity, Spec, StringMap
 
 
 class Queue(Spec):
     name: Name
-    weight: StrictInt = Field(1, ge=1)
+    weight: Int32 = Field(1, ge=1)
 
 
 class Quota(Spec):
     cpu: Quantity | None = None
     memory: Quantity | None = None
-    gpu: dict[StrictStr, StrictInt] = {}
+    gpu: dict[StrictStr, Int64] = {}
 
 
 class QuotaSettings(Spec):

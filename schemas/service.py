@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictStr, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Spec, merge_key, promotable, ref
+from schemas.base import Int32, Spec, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
 
@@ -24,8 +24,8 @@ class ModelRef(Spec):
 
 
 class ReplicaRange(Spec):
-    min: StrictInt = Field(ge=0)
-    max: StrictInt = Field(ge=1)
+    min: Int32 = Field(ge=0)
+    max: Int32 = Field(ge=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> ReplicaRange:
@@ -36,7 +36,7 @@ class ReplicaRange(Spec):
 
 class Autoscaling(Spec):
     metric: Literal["cpu", "memory", "concurrency", "rps"] = "cpu"
-    target: StrictInt = Field(70, ge=1)
+    target: Int32 = Field(70, ge=1)
 
 
 class Canary(Spec):
@@ -44,21 +44,21 @@ class Canary(Spec):
 
     model: ModelRef | None = None
     image: StrictStr | None = None
-    weight: StrictInt = Field(ge=0, le=100)
+    weight: Int32 = Field(ge=0, le=100)
 
 
 class Port(Spec):
     name: StrictStr
-    port: StrictInt = Field(ge=1, le=65535)
+    port: Int32 = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP"] = "TCP"
 
 
 class Probe(Spec):
     path: StrictStr = "/healthz"
     port: StrictStr | None = None
-    initialDelaySeconds: StrictInt = Field(0, ge=0)
-    periodSeconds: StrictInt = Field(10, ge=1)
-    failureThreshold: StrictInt = Field(3, ge=1)
+    initialDelaySeconds: Int32 = Field(0, ge=0)
+    periodSeconds: Int32 = Field(10, ge=1)
+    failureThreshold: Int32 = Field(3, ge=1)
 
 
 class Probes(Spec):
@@ -79,7 +79,7 @@ class ServiceSpec(Spec):
     chart: ChartRef = ChartRef()
     image: StrictStr = promotable()
     model: ModelRef = promotable()
-    replicas: StrictInt | ReplicaRange = 1
+    replicas: Int32 | ReplicaRange = 1
     autoscaling: Autoscaling | None = None
     canary: Canary | None = promotable(default=None)
     resources: Resources = Resources()

@@ -79,6 +79,12 @@ CASES = {
     "unknown-tag-on-list": ({JOB: job("image: a\ncommand: !whatever [a]")}, JOB + ":5:12: unsupported tag !whatever on a list"),
     "python-tag-on-list": ({JOB: job("image: a\ncommand: !!python/object/apply:os.system [echo hi]")},
                            JOB + ":5:12: unsupported tag !!python/object/apply:os.system on a list"),
+    "integer-over-int32": ({JOB: job("image: a\nretry: {backoffLimit: 1" + "0" * 400 + "}")},
+                           JOB + ":5:25: demo/Job/train in dev, staging: spec.retry.backoffLimit: 10000000000000000000… (401 digits) "
+                                 "is out of range: Kubernetes stores this field as an int32 (-2147483648 to 2147483647)"),
+    "duration-over-int32": ({JOB: job("image: a\nttlAfterFinished: 600000h")},
+                            JOB + ":5:21: demo/Job/train in dev, staging: spec.ttlAfterFinished: 2160000000 is out of range: "
+                                  "Kubernetes stores this field as an int32"),
     "python-tag-on-key": ({JOB: job("image: a\n!!python/name:os.system : x")}, JOB + ":5:3: mapping keys must be plain strings"),
 }
 
