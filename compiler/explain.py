@@ -22,6 +22,7 @@ from compiler.merge.layering import Lock, env_locks
 from compiler.output import yamlout
 from compiler.paths import parse_path
 from compiler.provenance import Value, plain
+from compiler.secrets import is_secret_env, masked
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas import EnvironmentSettings, ProjectDoc
@@ -254,7 +255,8 @@ def _join(label: str, key: str) -> str:
 
 def _describe(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False) -> Iterator[str]:
     # A free-text field (env values, vars) keeps a scalar as written: `3e-4` stays `3e-4`, not 0.0003.
-    yield f"{label} = {node.raw if text and node.raw is not None else _short(plain(node))}"
+    shown = node.raw if text and node.raw is not None else _short(plain(node))
+    yield f"{label} = {masked(plain(node)) if _secret_value(subject, label) else shown}"
     if raw is not None and isinstance(raw.data, str) and raw.data != node.data:
         yield f"  written  {raw.data}"
         yield from _reference_lines(subject, raw.data)
@@ -262,6 +264,14 @@ def _describe(subject: Subject, label: str, node: Value, raw: Value | None, *, t
     for i, origin in enumerate(node.overrode):
         yield f"  {'overrode' if i == 0 else '        '} {origin.describe()}"
     yield from _lock_lines(subject, label)
+
+
+def _secret_value(subject: Subject, label: str) -> bool:
+    """`label` is the plain value of an env var whose name looks secret (compiler/secrets.py): masked."""
+    if not label.endswith(".value"):
+        return False
+    item, _raw = resolve(subject, label[: -len(".value")])
+    return item is not None and is_secret_env(plain(item))
 
 
 def _reference_lines(subject: Subject, text: str) -> Iterator[str]:

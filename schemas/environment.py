@@ -69,6 +69,7 @@ class Policy(Spec):
     allowedGpuTypes: list[StrictStr] | None = None
     forbidHostPath: StrictBool = False
     capacity: CapacityPolicy = CapacityPolicy()
+    forbidPlainSecrets: StrictBool = False   # env vars named like secrets need a secretRef (compiler/secrets.py)
 
 
 class Runs(Spec):

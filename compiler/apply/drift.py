@@ -44,7 +44,7 @@ def _entry(env: str, step: Step) -> Entry:
     live = _without_noise(step.live)
     after = mask_object(step.desired.obj) if step.desired is not None else None
     change = KINDS.get(step.action, CHANGE)
-    changes = tuple(mask_changes(obj, list(step.changes))) if change == CHANGE else ()
+    changes = tuple(mask_changes(obj, list(step.changes), old=live)) if change == CHANGE else ()
     return Entry(key, step.group, resource, change, before=mask_object(live) if live else None,
                  after=after if change != DESTROY else None, changes=changes, note=_note(step))
 

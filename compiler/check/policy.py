@@ -1,7 +1,8 @@
 """Environment policies (SPEC §3 `policy:`), each violation an error at the spec's file:line.
 
 `check_policies` looks at a target's effective spec: pinned images, cpu and
-memory on every workload container, GPUs per workload, allowed GPU types.
+memory on every workload container, GPUs per workload, allowed GPU types, no plain
+value in an env var named like a secret.
 `check_objects` looks at what was emitted: hostPath volumes in workload pods
 (a Fluid runtime's own cache tiers are the platform's business, not a workload's).
 `requirePinnedModels` belongs to the Service stage, which resolves models.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compiler.secrets import SECRET_NAME_PATTERN, looks_secret
 from compiler.targets import Target
 from schemas.common import Container
 
@@ -49,6 +51,8 @@ def check_policies(target: Target, ctx: Any) -> None:
             _max_gpus(target, container, policy.maxGpuPerWorkload, ctx)
         if policy.allowedGpuTypes is not None:
             _allowed_gpu_type(target, container, policy.allowedGpuTypes, ctx)
+    if policy.forbidPlainSecrets:
+        _plain_secrets(target, ctx)
 
 
 def _pinned_images(target: Target, ctx: Any) -> None:
@@ -82,6 +86,25 @@ def _allowed_gpu_type(target: Target, container: Container, allowed: list[str], 
     field = "gpuType" if resources.gpuType else "gpu"
     ctx.error(target, container.path + ("resources", field),
               f"{container.label}{what} not allowed: policy allowedGpuTypes is {', '.join(allowed) or 'empty'}")
+
+
+def env_lists(target: Target) -> Iterator[tuple[tuple, list[Any], str]]:
+    """(spec path, env vars, label) of the env list of every container the target runs."""
+    for container in target.spec.containers():
+        part = target.spec
+        for step in container.path:   # () for the spec itself, ("steps", i, "container") for a step
+            part = part[step] if isinstance(step, int) else getattr(part, step)
+        yield container.path + ("env",), list(getattr(part, "env", [])), container.label
+
+
+def _plain_secrets(target: Target, ctx: Any) -> None:
+    for path, env, label in env_lists(target):
+        for index, var in enumerate(env):
+            if var.value is not None and looks_secret(var.name):
+                ctx.error(target, path + (index, "value"),
+                          f"{label}env var {var.name} holds a plain value but its name looks like a secret "
+                          f"({SECRET_NAME_PATTERN}): policy forbidPlainSecrets needs "
+                          f"`secretRef: {{name: <Secret>, key: <key>}}` instead of `value`")
 
 
 # --- the emitted-object checks ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from compiler.graph.build import Graph
 from compiler.merge.interpolate import reference_value, references
 from compiler.plan.diff import MATCH_KEYS, differences
+from compiler.plan.mask import mask_cause
 from compiler.plan.model import ABSENT, Cause, TargetNote
 from compiler.targets import Key
 
@@ -39,7 +40,8 @@ def note(old: Any | None, new: Any | None, changed: frozenset[str], changed_inpu
 
 def spec_causes(old: Any, new: Any, changed: frozenset[str] = frozenset()) -> list[Cause]:
     """Each differing spec leaf with the file:line of the input that changed it."""
-    return [_cause(old, new, path, a, b, changed) for path, a, b in differences(old.values, new.values)]
+    return [mask_cause(old.values, new.values, path, _cause(old, new, path, a, b, changed))
+            for path, a, b in differences(old.values, new.values)]
 
 
 def referenced_causes(key: Key, base: Graph, head: Graph, changed: frozenset[str]) -> list[Cause]:

@@ -45,7 +45,7 @@ def _entry(key: ObjectKey, old: EmittedLike | None, new: EmittedLike | None) -> 
         return Entry(key, old.project, old.resource, DESTROY, before=mask_object(old.obj))
     if old.obj == new.obj:
         return None
-    changes = mask_changes(new.obj, diff(old.obj, new.obj))
+    changes = mask_changes(new.obj, diff(old.obj, new.obj), old=old.obj)
     return Entry(key, new.project, new.resource, CHANGE, before=mask_object(old.obj),
                  after=mask_object(new.obj), changes=tuple(changes))
 

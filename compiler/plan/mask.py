@@ -1,15 +1,18 @@
 """Secret values never reach a plan: keys stay visible, values become `(sensitive, N bytes)`.
 
 strata emits references to Secrets, not Secrets; this is the guard for the day an
-object does carry one (a chart, a future kind), applied to every output format.
+object does carry one (a chart, a future kind), and for env vars whose names look
+secret but hold a plain value (compiler/secrets.py), applied to every output format.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from typing import Any, TypeGuard
 
-from compiler.plan.model import ABSENT, FieldChange
+from compiler import secrets
+from compiler.plan.model import ABSENT, Cause, FieldChange
 
 SECRET_FIELDS = ("data", "stringData")
 
@@ -19,25 +22,44 @@ def is_secret(obj: dict | None) -> TypeGuard[dict]:
 
 
 def sensitive(value: Any, *, encoded: bool) -> str:
-    return f"(sensitive, {_size(value, encoded)} bytes)"
+    return secrets.sensitive(_size(value, encoded))
 
 
 def mask_object(obj: dict | None) -> dict | None:
-    """A copy of `obj` whose Secret values are masked (other kinds are returned as they are)."""
-    if not is_secret(obj):
-        return obj
-    masked = dict(obj)
+    """`obj` with a Secret's values and secret-looking env var values masked (a copy only if needed)."""
+    found = secrets.mask_env(obj)
+    if not is_secret(found):
+        return found
+    masked = dict(found)
     for name in SECRET_FIELDS:
-        if isinstance(obj.get(name), dict):
-            masked[name] = _mask_map(obj[name], encoded=name == "data")
+        if isinstance(found.get(name), dict):
+            masked[name] = _mask_map(found[name], encoded=name == "data")
     return masked
 
 
-def mask_changes(obj: dict | None, changes: list[FieldChange]) -> list[FieldChange]:
-    """Field changes of a Secret with every value under `data`/`stringData` masked."""
-    if not is_secret(obj):
-        return changes
-    return [_mask_change(c) for c in changes]
+def mask_changes(new: dict | None, changes: list[FieldChange], old: dict | None = None) -> list[FieldChange]:
+    """Field changes of an object (`old` → `new`), secret values masked.
+
+    A Secret's `data`/`stringData`, and the value of an env var whose name looks secret on
+    either side (a keyed list diff may address the old item by the new one's index).
+    """
+    if is_secret(new):
+        changes = [_mask_change(c) for c in changes]
+    return [_mask_env_change(old, new, c) for c in changes]
+
+
+def mask_cause(old: Any, new: Any, path: tuple, cause: Cause) -> Cause:
+    """A spec change (plan's `caused by`) with a secret-looking env var's plain value masked."""
+    if secrets.in_secret_env(old, path) or secrets.in_secret_env(new, path):
+        return replace(cause, old=_keep_absent(cause.old, secrets.masked), new=_keep_absent(cause.new, secrets.masked))
+    return replace(cause, old=secrets.mask_env(cause.old), new=secrets.mask_env(cause.new))
+
+
+def _mask_env_change(old: dict | None, new: dict | None, change: FieldChange) -> FieldChange:
+    steps = [step.replace("~1", "/").replace("~0", "~") for step in change.path.split("/")[1:]]
+    if secrets.in_secret_env(old, steps) or secrets.in_secret_env(new, steps):
+        return FieldChange(change.path, _keep_absent(change.old, secrets.masked), _keep_absent(change.new, secrets.masked))
+    return FieldChange(change.path, secrets.mask_env(change.old), secrets.mask_env(change.new))
 
 
 def _mask_change(change: FieldChange) -> FieldChange:

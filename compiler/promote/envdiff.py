@@ -143,7 +143,7 @@ def object_diffs(left: list[Emitted], right: list[Emitted], pair: str) -> list[E
             found.append(Entry(object_id, shown.project, shown.resource, ADD if a is None else DESTROY,
                                after=mask_object(shown.obj)))
         elif a.obj != b.obj:
-            changes = tuple(mask_changes(b.obj, diff(a.obj, b.obj)))
+            changes = tuple(mask_changes(b.obj, diff(a.obj, b.obj), old=a.obj))
             found.append(Entry(object_id, b.project, b.resource, CHANGE, changes=changes))
     return found
 
