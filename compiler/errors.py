@@ -16,6 +16,20 @@ from compiler.provenance import Origin
 
 MAX_REPORTED = 200
 MAX_NAMED_TARGETS = 3     # a problem shared by more targets names these and counts the rest
+MAX_QUOTED = 200          # characters of a value a message quotes
+MAX_MESSAGE = 600         # a longer message (one quoting a huge value) keeps its start and its end
+
+
+def clip(text: str, limit: int = MAX_QUOTED) -> str:
+    """At most `limit` characters of a value for an error message (a 50 MB line helps nobody)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    left_out = len(message) - MAX_MESSAGE + 100
+    return f"{message[:MAX_MESSAGE - 200]}… ({left_out} characters left out) …{message[-100:]}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +46,7 @@ class Problem:
     def render(self) -> str:
         where = self.origin.where() if self.origin else "strata"
         level = "warning: " if self.warning else ""
-        text = f"{where}: {level}{self.scope()}{self.message}"
+        text = f"{where}: {level}{self.scope()}{_bounded(self.message)}"
         if self.chain:
             label = f"layers ({self.envs[0]})" if len(self.envs) > 1 else "layers"
             text += f"\n    {label}: " + " <- ".join(self.chain)

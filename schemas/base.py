@@ -57,13 +57,18 @@ def ref(kind: str, **kwargs: Any) -> Any:
     return Field(json_schema_extra={REFERENCE: kind}, **kwargs)
 
 
+def _quoted(value: str) -> str:
+    """A value as an error message quotes it: at most 200 characters."""
+    return repr(value) if len(value) <= 200 else f"{value[:200]!r}… ({len(value)} characters)"
+
+
 def _quantity(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a quantity is a number or a string like 500m or 16Gi, not a boolean")
     if isinstance(value, (int, float)):
         value = format(value, "g") if isinstance(value, float) else str(value)
     if isinstance(value, str) and not _QUANTITY.match(value):
-        raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 500m, 4, 16Gi)")
+        raise ValueError(f"{_quoted(value)} is not a Kubernetes quantity (e.g. 500m, 4, 16Gi)")
     return value
 
 
@@ -78,7 +83,7 @@ def _duration(value: Any) -> Any:
         if value and match:
             hours, minutes, seconds = (int(g or 0) for g in match.groups())
             return hours * 3600 + minutes * 60 + seconds
-        raise ValueError(f"{value!r} is not a duration (integer seconds, or like 90s, 30m, 12h, 1h30m)")
+        raise ValueError(f"{_quoted(value)} is not a duration (integer seconds, or like 90s, 30m, 12h, 1h30m)")
     return value
 
 

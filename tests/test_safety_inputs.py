@@ -263,3 +263,18 @@ def test_jsonnet_imports_stay_inside_the_repository_through_symlinks(tmp_path):
     output = failed(run(repo, "compile"))
     assert f"{GEN}:1:11: jsonnet: RUNTIME ERROR: couldn't open import \"lib.libsonnet\": import 'lib.libsonnet' resolves " \
            "outside the repository" in output
+
+
+# --- error messages quote at most ~200 characters of a value -----------------------------------------
+
+@pytest.mark.parametrize("spec", [
+    "kind: Job\nname: " + "n" * 100_000 + "\nspec: {image: a}\n",                           # a name
+    "kind: " + "K" * 100_000 + "\nname: x\nspec: {image: a}\n",                             # a kind
+    "kind: Job\nname: x\nspec: {image: a, resources: {cpu: '" + "9x" * 50_000 + "'}}\n",    # a quantity
+    "kind: Job\nname: x\nspec: {image: a, framework: " + "f" * 100_000 + "}\n",             # a literal
+    "kind: Job\nname: x\nspec: {image: a, retry: {backoffLimit: !!int " + "7" * 4000 + "x}}\n",  # an explicit tag
+])
+def test_error_messages_quote_values_briefly(tmp_path, spec):
+    output = failed(run(write_repo(tmp_path / "repo", {"projects/demo/huge.yaml": spec}), "compile"))
+    assert "projects/demo/huge.yaml:" in output
+    assert max(len(line) for line in output.splitlines()) < 700, max(len(line) for line in output.splitlines())

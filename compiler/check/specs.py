@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.errors import Problem, Problems
+from compiler.errors import Problem, Problems, clip
 from compiler.load.yaml_files import LeadingZero, resolve_plain
 from compiler.merge.field_rules import ANY, Rule, rule_for_model
 from compiler.paths import dotted
@@ -168,10 +168,10 @@ def _message(error: dict, path: tuple, parent: Rule) -> str:
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
         guess = closest(str(error.get("input")), allowed)
-        return (f"{error.get('input')!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+        return (f"{_shown(error.get('input'))} is not allowed; {msg[0].lower()}{msg[1:]}"
                 + (f"; did you mean {guess!r}?" if guess else ""))
     if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == DNS1123_LABEL:
-        return f"{error.get('input')!r} is not a DNS-1123 label (lower case letters, digits and '-')"
+        return f"{_shown(error.get('input'))} is not a DNS-1123 label (lower case letters, digits and '-')"
     if kind in _BOUNDS:
         return f"{_shown(error.get('input'))} is out of range: {msg[0].lower()}{msg[1:]}"
     return msg
@@ -205,7 +205,7 @@ def _shown(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
+    return clip(repr(value) if isinstance(value, str) else str(value))
 
 
 def _close(key: str, parent: Rule) -> str | None:

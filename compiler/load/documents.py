@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.errors import Problems
+from compiler.errors import Problems, clip
 from compiler.kinds import kind_names
 from compiler.load.discover import SourceFiles
 from compiler.load.jsonnet import JsonnetEvaluator
@@ -130,7 +130,7 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | No
         return None
     if not isinstance(name.data, str) or not NAME_RE.match(name.data) or len(name.data) > 63:
         problems.add(f"`name` must be a DNS-1123 label (lower case letters, digits and '-', at most 63 "
-                     f"characters), got {name.data!r}", name.origin)
+                     f"characters), got {clip(repr(name.data))}", name.origin)
         return None
     return Doc(kind.data, name.data, value, rel)
 
@@ -138,6 +138,8 @@ def _document(value: Value, rel: str, role: str, problems: Problems) -> Doc | No
 def _wrong_kind(kind: str, allowed: tuple[str, ...]) -> str:
     """A kind of another folder, or a typo of one of this folder's kinds."""
     every = [*kind_names(), *(k for kinds in ROLE_KINDS.values() for k in kinds)]
+    if len(kind) > 100:   # no kind is that long; and a message quotes at most ~200 characters of it
+        return f"unknown kind {clip(repr(kind))}; files in this folder hold {' or '.join(allowed)}"
     if kind in every:
         return f"kind {kind!r} does not belong here; files in this folder hold {' or '.join(allowed)}"
     guess = closest(kind, allowed)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from compiler.errors import Problem
+from compiler.errors import Problem, clip
 from compiler.provenance import APPEND, REPLACE, Origin, Value
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ MAX_NODES_PER_FILE = 200_000  # guards against alias bombs ("billion laughs")
 MAX_DEPTH = 100               # nesting levels of one document: deeper input is refused, never recursed into
 MAX_INT_DIGITS = 4300         # Python refuses to convert longer decimal text (CVE-2020-10735)
 MAX_INT_BITS = 14_000         # the same bound for 0x / 0o literals (about 4,200 decimal digits)
-MAX_QUOTED = 200              # characters of a value an error message quotes
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _NULL = re.compile(r"^(~|null|Null|NULL|)$")
@@ -54,11 +53,6 @@ class LoadError(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(problem.render())
-
-
-def clip(text: str, limit: int = MAX_QUOTED) -> str:
-    """At most `limit` characters of a value for an error message (a 50 MB line helps nobody)."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
