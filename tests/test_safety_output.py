@@ -235,29 +235,29 @@ def _bump_layer(repo: Path) -> None:
     layer.write_text(layer.read_text().replace("memory: 16Gi", "memory: 17Gi", 1))
 
 
-def test_two_compiles_at_once_both_succeed_into_a_consistent_out(tmp_path):
+def _at_once(tmp_path: Path, *commands: tuple[str, ...]) -> tuple[Path, Path, list[str]]:
+    """A compiled 144-target repo, one layer changed, the full output expected from that change
+    written elsewhere, then `commands` (strata arguments) run at the same time: (repo, expected, outputs)."""
     repo = _generated_repo(tmp_path, projects=8)
     assert _compile(repo).returncode == 0
     _bump_layer(repo)
     expected = tmp_path / "expected"
     assert _compile(repo, "--out", str(expected)).returncode == 0
-    both = [_strata(repo, "compile"), _strata(repo, "compile", "--no-cache")]
-    outputs = [p.communicate(timeout=300)[0] for p in both]
-    assert [p.returncode for p in both] == [0, 0], outputs
-    assert all(o.count("Compiled ") == 1 and "untouched" not in o for o in outputs), outputs
+    running = [_strata(repo, *command) for command in commands]
+    outputs = [p.communicate(timeout=300)[0] for p in running]
+    assert [p.returncode for p in running] == [0] * len(commands), outputs
+    return repo, expected, outputs
+
+
+def test_two_compiles_at_once_both_succeed_into_a_consistent_out(tmp_path):
+    repo, expected, outputs = _at_once(tmp_path, ("compile",), ("compile", "--no-cache"))
+    assert all(o.count("Compiled ") == 1 and "nothing was written" not in o for o in outputs), outputs
     assert snapshot(repo / "out") == snapshot(expected)
     assert _leftovers(repo) == []
 
 
 def test_two_partial_compiles_at_once_lose_neither_update(tmp_path):
-    repo = _generated_repo(tmp_path, projects=8)
-    assert _compile(repo).returncode == 0
-    _bump_layer(repo)
-    expected = tmp_path / "expected"
-    assert _compile(repo, "--out", str(expected)).returncode == 0
-    both = [_strata(repo, "compile", "--env", "dev-1"), _strata(repo, "compile", "--env", "dev-2")]
-    outputs = [p.communicate(timeout=300)[0] for p in both]
-    assert [p.returncode for p in both] == [0, 0], outputs
+    repo, expected, _ = _at_once(tmp_path, ("compile", "--env", "dev-1"), ("compile", "--env", "dev-2"))
     now, want = snapshot(repo / "out"), snapshot(expected)
     for env in ("dev-1/", "dev-2/"):
         assert {k: v for k, v in now.items() if k.startswith(env)} == {k: v for k, v in want.items() if k.startswith(env)}
