@@ -5,9 +5,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from schemas.base import Int64, Name, Spec, StringMap
+from schemas.base import Int32, Int64, Name, Spec, StringMap
 
-NonNegative = Annotated[StrictInt, Field(ge=0)]
+NonNegative = Annotated[Int64, Field(ge=0)]
 
 
 class Cluster(Spec):
@@ -36,7 +36,7 @@ class GpuPool(Spec):
     nodeSelector: StringMap = {}
     tolerations: list[Toleration] = []
     capacity: NonNegative | dict[StrictStr, NonNegative] | None = None
-    gpusPerNode: StrictInt | None = Field(None, ge=1)
+    gpusPerNode: Int32 | None = Field(None, ge=1)
     price: float | None = Field(None, ge=0)
 
     def capacity_by_cluster(self, clusters: list[str]) -> dict[str, int]:
