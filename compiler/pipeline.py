@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from compiler.delivery.target import DeliveryTarget, Plan, folder_of
 from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
 from compiler.graph.digest import target_digests
@@ -18,6 +19,7 @@ from compiler.load.documents import Documents, load_documents
 from compiler.merge.command_layer import CommandLayer
 from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.merge.world import World, build_world
+from compiler.output.assemble import object_ref
 from compiler.render import Rendered
 from compiler.render.stage import RenderSettings, render_all
 from compiler.targets import Emitted, Key, Project, Target
@@ -42,6 +44,9 @@ class Build:
     hashes: Mapping[str, str] = field(default_factory=dict)    # input file → sha256
     digests: Mapping[Key, str] = field(default_factory=dict)   # target → content digest (compiler/graph/digest.py)
     reused: int = 0                                          # targets whose previous output was kept
+    delivery_plans: tuple[Plan, ...] = ()                    # environments an engine delivers (compiler/delivery)
+    delivery_digests: Mapping[str, str] = field(default_factory=dict)   # delivery target folder → digest
+    delivery: tuple[DeliveryTarget, ...] = ()                # their rendered delivery targets
 
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
@@ -78,21 +83,55 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     whose digest did not change (compiler.output.cache) instead of rendering them again;
     `.strata/cache.json` must say that folder was written by this strata with this strata.yaml.
     """
-    from compiler.output.assemble import assemble, input_hashes
+    from compiler.output.assemble import assemble
     from compiler.output.cache import reusable, reuse_key
     from compiler.output.state import State
 
-    build = load_stage(repo, Selection(tuple(envs), tuple(projects)))
-    config = [disc.CONFIG_FILE] if (repo / disc.CONFIG_FILE).is_file() else []
-    hashes = input_hashes(repo, {*config, *(f for files in build.graph.inputs.values() for f in files)})
-    digests = target_digests(build.graph, hashes, hashes.get(disc.CONFIG_FILE, ""))
-    build = replace(build, hashes=hashes, digests=digests)
+    build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
     reused = {} if reuse_from is None else reusable(
         State(repo), reuse_from, reuse_key(build.config.digest, reuse_from), build)
     wanted = render_only or (lambda t: True)
     build = render_stage(replace(build, reused=len(reused)),
                          render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
+    build = delivery_stage(build, reused)
     return replace(build, files=assemble(build, reused))
+
+
+def digest_stage(build: Build) -> Build:
+    """Input hashes and content digests of every target, and of the delivery targets to build.
+
+    A compile of some projects only builds no delivery target (it would list only those
+    projects): the previous one is kept, and `strata publish` refuses it once it is stale.
+    """
+    from compiler.delivery.target import delivery_digest, delivery_plans
+    from compiler.output.assemble import input_hashes
+
+    problems = Problems()
+    envs = [layers.env for name, layers in sorted(build.world.envs.items())
+            if not build.selection.envs or name in build.selection.envs]
+    plans = delivery_plans(build.graph, envs, problems) if not build.selection.projects else []
+    problems.raise_if_any()
+    config = [disc.CONFIG_FILE] if (build.root / disc.CONFIG_FILE).is_file() else []
+    hashes = input_hashes(build.root, {*config, *(f for files in build.graph.inputs.values() for f in files),
+                                       *(f for plan in plans for f in plan.files)})
+    config_hash = hashes.get(disc.CONFIG_FILE, "")
+    digests = target_digests(build.graph, hashes, config_hash)
+    delivery = {folder_of(plan.engine, plan.env.name): delivery_digest(plan, build.graph, hashes, digests, config_hash)
+                for plan in plans}
+    return replace(build, hashes=hashes, digests=digests, delivery_plans=tuple(plans), delivery_digests=delivery)
+
+
+def delivery_stage(build: Build, reused: Mapping | None = None) -> Build:
+    """The delivery targets, from the objects this compile rendered and those of the targets it kept."""
+    from compiler.delivery.target import build_delivery
+
+    if not build.delivery_plans:
+        return build
+    refs = [(item.folder, object_ref(item.obj)) for item in build.emitted]
+    refs += [(folder, ref) for folder, kept in sorted((reused or {}).items()) for ref in kept.entry.get("objects", [])]
+    targets = tuple(build_delivery(plan, build.graph, build.delivery_digests[folder_of(plan.engine, plan.env.name)],
+                                   build.hashes, refs) for plan in build.delivery_plans)
+    return replace(build, delivery=targets)
 
 
 def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None = None,

@@ -42,7 +42,9 @@ class Env:
 
     @property
     def cluster(self) -> str:
-        return self.settings.cluster.name if self.settings.cluster else ""
+        """The name of the environment's first cluster (`${env.cluster}`), "" when it declares none."""
+        clusters = self.settings.all_clusters()
+        return clusters[0].name if clusters else ""
 
     def gpu_resource(self, gpu_type: str | None) -> str:
         """The extended resource a gpuType is requested as here (its pool's, else nvidia.com/gpu)."""

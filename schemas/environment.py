@@ -5,16 +5,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from schemas.base import Int32, Int64, Name, Spec, StringMap
+from schemas.base import Int32, Int64, Name, Spec, StringMap, merge_key
 
 NonNegative = Annotated[Int64, Field(ge=0)]
 
 
 class Cluster(Spec):
-    """The kube context / cluster identity that `apply` must see."""
+    """A cluster an environment runs on: the kube context identity `apply` must see, and where
+    Argo CD sends the environment's Applications (`server`, else Argo CD's cluster `name`)."""
 
     name: StrictStr
     server: StrictStr | None = None
+    labels: StringMap = {}                    # copied onto the cluster's Argo CD Applications
+    ring: Int32 = Field(0, ge=0)              # rollout order inside the environment: ring 0 first
 
 
 class Toleration(Spec):
@@ -88,10 +91,33 @@ class Promotion(Spec):
     from_: Name = Field(alias="from")
 
 
+class Delivery(Spec):
+    """How the environment's rendered output reaches its clusters (docs/delivery.md).
+
+    `ci`: CI runs `strata apply`. `argocd` / `flux`: `strata publish` commits the output to
+    `branch` of `repoURL` and the engine pulls it; compile emits the engine's objects
+    (out/_delivery/<engine>/<env>/). Unset switches take their defaults from `production`:
+    automated sync with prune outside production, no automatic prune in production.
+    """
+
+    engine: Literal["ci", "argocd", "flux"] = "ci"
+    repoURL: StrictStr | None = None          # the repository of rendered branches the engine reads
+    branch: StrictStr | None = None           # default env/<environment>
+    automated: StrictBool | None = None       # Argo CD automated sync (default on)
+    prune: StrictBool | None = None           # default: on, off when `production`
+    selfHeal: StrictBool | None = None        # Argo CD self-heal (default on)
+    fleet: Literal["applications", "applicationset"] = "applications"
+    production: StrictBool = False            # no automatic prune, no cascading delete
+    namespace: StrictStr | None = None        # where the engine's objects live (argocd / flux-system)
+    secretRef: StrictStr | None = None        # Flux: the Secret with the repository's credentials
+
+
 class EnvironmentSettings(Spec):
     """Settings shared by EnvironmentGroup and Environment (merged group → env)."""
 
-    cluster: Cluster | None = None
+    cluster: Cluster | None = None            # one cluster: shorthand for a one-item `clusters`
+    clusters: list[Cluster] = merge_key("name", default=[])
+    delivery: Delivery = Delivery()
     namespaceSuffix: StrictStr = ""
     vars: StringMap = {}
     scheduler: Literal["volcano", "kueue", "default"] = "default"
@@ -106,8 +132,12 @@ class EnvironmentSettings(Spec):
     argoServer: ArgoServer | None = None
 
     def cluster_names(self) -> list[str]:
-        """The clusters this environment deploys to. (SPEC §8's `clusters:` list adds its names here.)"""
-        return [self.cluster.name] if self.cluster else []
+        """The names of the clusters this environment deploys to (`cluster:` and `clusters:`)."""
+        return [cluster.name for cluster in self.all_clusters()]
+
+    def all_clusters(self) -> tuple[Cluster, ...]:
+        """Every cluster of the environment: `cluster:` (the shorthand) and `clusters:`."""
+        return ((self.cluster,) if self.cluster is not None else ()) + tuple(self.clusters)
 
 
 class EnvironmentGroupDoc(EnvironmentSettings):

@@ -23,7 +23,8 @@ def test_the_example_applies_and_converges(tmp_path, env):
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo / entry)
     with KubeDouble() as kube:
         env_file = repo / "environments" / f"{env}.yaml"
-        env_file.write_text(re.sub(r"server: \S+", f"server: {kube.url}", env_file.read_text()))
+        # every cluster of the environment (block or flow style) points at the double
+        env_file.write_text(re.sub(r'server: "?[^\s",}]+"?', f'server: "{kube.url}"', env_file.read_text()))
         config = kube.kubeconfig(tmp_path, cluster="example")
         code, doc = apply_json(repo, config, env=env)
         assert code == 0, [o for o in doc["objects"] if o["status"] != "created"]

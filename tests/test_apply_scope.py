@@ -14,6 +14,7 @@ from compiler.apply.applyset import PART_OF, group_id, parent_name
 from compiler.apply.desired import desired_set
 from compiler.apply.guards import env_clusters
 from compiler.targets import Emitted
+from schemas.environment import Cluster, EnvironmentSettings
 
 OTHER = """
     kind: Project
@@ -99,9 +100,10 @@ def test_an_environment_without_a_cluster_is_refused(env):
 
 
 def test_every_listed_cluster_is_accepted():
-    listed = SimpleNamespace(cluster=None, clusters=[SimpleNamespace(name="a", server="https://a"),
-                                                     SimpleNamespace(name="b", server=None)])
+    listed = EnvironmentSettings(clusters=[Cluster(name="a", server="https://a"), Cluster(name="b")])
     assert env_clusters(SimpleNamespace(settings=listed)) == [("a", "https://a"), ("b", "")]
+    shorthand = EnvironmentSettings(cluster=Cluster(name="c", server="https://c"))
+    assert env_clusters(SimpleNamespace(settings=shorthand)) == [("c", "https://c")]
 
 
 def test_kubeconfig_problems_are_one_line(env, tmp_path):

@@ -63,8 +63,10 @@ def test_folder_and_resource_label_come_from_the_registry():
 STAGES = ("load", "merge", "graph", "check", "output", "plan", "commands")
 
 
-# compiler/scaffold.py fills the per-kind templates of `strata new` (optional for a new kind).
-NAMES_KINDS = ("kinds.py", "scaffold.py")
+# compiler/scaffold.py fills the per-kind templates of `strata new` (optional for a new kind);
+# compiler/order.py names Kubernetes kinds, some of which share a resource kind's name (batch
+# Job, Fluid Dataset, Kubeflow Notebook).
+NAMES_KINDS = ("kinds.py", "scaffold.py", "order.py")
 
 
 def modules_of(stage: str) -> list[Path]:

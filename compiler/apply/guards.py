@@ -13,13 +13,8 @@ from compiler.targets import Env
 
 
 def env_clusters(env: Env) -> list[tuple[str, str]]:
-    """(name, server) of every cluster the environment may be applied to: `cluster:`, and the
-    `clusters:` list of SPEC §8 where the schema has one."""
-    found = []
-    for cluster in [env.settings.cluster, *(getattr(env.settings, "clusters", None) or [])]:
-        if cluster is not None:
-            found.append((str(getattr(cluster, "name", "") or ""), str(getattr(cluster, "server", "") or "")))
-    return found
+    """(name, server) of every cluster the environment may be applied to: `cluster:` and `clusters:` (SPEC §8)."""
+    return [(cluster.name, cluster.server or "") for cluster in env.settings.all_clusters()]
 
 
 def check_cluster(env: Env, context: Context) -> None:

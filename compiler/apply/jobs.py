@@ -12,15 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from compiler.apply.order import group_of
+from compiler.order import RUN_KINDS, runs_to_completion
 
-RUN_KINDS = {("batch", "Job"), ("kubeflow.org", "PyTorchJob"), ("kubeflow.org", "TFJob"),
-             ("kubeflow.org", "XGBoostJob"), ("kubeflow.org", "MPIJob")}
+__all__ = ["RUN_KINDS", "runs_to_completion"]
 FINISHED = {"Complete", "Succeeded", "Failed"}   # batch/v1 Job; Kubeflow JobConditionType
-
-
-def runs_to_completion(obj: dict) -> bool:
-    return (group_of(obj.get("apiVersion", "")), obj.get("kind")) in RUN_KINDS
 
 
 def finished(live: dict) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from compiler.capacity.checks import check_declared_capacity
 from compiler.check.quota import check_quota_gpu_types
 from compiler.check.specs import validate
+from compiler.delivery.settings import check_delivery
 from compiler.errors import Problems
 from compiler.kinds import kind_names
 from compiler.load.documents import Doc, Documents
@@ -118,6 +119,7 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
                   _env_ref_origins(doc, group_doc, merged), merged)
         world.envs[doc.name] = EnvLayers(env, group_doc, doc, merged)
         del world.broken_envs[doc.name]
+        check_delivery(env, merged, problems)
 
 
 def _env_ref_origins(doc: Doc, group_doc: Doc, merged: Value | None) -> dict[str, Origin]:

@@ -58,6 +58,8 @@ def assemble(build, reused: dict | None = None) -> dict[str, bytes]:
         folder = f"{project.env.name}/{project.name}"
         if by_folder.get(folder):
             files[f"{folder}/project.yaml"] = dump_documents(by_folder[folder])
+    for delivery in build.delivery:
+        files.update(delivery.files)
     files[MANIFEST] = manifest_json(build, deployed, files, reused)
     return files
 
@@ -68,6 +70,7 @@ def manifest_json(build, deployed: list[Target], files: dict[str, bytes], reused
         objects[item.folder].append(object_ref(item.obj))
     entries = [reused[t.folder].entry if t.folder in reused
                else _target_entry(t, build, files, objects[t.folder]) for t in deployed]
+    entries += [delivery.entry() for delivery in build.delivery]
     projects = [_project_entry(p, files, objects[f"{p.env.name}/{p.name}"]) for p in build.projects]
     doc = {
         "format_version": FORMAT_VERSION,

@@ -203,6 +203,12 @@ def check_job(target: Target, ctx: RenderContext) -> None:
     if scheduler == "default" and target.spec.scheduling.gang:
         ctx.warn(target, ("scheduling", "gang"),
                  f"gang scheduling has no effect with scheduler default in environment {target.env.name}")
+    engine = target.env.settings.delivery.engine
+    if engine != "ci" and target.spec.ttlAfterFinished is not None and target.spec.schedule is None:
+        ctx.error(target, ("ttlAfterFinished",),
+                  f"ttlAfterFinished: {target.env.name} is delivered by {engine} (delivery.engine), which creates "
+                  "the job again once its TTL deletes it, so it would run again; unset ttlAfterFinished here "
+                  "(`ttlAfterFinished: null`), or deliver the environment with strata apply")
 
 
 # --- completion conditions --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.check import policy
+from compiler.delivery.annotate import for_delivery
 from compiler.errors import Problem
 from compiler.graph.build import Graph
 from compiler.kinds import kind_of
@@ -47,7 +48,7 @@ def render_target(target: Target, references: Mapping[tuple[str, str], Target | 
     renderer = kind_of(target.kind).renderer
     objects = renderer.render(target, ctx) if renderer is not None else []
     policy.check_objects(target, objects, ctx)
-    return ctx.rendered(objects)
+    return ctx.rendered(for_delivery(target.env, objects))
 
 
 def render_all(targets: list[Target], projects: list[Project], graph: Graph, settings: RenderSettings, *,
@@ -99,7 +100,7 @@ def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderConte
         by_name = {p.name: p for p in projects}
         for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
             emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, by_name[name])
-                        for obj in objects]
+                        for obj in for_delivery(by_name[name].env, objects)]
     check_queue_names(by_env, ctx.problems)
     check_namespaces(by_env, ctx.problems)
     return emitted

@@ -1,0 +1,137 @@
+"""The delivery target: `out/_delivery/<engine>/<env>/`, one per environment an engine delivers.
+
+It is a node of the compile like any target: its files are listed in manifest.json with
+their hashes, and its digest covers what its output is a function of — strata's version,
+strata.yaml, the environment's and its projects' files, and the digest of every target of the
+environment (AppProject whitelists and health checks follow the objects they render). A
+compile of some projects only (`--project`) keeps the previous delivery target; `strata
+publish` refuses an output whose digests do not match the tree.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler import __version__
+from compiler.delivery.argocd import argocd_files
+from compiler.delivery.flux import flux_files
+from compiler.delivery.groups import PLATFORM, RESERVED, env_groups
+from compiler.delivery.settings import delivered_by_engine, delivery_of
+from compiler.errors import Problems
+from compiler.graph.build import Graph
+from compiler.targets import Env, Key
+
+SCHEME = "strata-delivery-digest/1"
+PROJECT = "_delivery"        # the `project` of a delivery target's manifest entry
+KIND = "Delivery"
+
+
+def folder_of(engine: str, env: str) -> str:
+    return f"{PROJECT}/{engine}/{env}"
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    env: Env
+    engine: str
+    digest: str
+    members: tuple[str, ...]                  # the identities of the environment's targets
+    inputs: Mapping[str, str]                 # its own input files → sha256
+    files: Mapping[str, bytes] = field(default_factory=dict)      # relative to out/
+    objects: tuple[dict[str, str], ...] = ()  # refs of the engine objects it emits
+
+    @property
+    def folder(self) -> str:
+        return folder_of(self.engine, self.env.name)
+
+    @property
+    def identity(self) -> str:
+        return self.folder
+
+    def entry(self) -> dict[str, Any]:
+        """Its manifest.json entry, in the shape of a target's."""
+        from compiler.output.assemble import sha256
+
+        return {"id": self.identity, "env": self.env.name, "project": PROJECT, "kind": KIND, "name": self.engine,
+                "folder": self.folder, "digest": self.digest, "references": list(self.members),
+                "inputs": dict(self.inputs), "outputs": {path: sha256(data) for path, data in sorted(self.files.items())},
+                "objects": list(self.objects)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a delivery target is built from, known after the load stage (no render needed)."""
+
+    env: Env
+    engine: str
+    namespaces: Mapping[str, str]             # project → namespace
+    files: tuple[str, ...]                    # environment and project files
+    members: tuple[Key, ...]                  # every graph node of the environment
+
+
+def delivery_plans(graph: Graph, envs: Iterable[Env], problems: Problems) -> list[Plan]:
+    """One plan per environment delivered by Argo CD or Flux among `envs`."""
+    plans = []
+    for env in sorted(envs, key=lambda e: e.name):
+        if not delivered_by_engine(env):
+            continue
+        projects = [p.project for p in graph.projects if p.project.env.name == env.name]
+        for project in projects:
+            if project.name == RESERVED:
+                problems.add(f"project {RESERVED} cannot be delivered by {env.settings.delivery.engine}: its engine "
+                             f"objects would take the names of the environment's shared objects ({env.name}."
+                             f"{RESERVED}); rename the project", project.origin, env=env.name)
+        plans.append(Plan(env, env.settings.delivery.engine, {p.name: p.namespace for p in projects},
+                          tuple(sorted({*env.files, *(p.file for p in projects)})),
+                          tuple(sorted(key for key in graph.nodes if key[0] == env.name))))
+    return plans
+
+
+def delivery_digest(plan: Plan, graph: Graph, hashes: Mapping[str, str], digests: Mapping[Key, str], config: str = "",
+                    version: str = __version__) -> str:
+    parts = [f"{SCHEME}\0{version}\0{config}\0{plan.engine}\0{plan.env.name}\n"]
+    parts += [f"file\0{path}\0{hashes.get(path, '')}\n" for path in plan.files]
+    parts += [f"target\0{graph.nodes[key].target.identity}\0{digests.get(key, '')}\n" for key in plan.members]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def build_delivery(plan: Plan, graph: Graph, digest: str, hashes: Mapping[str, str],
+                   refs: Iterable[tuple[str, dict[str, str]]]) -> DeliveryTarget:
+    """The delivery target of one environment; `refs` are (folder, object ref) of the whole compile."""
+    from compiler.output.assemble import dump_documents
+
+    settings = delivery_of(plan.env)
+    groups = env_groups(plan.env.name, dict(plan.namespaces), refs)
+    if plan.engine == "argocd":
+        content: dict[str, Any] = argocd_files(settings, groups, plan.env.settings.scheduler)
+    else:
+        content = dict(flux_files(settings, groups))
+    folder = folder_of(plan.engine, plan.env.name)
+    files: dict[str, bytes] = {}
+    objects: list[dict[str, str]] = []
+    for name, value in sorted(content.items()):
+        if isinstance(value, dict):       # a parameter file of the ApplicationSet's git files generator
+            files[f"{folder}/{name}"] = (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+        else:
+            files[f"{folder}/{name}"] = _header(plan, name) + dump_documents(value)
+            objects += [_ref(obj) for obj in value]
+    members = tuple(sorted(graph.nodes[key].target.identity for key in plan.members))
+    inputs = {path: hashes.get(path, "") for path in plan.files}
+    return DeliveryTarget(plan.env, plan.engine, digest, members, inputs, files, tuple(objects))
+
+
+def _header(plan: Plan, name: str) -> bytes:
+    return (f"# {plan.engine} objects of {plan.env.name}: {name}, generated by strata (do not edit; "
+            "see docs/delivery.md)\n").encode()
+
+
+def _ref(obj: dict[str, Any]) -> dict[str, str]:
+    from compiler.output.assemble import object_ref
+
+    return object_ref(obj)
+
+
+__all__ = ["PLATFORM", "DeliveryTarget", "Plan", "build_delivery", "delivery_digest", "delivery_plans"]
