@@ -7,7 +7,10 @@ if obj.status == nil then
   return hs
 end
 local function phase_text(role, phase, reason)
-  local text = role .. " " .. (phase or "not started")
+  if phase == nil or phase == "" then
+    phase = "not started"
+  end
+  local text = role .. " " .. phase
   if reason ~= nil and reason ~= "" then
     text = text .. " (" .. reason .. ")"
   end
