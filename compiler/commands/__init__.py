@@ -15,13 +15,14 @@ def COMMANDS() -> list[click.Command]:
     from compiler.commands.init import init_command
     from compiler.commands.new import new_command
     from compiler.commands.promote import promote_command
+    from compiler.commands.publish import publish_command
     from compiler.commands.run import run_command, runs_command
     from compiler.commands.schema import schema_command
     from compiler.commands.validate import validate_command
     from compiler.plan.command import plan
 
-    return [compile_command, validate_command, plan, apply_command, run_command, runs_command, explain_command,
-            promote_command, diff_command, capacity_command, schema_command, init_command, new_command]
+    return [compile_command, validate_command, plan, apply_command, run_command, runs_command, publish_command,
+            explain_command, promote_command, diff_command, capacity_command, schema_command, init_command, new_command]
 
 
 def repo_of(ctx: click.Context) -> Path:
