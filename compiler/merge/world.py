@@ -124,7 +124,9 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
 
 def _env_ref_origins(doc: Doc, group_doc: Doc, merged: Value | None) -> dict[str, Origin]:
     found = {"env.name": doc.where("name"), "env.group": doc.where("group")}
-    cluster = _child(_child(merged, "cluster"), "name")
+    listed = _child(merged, "clusters")
+    first = listed.data[0] if listed is not None and listed.is_list and listed.data else None
+    cluster = _child(_child(merged, "cluster") or first, "name")     # `${env.cluster}`: the first cluster
     if cluster is not None:
         found["env.cluster"] = cluster.origin
     found.update({f"group.vars.{k}": v.origin for k, v in _vars(group_doc.get("vars"))})
