@@ -262,3 +262,37 @@ def test_a_missing_output_is_an_error(setup):
     shutil.rmtree(setup.repo / "out")
     with pytest.raises(StrataError, match="run strata compile"):
         publish(setup.repo, setup.git, setup.request())
+
+
+# --- out/ and .strata/ (compiler/output/state.py) ------------------------------------------------------
+
+def test_publish_reads_out_under_the_compile_lock(setup):
+    from compiler.output.state import State
+
+    told = []
+    with State(setup.repo).locked(1.0):        # a compile swapping out/ holds it
+        with pytest.raises(StrataError, match="another strata compile .* gave up after waiting 0.2 s"):
+            publish(setup.repo, setup.git, setup.request(lock_timeout=0.2), told.append)
+    assert told and str(os.getpid()) in told[0] and not branch_exists(setup, "env/dev")
+    assert publish(setup.repo, setup.git, setup.request(lock_timeout=0.2)).changed
+
+
+def test_an_interrupted_swap_is_left_to_compile(setup):
+    from compiler.output.state import State
+
+    state = State(setup.repo)
+    state.write_journal({"out": str(setup.repo / "out")})
+    before = sorted(p.relative_to(setup.repo).as_posix() for p in (setup.repo / "out").rglob("*"))
+    with pytest.raises(StrataError, match="interrupted while replacing its output .*run strata compile"):
+        publish(setup.repo, setup.git, setup.request())
+    assert state.read_journal() is not None     # publish never finishes (writes) a swap itself
+    assert sorted(p.relative_to(setup.repo).as_posix() for p in (setup.repo / "out").rglob("*")) == before
+    assert not branch_exists(setup, "env/dev")
+
+
+def test_the_cli_reads_the_folder_compile_writes_by_the_same_rules(setup, monkeypatch):
+    for key, value in setup.env.items():
+        monkeypatch.setenv(key, value)
+    result = run(setup.repo, "publish", "--env", "dev", "--out", str(setup.repo / "projects"))
+    assert result.exit_code == 1 and "which strata reads" in result.output and "Traceback" not in result.output
+    assert not branch_exists(setup, "env/dev")

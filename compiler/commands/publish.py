@@ -26,12 +26,15 @@ def publish_command(ctx: click.Context, env: str, branch: str | None, staging_br
                     allow_dirty: bool, out_dir: Path | None) -> int:
     """Commit out/<env>/ and its delivery files to the environment's branch, without a checkout."""
     from compiler.load.discover import read_config
+    from compiler.output.guard import output_folder
     from compiler.publish import Request, publish
     from compiler.publish.git import Git
 
     repo = repo_of(ctx)
-    out_dir = out_dir or repo / read_config(repo).output
-    done = publish(repo, Git(repo, dict(os.environ)), Request(env, branch, out_dir, remote, push, allow_dirty, staging_branch))
+    config = read_config(repo)
+    out_dir = output_folder(repo, config, out_dir)   # the folder compile writes, by the same rules
+    request = Request(env, branch, out_dir, remote, push, allow_dirty, staging_branch, config.lock_timeout)
+    done = publish(repo, Git(repo, dict(os.environ)), request, _waiting)
     where = f"{remote} {done.branch}" if done.pushed else done.branch
     if not done.changed:
         click.echo(f"{env}: {where} already holds this output (commit {done.commit[:12]}); nothing to commit.")
@@ -40,3 +43,8 @@ def publish_command(ctx: click.Context, env: str, branch: str | None, staging_br
         click.echo(f"Published {env} ({done.files} files) to {where}: commit {done.commit[:12]}"
                    f"{' on ' + done.parent[:12] if done.parent else ' (first commit)'}{retried}.")
     return 0
+
+
+def _waiting(holder: str) -> None:
+    click.echo(f"strata: waiting for another strata compile ({holder}) to finish writing the output before "
+               "publishing it...", err=True)

@@ -3,6 +3,9 @@
 1. Refuse (exit 3, nothing written) a source tree with uncommitted changes (unless
    --allow-dirty), an out/ that is not the compile of this tree (a target's digest differs),
    and a branch that is checked out here.
+   out/ is read under `.strata/lock` (compiler.output.state), the lock a compile holds while it
+   swaps out/: no compile replaces it between its check and its last byte read. Publish never
+   writes out/ or `.strata/` (but the lock): an interrupted swap is refused, `compile` finishes it.
 2. Write the tree with git plumbing — blobs, a temporary index, `write-tree`: no checkout, and
    the whole tree is replaced, so an object removed from the config disappears from the branch.
    A root `strata.metadata.json` says which source commit, repository and strata produced it.
@@ -16,14 +19,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler import __version__
 from compiler.delivery.settings import default_branch
 from compiler.errors import GuardError, Problem, StrataError
+from compiler.output.state import State
 from compiler.publish.git import Git
-from compiler.publish.tree import METADATA, EnvOutput, content_of, env_output, write_tree
+from compiler.publish.tree import METADATA, EnvOutput, content_of, env_output, write_blobs, write_tree
 from compiler.targets import Env
 
 ATTEMPTS = 3
@@ -41,6 +46,7 @@ class Request:
     push: bool = False
     allow_dirty: bool = False
     staging: bool = False     # write <branch>-next: promotion to the branch the engine reads is a reviewed merge
+    lock_timeout: float = 60.0   # seconds to wait for a compile writing out/ (strata.yaml lockTimeoutSeconds)
 
 
 @dataclass(frozen=True)
@@ -65,19 +71,24 @@ class Published:
     attempts: int = 1
 
 
-def publish(repo: Path, git: Git, request: Request) -> Published:
-    """Publish `request.env`; raises GuardError for refusals, StrataError for failures."""
-    branch = branch_of(check_fresh(repo, request), request)
-    if git.run("check-ref-format", "--branch", branch, check=False).code != 0:
-        raise StrataError(f"--branch {branch}: not a valid branch name")
-    request = replace(request, branch=branch)
-    source = read_source(git, request, branch)
-    output = env_output(request.out_dir, request.env)
+def publish(repo: Path, git: Git, request: Request, waiting: Callable[[str], None] | None = None) -> Published:
+    """Publish `request.env`; raises GuardError for refusals, StrataError for failures.
+    `waiting` is told who holds `.strata/lock` when publish has to wait for it."""
+    state = State(repo)
+    with state.locked(request.lock_timeout, waiting):
+        check_no_swap(state, request.out_dir)
+        branch = branch_of(check_fresh(repo, request), request)
+        if git.run("check-ref-format", "--branch", branch, check=False).code != 0:
+            raise StrataError(f"--branch {branch}: not a valid branch name")
+        request = replace(request, branch=branch)
+        source = read_source(git, request, branch)
+        output = env_output(request.out_dir, request.env)
+        blobs = write_blobs(git, request.out_dir, output)   # out/ is read for the last time here
     metadata = metadata_bytes(source, request, branch, output)
     if request.push:
-        return _push(git, request, branch, source, output, metadata)
+        return _push(git, request, branch, source, output, blobs, metadata)
     parent = git.sha(f"refs/heads/{branch}")
-    commit = _commit(git, request, branch, source, output, metadata, parent)
+    commit = _commit(git, request, branch, source, output, blobs, metadata, parent)
     if commit is None:
         return Published(request.env, branch, parent or "", parent, False, len(output.files), False)
     git.run("update-ref", f"refs/heads/{branch}", commit, parent or ZERO)
@@ -120,6 +131,13 @@ def _inside(root: Path, path: Path) -> list[str]:
         return [path.resolve().relative_to(root.resolve()).as_posix()]
     except ValueError:
         return []
+
+
+def check_no_swap(state: State, out_dir: Path) -> None:
+    """A compile killed while swapping out/ left it old, new or absent: `compile` finishes it."""
+    if state.read_journal() is not None:
+        raise StrataError(f"a strata compile was interrupted while replacing its output ({state.journal} records "
+                          f"it); run strata compile, which finishes it, then publish {out_dir}")
 
 
 def branch_of(env: Env, request: Request) -> str:
@@ -180,12 +198,12 @@ def message(source: Source, request: Request, branch: str, output: EnvOutput) ->
             + "".join(f"{key}: {value}\n" for key, value in trailers))
 
 
-def _commit(git: Git, request: Request, branch: str, source: Source, output: EnvOutput, metadata: bytes,
-            parent: str | None) -> str | None:
+def _commit(git: Git, request: Request, branch: str, source: Source, output: EnvOutput, blobs: dict[str, str],
+            metadata: bytes, parent: str | None) -> str | None:
     """The new commit on `parent`, or None when `parent` already holds these files."""
-    tree, blobs = write_tree(git, request.out_dir, output, metadata)
     if parent is not None and content_of(git, parent) == blobs:
         return None
+    tree = write_tree(git, blobs, metadata)
     args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
     identity = {} if _has_identity(git) else FALLBACK_IDENTITY
     return git.out(*args, input=message(source, request, branch, output).encode(), extra_env=identity)
@@ -199,11 +217,12 @@ def _has_identity(git: Git) -> bool:
 
 # --- push ---------------------------------------------------------------------------------------------
 
-def _push(git: Git, request: Request, branch: str, source: Source, output: EnvOutput, metadata: bytes) -> Published:
+def _push(git: Git, request: Request, branch: str, source: Source, output: EnvOutput, blobs: dict[str, str],
+          metadata: bytes) -> Published:
     ref = f"refs/heads/{branch}"
     for attempt in range(1, ATTEMPTS + 1):
         remote_tip = _remote_tip(git, request.remote, ref)
-        commit = _commit(git, request, branch, source, output, metadata, remote_tip)
+        commit = _commit(git, request, branch, source, output, blobs, metadata, remote_tip)
         if commit is None:
             assert remote_tip is not None
             git.run("update-ref", ref, remote_tip)

@@ -54,21 +54,24 @@ def env_output(out_dir: Path, env: str) -> EnvOutput:
     return EnvOutput(env, files, entries)
 
 
-def write_tree(git: Git, out_dir: Path, output: EnvOutput, metadata: bytes) -> tuple[str, dict[str, str]]:
-    """(tree sha, path → blob sha of every file but the metadata), through a temporary index."""
+def write_blobs(git: Git, out_dir: Path, output: EnvOutput) -> dict[str, str]:
+    """path → blob sha of every file of `output`, written into the repository's objects."""
     paths = sorted(output.files)
     listed = "".join(str((out_dir / p).resolve()) + "\n" for p in paths).encode()
     shas = git.out("hash-object", "-w", "--no-filters", "--stdin-paths", input=listed).split()
     if len(shas) != len(paths):
         raise StrataError(f"git hash-object wrote {len(shas)} objects for {len(paths)} files")
-    blobs = dict(zip(paths, shas, strict=True))
+    return dict(zip(paths, shas, strict=True))
+
+
+def write_tree(git: Git, blobs: Mapping[str, str], metadata: bytes) -> str:
+    """The tree of `blobs` and the metadata file, through a temporary index (no working tree)."""
     meta_sha = git.out("hash-object", "-w", "--no-filters", "--stdin", input=metadata)
     lines = "".join(f"{FILE_MODE} {sha}\t{path}\n" for path, sha in {**blobs, METADATA: meta_sha}.items())
     with tempfile.TemporaryDirectory(prefix="strata-publish-") as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("update-index", "--add", "--index-info", input=lines.encode(), extra_env=index)
-        tree = git.out("write-tree", extra_env=index)
-    return tree, blobs
+        return git.out("write-tree", extra_env=index)
 
 
 def content_of(git: Git, commit: str | None) -> dict[str, str]:
