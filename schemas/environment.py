@@ -48,7 +48,7 @@ class GpuPool(Spec):
         if self.capacity is None:
             return {}
         if isinstance(self.capacity, dict):
-            return {name: gpus for name, gpus in sorted(self.capacity.items()) if name in clusters}
+            return {name: self.capacity[name] for name in clusters if name in self.capacity}
         return {name: self.capacity for name in clusters or [""]}
 
 

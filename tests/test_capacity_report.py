@@ -148,9 +148,12 @@ def test_capacity_totals_match_an_independent_count_of_out(example, reported):
 
 def test_capacity_headroom_and_cost(reported):
     a100 = reported["environments"]["prod-sh"]["pools"]["a100"]
-    assert a100["capacity"] == {"ack-sh-prod": 32} and a100["gpusPerNode"] == 8
-    assert a100["quota_headroom"] == {"ack-sh-prod": 16}            # 32 × 1.0 − 16
-    assert a100["peak_headroom"] == {"ack-sh-prod": 24}             # 32 − 8
+    assert a100["capacity"] == {"ack-sh-prod-canary": 32, "ack-sh-prod": 32} and a100["gpusPerNode"] == 8
+    assert a100["quota_headroom"] == {"ack-sh-prod-canary": 16, "ack-sh-prod": 16}   # 32 × 1.0 − 16
+    assert a100["peak_headroom"] == {"ack-sh-prod-canary": 24, "ack-sh-prod": 24}    # 32 − 8: each cluster runs it all
+    h800 = reported["environments"]["prod-sh"]["pools"]["h800"]
+    assert h800["capacity"] == {"ack-sh-prod-canary": 56, "ack-sh-prod": 64}         # per cluster, by name
+    assert h800["quota_headroom"] == {"ack-sh-prod-canary": 16, "ack-sh-prod": 24}
     assert a100["cost_per_month"] == {"steady": 11096.0, "peak": 11096.0}   # 1.90 × 8 × 730
     t4 = reported["environments"]["dev"]["pools"]["t4"]
     assert t4["oversubscription"] == 1.5 and t4["quota_headroom"] == {"ack-hz-dev": 16}   # 16 × 1.5 − 8
@@ -182,10 +185,12 @@ def test_capacity_text_and_env_filter(example):
     result = run(example, "capacity", "--env", "prod-sh")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Environment prod-sh (cluster ack-sh-prod)" in out and "Environment dev" not in out
-    assert [line.split() for line in out.splitlines() if line.strip().startswith(("a100", "h800"))] == [
-        ["a100", "32", "8", "16", "16", "2–8", "8", "24", "1.90", "11,096.00", "11,096.00"],
-        ["h800", "64", "8", "40", "24", "0", "40", "24", "3.20", "0.00", "93,440.00"]]
+    assert "Environment prod-sh (clusters ack-sh-prod-canary, ack-sh-prod)" in out and "Environment dev" not in out
+    assert [" ".join(line.split()) for line in out.splitlines() if line.strip().startswith(("a100", "h800"))] == [
+        "a100 ack-sh-prod-canary 32, ack-sh-prod 32 8 16 ack-sh-prod-canary 16, ack-sh-prod 16 2–8 8 "
+        "ack-sh-prod-canary 24, ack-sh-prod 24 1.90 11,096.00 11,096.00",
+        "h800 ack-sh-prod-canary 56, ack-sh-prod 64 8 40 ack-sh-prod-canary 16, ack-sh-prod 24 0 40 "
+        "ack-sh-prod-canary 16, ack-sh-prod 24 3.20 0.00 93,440.00"]
     assert "cv-shoe-identify/job.train-vit-ddp" in out and "Master 1 × 8 GPU + Worker 3 × 8 GPU" in out
 
 

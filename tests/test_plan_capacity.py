@@ -40,13 +40,14 @@ def test_raising_a_service_s_max_replicas(repo):
     a100 = envs["prod-sh"]["pools"]["a100"]
     assert (a100["steady"], a100["peak"]) == ({"delta": 4}, {"delta": 4})
     assert a100["quota"] == {"before": 16, "after": 16, "delta": 0}
-    assert a100["quota_headroom"] == {"ack-sh-prod": {"before": 16, "after": 16, "delta": 0}}
+    assert a100["quota_headroom"] == {cluster: {"before": 16, "after": 16, "delta": 0}
+                                      for cluster in ("ack-sh-prod-canary", "ack-sh-prod")}
     assert a100["cost_per_month"] == {"steady": {"delta": 5548.0}, "peak": {"delta": 5548.0}}   # 1.90 × 4 × 730
     assert envs["prod-sh"]["projects"]["cv-shoe-identify"]["a100"] == {
         "steady": {"delta": 4}, "peak": {"delta": 4}, "quota": {"before": 16, "after": 16, "delta": 0}}
     text = render(result, "text")
-    assert "  prod-sh      a100        32        +4      +4     16              16            +5,548.00          +5,548.00" \
-        in text.splitlines()
+    assert ("  prod-sh      a100  ack-sh-prod-canary 32, ack-sh-prod 32        +4      +4     16  ack-sh-prod-canary 16, "
+            "ack-sh-prod 16            +5,548.00          +5,548.00") in text.splitlines()
     assert "  prod-bj      cv-shoe-identify  a100        +4      +4     16" in text.splitlines()
     md = render(result, "markdown")
     assert "| `prod-bj` | a100 | 24 | +4 | +4 | 16 | 8 | +5,548.00 | +5,548.00 |" in md
@@ -80,7 +81,8 @@ def test_moving_a_job_to_another_pool(repo):
     assert pools["a100"]["steady"] == pools["h800"]["steady"] == {"delta": 0}
     project = envs["prod-sh"]["projects"]["cv-shoe-identify"]
     assert (project["a100"]["peak"], project["h800"]["peak"]) == ({"delta": 8}, {"delta": -8})
-    assert "| `prod-sh` | h800 | 64 | 0 | −8 | 40 | 24 | 0.00 | −18,688.00 |" in render(result, "markdown")
+    assert ("| `prod-sh` | h800 | ack-sh-prod-canary 56, ack-sh-prod 64 | 0 | −8 | 40 | ack-sh-prod-canary 16, "
+            "ack-sh-prod 24 | 0.00 | −18,688.00 |") in render(result, "markdown")
     same_as_rendering_everything(repo, result)
 
 
@@ -100,9 +102,11 @@ def test_a_quota_change_moves_the_quota_headroom(repo):
     result = plan(repo, "main")
     a100 = section(result)["environments"]["prod-sh"]["pools"]["a100"]
     assert a100["quota"] == {"before": 16, "after": 24, "delta": 8}
-    assert a100["quota_headroom"] == {"ack-sh-prod": {"before": 16, "after": 8, "delta": -8}}
+    assert a100["quota_headroom"] == {cluster: {"before": 16, "after": 8, "delta": -8}
+                                      for cluster in ("ack-sh-prod-canary", "ack-sh-prod")}
     assert (a100["steady"], a100["peak"]) == ({"delta": 0}, {"delta": 0})
-    assert "| `prod-sh` | a100 | 32 | 0 | 0 | 16 → 24 | 16 → 8 | 0.00 | 0.00 |" in render(result, "markdown")
+    assert ("| `prod-sh` | a100 | ack-sh-prod-canary 32, ack-sh-prod 32 | 0 | 0 | 16 → 24 | ack-sh-prod-canary 16 → 8, "
+            "ack-sh-prod 16 → 8 | 0.00 | 0.00 |") in render(result, "markdown")
     same_as_rendering_everything(repo, result)
 
 
@@ -111,9 +115,11 @@ def test_a_capacity_change_in_an_environment_file(repo):
     path.write_text(path.read_text().replace("capacity: 32 ", "capacity: 24 "))
     result = plan(repo, "main")
     a100 = section(result)["environments"]["prod-sh"]["pools"]["a100"]
-    assert a100["capacity"] == {"before": {"ack-sh-prod": 32}, "after": {"ack-sh-prod": 24}}
+    assert a100["capacity"] == {"before": {"ack-sh-prod-canary": 32, "ack-sh-prod": 32},
+                                "after": {"ack-sh-prod-canary": 24, "ack-sh-prod": 24}}
     assert a100["quota_headroom"]["ack-sh-prod"] == {"before": 16, "after": 8, "delta": -8}
-    assert "| `prod-sh` | a100 | 32 → 24 | 0 | 0 | 16 | 16 → 8 |" in render(result, "markdown")
+    assert ("| `prod-sh` | a100 | ack-sh-prod-canary 32, ack-sh-prod 32 → ack-sh-prod-canary 24, ack-sh-prod 24 | 0 | 0 | 16 "
+            "| ack-sh-prod-canary 16 → 8, ack-sh-prod 16 → 8 |") in render(result, "markdown")
 
 
 def test_quotas_over_capacity_fail_the_plan_in_production(repo):
@@ -121,7 +127,8 @@ def test_quotas_over_capacity_fail_the_plan_in_production(repo):
     path.write_text(path.read_text().replace("capacity: 32 ", "capacity: 8 "))
     with pytest.raises(StrataError) as error:
         plan(repo, "main")
-    assert "gpu pool a100: project quotas add up to 16 GPUs, more than its capacity 8" in str(error.value)
+    assert ("gpu pool a100: project quotas add up to 16 GPUs, more than its capacity of cluster ack-sh-prod-canary 8"
+            in str(error.value))
 
 
 def test_no_gpu_change_says_so(repo):

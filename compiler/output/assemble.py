@@ -21,7 +21,8 @@ from compiler.output import yamlout
 from compiler.targets import Target, target_key
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = "1.2"   # major.minor: a minor bump only adds fields (1.1: digest, references; 1.2: capacity, gpus)
+FORMAT_VERSION = "1.3"   # major.minor: a minor bump only adds fields (1.1: digest, references; 1.2: capacity, gpus;
+#                           1.3: delivery target entries in targets[])
 
 
 def dump_yaml(data: Any) -> str:

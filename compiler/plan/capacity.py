@@ -135,7 +135,7 @@ def pool_change(pool: str, old: EnvFacts, new: EnvFacts, before: Demand, after: 
     capacity = (was.capacity if was else {}, now.capacity if now else {})
     quota = Change.of(_pool_quota(old, pool), _pool_quota(new, pool))
     headroom = {}
-    for cluster in sorted(set(capacity[0]) | set(capacity[1])):
+    for cluster in dict.fromkeys([*capacity[1], *capacity[0]]):   # the environment's cluster order
         was_room, now_room = (_num(side[cluster] * facts.oversubscription - _pool_quota(facts, pool))
                               if cluster in side else None for side, facts in zip(capacity, (old, new), strict=True))
         delta = now_room - was_room if now_room is not None and was_room is not None else 0
