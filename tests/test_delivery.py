@@ -347,6 +347,20 @@ def test_a_compile_of_some_projects_keeps_the_delivery_target(tmp_path):
     assert delivery_entry({"manifest.json": (out / "manifest.json").read_bytes()})["env"] == "dev"
 
 
+def test_out_holds_exactly_the_files_the_manifest_lists_with_delivery_targets(tmp_path):
+    """Through compile's guarded, journaled writer: full, --project and --env compiles."""
+    repo = argocd_repo(tmp_path / "repo")
+    out = repo / "out"
+    for args in ((), ("--project", "demo"), ("--env", "dev"), ("--env", "dev", "--project", "demo"), ()):
+        result = run(repo, "compile", *args)
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((out / "manifest.json").read_text())
+        listed = {"manifest.json"} | {rel for e in manifest["targets"] + manifest["projects"] for rel in e["outputs"]}
+        assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == listed, args
+        assert [e["id"] for e in manifest["targets"] if e["project"] == "_delivery"] == ["_delivery/argocd/dev"], args
+    assert not (repo / ".strata/swap.json").exists()
+
+
 def delivery_entry(files):
     return next(e for e in json.loads(files["manifest.json"])["targets"] if e["project"] == "_delivery")
 
