@@ -132,6 +132,11 @@ def environment_doc(env: Environment, index: int) -> Doc:
         "gpuPools": {gpu: {"resourceName": "nvidia.com/gpu", "nodeSelector": {"node.example.com/gpu": gpu},
                            "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists",
                                             "effect": "NoSchedule"}]}},
+        # models live on oss://: pulled through OSS's S3 API with the Secret's keys
+        "storage": {"oss": {"endpoint": f"s3.oss-{REGIONS[index % len(REGIONS)]}-internal.aliyuncs.com",
+                            "region": REGIONS[index % len(REGIONS)], "secret": "oss-model-reader"}},
+        # canaries split the route's traffic on the environment's Gateway
+        "gateway": {"name": "ml-gateway", "namespace": "gateways", "domain": f"{env.name}.example.com"},
         "defaults": {kind: {"resources": {"gpuType": gpu}} for kind in ("Job", "Service")},
     }
 

@@ -34,6 +34,15 @@ if TYPE_CHECKING:
 PLATFORM_RANK = 0
 PROJECT_RANK = 1
 
+# The environment-wide target: `out/<env>/_platform/manifests.yaml`, apply group `_platform`.
+# No project can take the name (project names are DNS labels).
+PLATFORM = "_platform"
+PLATFORM_RESOURCE = "platform"      # its `strata.dev/resource` label
+
+
+def platform_folder(env: str) -> str:
+    return f"{env}/{PLATFORM}"
+
 
 @dataclass(frozen=True)
 class Kind:

@@ -67,7 +67,9 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems, command)
-    graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs, reads=docs.reads)
+    envs = [layers.env for name, layers in sorted(world.envs.items()) if not selection.envs or name in selection.envs]
+    graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs, reads=docs.reads,
+                        envs=envs)
     if not collect:
         problems.raise_if_any()
     return Build(root, config, selection, docs, world, projects, targets, graph, warnings=list(problems.warnings))
@@ -113,6 +115,7 @@ def digest_stage(build: Build) -> Build:
     problems.raise_if_any()
     config = [disc.CONFIG_FILE] if (build.root / disc.CONFIG_FILE).is_file() else []
     hashes = input_hashes(build.root, {*config, *(f for files in build.graph.inputs.values() for f in files),
+                                       *(f for platform in build.graph.platforms for f in platform.files),
                                        *(f for plan in plans for f in plan.files)})
     config_hash = hashes.get(disc.CONFIG_FILE, "")
     digests = target_digests(build.graph, hashes, config_hash)

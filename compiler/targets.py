@@ -6,7 +6,8 @@ from typing import Any
 
 from compiler.kinds import kind_of
 from compiler.provenance import Origin, Value, lookup
-from schemas.environment import EnvironmentSettings
+from schemas.base import Amounts
+from schemas.environment import EnvironmentSettings, LimitDefaults
 from schemas.project import ProjectDoc, Quota
 
 DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
@@ -78,6 +79,25 @@ class Project:
     def namespace(self) -> str:
         return (self.doc.namespace or self.name) + self.env.settings.namespaceSuffix
 
+    @property
+    def limits(self) -> LimitDefaults:
+        """The LimitRange defaults here: the environment's `limits`, the project's merged over them."""
+        base, own = self.env.settings.limits, self.doc.limits
+        return LimitDefaults(defaultRequest=_over(base.defaultRequest, own.defaultRequest),
+                             default=_over(base.default, own.default) if (base.default or own.default) else None)
+
+    @property
+    def workflow_service_account(self) -> str:
+        """The ServiceAccount the project's workflows run as unless a Pipeline names its own."""
+        return self.doc.workflowServiceAccount or self.env.settings.workflowServiceAccount
+
+
+def _over(base: Amounts | None, own: Amounts | None) -> Amounts:
+    """`own`'s amounts where set, else `base`'s."""
+    base, own = base or Amounts(), own or Amounts()
+    return Amounts(cpu=own.cpu if own.cpu is not None else base.cpu,
+                   memory=own.memory if own.memory is not None else base.memory)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -128,13 +148,16 @@ class Emitted:
     """One Kubernetes object and where it goes."""
 
     env: str
-    project: str
-    resource: str            # "<kind>.<name>" or "project.<name>"
+    project: str             # the project, or `_platform` for the environment's shared objects
+    resource: str            # "<kind>.<name>", "project.<name>" or "platform"
     folder: str              # output folder relative to out/
     obj: dict[str, Any]
     target: Target | None = None
     project_ref: Project | None = None   # set for project objects (target is None)
+    env_ref: Env | None = None           # set for platform objects
 
     @property
-    def owner(self) -> Target | Project | None:
-        return self.target if self.target is not None else self.project_ref
+    def owner(self) -> Target | Project | Env | None:
+        if self.target is not None:
+            return self.target
+        return self.project_ref if self.project_ref is not None else self.env_ref

@@ -127,3 +127,10 @@ Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({
     "type": ["string", "number", "boolean"], "description": "Text; numbers and booleans are kept as written."})]
 Name = Annotated[str, Field(pattern=DNS1123_LABEL, max_length=63)]
 StringMap = dict[str, Text]
+
+
+class Amounts(Spec):
+    """cpu and memory of one container (a LimitRange default, a cache component)."""
+
+    cpu: Quantity | None = None
+    memory: Quantity | None = None

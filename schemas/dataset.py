@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
-from schemas.base import Int32, Name, Quantity, Spec, StringMap, merge_key
+from schemas.base import Amounts, Int32, Name, Quantity, Spec, StringMap, merge_key
 
 URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
 _URI = re.compile(r"^([a-z0-9]+)://(.+)$")
@@ -37,11 +37,25 @@ class Tier(Spec):
     quota: Quantity
 
 
+class CacheResources(Spec):
+    """cpu and memory (each both request and limit) of the cache's pods. A quota'd namespace
+    refuses pods without requests, and Fluid's pods have only what the runtime spec gives
+    them. An Alluxio worker also gets its MEM tiers' quota added to its memory."""
+
+    master: Amounts = Amounts(cpu="500m", memory="2Gi")
+    worker: Amounts = Amounts(cpu="1", memory="2Gi")
+    fuse: Amounts = Amounts(cpu="500m", memory="1Gi")
+    jobMaster: Amounts = Amounts(cpu="250m", memory="512Mi")   # Alluxio only
+    jobWorker: Amounts = Amounts(cpu="250m", memory="512Mi")   # Alluxio only
+    load: Amounts = Amounts(cpu="500m", memory="1Gi")          # the DataLoad (warmup) job
+
+
 class Cache(Spec):
     engine: Literal["alluxio", "jindo", "juicefs", "none"] = "none"
     replicas: Int32 = Field(1, ge=1)
     tiers: list[Tier] = []
     warmup: StrictBool = False
+    resources: CacheResources = CacheResources()
 
 
 class DatasetSpec(Spec):

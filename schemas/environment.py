@@ -1,13 +1,17 @@
 """EnvironmentGroup and Environment: the same settings; an Environment's override its group's."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from schemas.base import Int32, Int64, Name, Spec, StringMap, merge_key
+from schemas.base import DNS1123_LABEL, Amounts, Int32, Int64, Name, Spec, StringMap, merge_key
 
 NonNegative = Annotated[Int64, Field(ge=0)]
+# Kubernetes reserves higher values (and the `system-` prefix) for its own PriorityClasses.
+MAX_PRIORITY = 1_000_000_000
 
 
 class Cluster(Spec):
@@ -110,6 +114,48 @@ class Delivery(Spec):
     production: StrictBool = False            # no automatic prune, no cascading delete
     namespace: StrictStr | None = None        # where the engine's objects live (argocd / flux-system)
     secretRef: StrictStr | None = None        # Flux: the Secret with the repository's credentials
+class LimitDefaults(Spec):
+    """`limits:` the LimitRange of every namespace whose quota limits cpu or memory: what a
+    container that states no requests (a sidecar, a controller's helper pod) is given.
+    `default` (limits) is optional: a default limit below a third-party pod's own request
+    would make that pod invalid."""
+
+    defaultRequest: Amounts = Amounts(cpu="100m", memory="128Mi")
+    default: Amounts | None = None
+
+
+class Storage(Spec):
+    """`storage.<scheme>`: how model pulls (the chart's puller, KServe's storage initializer)
+    reach an object store over its S3 API. Credentials are referenced, never written here:
+    a Secret holding AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a ServiceAccount bound to a
+    cloud identity (workload identity)."""
+
+    endpoint: StrictStr | None = Field(None, pattern=r"^[^:/\s]+(:[0-9]+)?$")   # host[:port], no scheme
+    region: StrictStr | None = None
+    useHttps: StrictBool = True
+    secret: Name | None = None
+    serviceAccount: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> Storage:
+        if self.secret is not None and self.serviceAccount is not None:
+            raise ValueError("storage credentials are a `secret` or a `serviceAccount` (workload identity), "
+                             "not both")
+        return self
+
+
+class GatewayRef(Spec):
+    """`gateway:` the Gateway API Gateway chart Services attach their HTTPRoute to (canary
+    weights need it). A Service's hostname is `<service>.<namespace>.<domain>`."""
+
+    name: Name
+    namespace: Name
+    domain: StrictStr = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    sectionName: Name | None = None
+
+
+Prerequisites = dict[Literal["Secret", "PersistentVolumeClaim", "ServiceAccount", "ClusterWorkflowTemplate",
+                             "Gateway"], list[StrictStr]]
 
 
 class EnvironmentSettings(Spec):
@@ -130,6 +176,32 @@ class EnvironmentSettings(Spec):
     presets: list[StrictStr] = []
     runs: Runs = Runs()
     argoServer: ArgoServer | None = None
+    priorityClasses: dict[StrictStr, Int32] = {}
+    storage: dict[Literal["oss", "s3"], Storage] = {}
+    limits: LimitDefaults = LimitDefaults()
+    workflowServiceAccount: Name = "pipeline-runner"
+    gateway: GatewayRef | None = None
+    # Objects the output names but strata does not emit, which the platform provides here
+    # (`strata validate` warns about the others): Secret names, claim names, `<ns>/<name>` Gateways.
+    prerequisites: Prerequisites = {}
+
+    @field_validator("priorityClasses")
+    @classmethod
+    def _priority_classes(cls, classes: dict[str, int]) -> dict[str, int]:
+        """Names become PriorityClass and WorkloadPriorityClass names and a label value."""
+        for name, value in classes.items():
+            if len(name) > 63 or not re.match(DNS1123_LABEL, name):
+                raise PydanticCustomError("priority_name", "priority class {name!r} is not a DNS-1123 label "
+                                          "(lower-case letters, digits and '-', at most 63 characters)",
+                                          {"key": name, "name": name})
+            if name.startswith("system-"):
+                raise PydanticCustomError("priority_name", "priority class names starting with `system-` are "
+                                          "reserved for Kubernetes", {"key": name})
+            if value > MAX_PRIORITY:
+                raise PydanticCustomError("priority_value", "priority class {name!r}: {value} is out of range "
+                                          "(user classes take at most 1000000000)", {"key": name, "name": name,
+                                                                                     "value": value})
+        return classes
 
     def cluster_names(self) -> list[str]:
         """The names of the clusters this environment deploys to (`cluster:` and `clusters:`)."""

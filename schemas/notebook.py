@@ -19,7 +19,7 @@ class NotebookSpec(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
     workspace: Workspace = Workspace()
-    idleTimeout: Duration | None = None
+    idleTimeout: Duration | None = None   # no effect (culling is controller-wide): warned about
 
     def containers(self) -> tuple[Container, ...]:
         return (Container((), self.image, self.resources),)

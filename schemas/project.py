@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictStr
 
-from schemas.base import Int32, Int64, Name, Quantity, Spec, StringMap
+from schemas.base import Amounts, Int32, Int64, Name, Quantity, Spec, StringMap
 
 
 class Queue(Spec):
@@ -26,6 +26,13 @@ class QuotaSettings(Spec):
     overrides: dict[StrictStr, dict[str, Any]] = {}
 
 
+class ProjectLimits(Spec):
+    """`limits:` of a project: merged over its environment's, amount by amount."""
+
+    defaultRequest: Amounts | None = None
+    default: Amounts | None = None
+
+
 class ProjectDoc(Spec):
     kind: Literal["Project"]
     name: Name
@@ -36,3 +43,5 @@ class ProjectDoc(Spec):
     defaults: dict[StrictStr, dict[str, Any]] = {}
     queue: Queue | None = None
     quota: QuotaSettings = QuotaSettings()
+    limits: ProjectLimits = ProjectLimits()
+    workflowServiceAccount: Name | None = None   # else the environment's (default pipeline-runner)

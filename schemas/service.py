@@ -69,9 +69,11 @@ class Probes(Spec):
 
 class KServeOptions(Spec):
     """`runtime: kserve` only. The mode is always written on the InferenceService, so the
-    cluster's default mode never decides whether canary traffic splitting works."""
+    cluster's default mode never decides whether canary traffic splitting works. KServe's
+    names since v0.16 are Knative and Standard; the older Serverless and RawDeployment are
+    accepted and written as the new ones."""
 
-    deploymentMode: Literal["Serverless", "RawDeployment"] = "Serverless"
+    deploymentMode: Literal["Knative", "Standard", "Serverless", "RawDeployment"] = "Knative"
 
 
 class ServiceSpec(Spec):

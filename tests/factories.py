@@ -31,9 +31,15 @@ DEFAULT_POOLS = {
 }
 
 
+# Models in the tests live on oss://, which pullers read through OSS's S3 API.
+DEFAULT_STORAGE = {"oss": {"endpoint": "s3.oss-cn-shanghai-internal.aliyuncs.com", "region": "cn-shanghai",
+                           "secret": "oss-model-reader"}}
+
+
 def make_env(name: str = "dev", group: str = "test", **settings: Any) -> Env:
     settings.setdefault("cluster", {"name": f"{name}-cluster"})
     settings.setdefault("gpuPools", DEFAULT_POOLS)
+    settings.setdefault("storage", DEFAULT_STORAGE)
     return Env(name=name, group=group, settings=EnvironmentSettings.model_validate(settings),
                origin=Origin(f"environments/{name}.yaml", 1, 1, f"environment {name}"))
 

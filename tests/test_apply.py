@@ -19,7 +19,7 @@ def test_first_apply_creates_everything_as_members_of_the_project_applyset(env):
     repo, kube, config = env
     result = apply(repo, config)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "Apply: 9 created, 0 configured, 0 unchanged, 0 pruned, 0 failed."
+    assert result.output.splitlines()[-1] == "Apply: 10 created, 0 configured, 0 unchanged, 0 pruned, 0 failed."
     assert "+ PyTorchJob.kubeflow.org demo-dev/ddp  created" in result.output
     job = kube.object("PyTorchJob", "demo-dev", "ddp")
     assert job["metadata"]["labels"][PART_OF] == group_id("dev", "demo")
@@ -29,8 +29,8 @@ def test_first_apply_creates_everything_as_members_of_the_project_applyset(env):
     notes = parent["metadata"]["annotations"]
     assert notes["applyset.kubernetes.io/tooling"] == TOOLING
     assert notes["applyset.kubernetes.io/contains-group-kinds"] == (
-        "Job.batch,Namespace,Notebook.kubeflow.org,PersistentVolume,PersistentVolumeClaim,PyTorchJob.kubeflow.org,"
-        "ResourceQuota,RoleBinding.rbac.authorization.k8s.io")
+        "Job.batch,LimitRange,Namespace,Notebook.kubeflow.org,PersistentVolume,PersistentVolumeClaim,"
+        "PyTorchJob.kubeflow.org,ResourceQuota,RoleBinding.rbac.authorization.k8s.io")
     assert notes["applyset.kubernetes.io/additional-namespaces"] == "demo-dev"
 
 
@@ -73,7 +73,7 @@ def test_one_changed_field_costs_one_patch(env):
     assert "~ Notebook.kubeflow.org demo-dev/lab  configured" in result.output
     assert '~ /spec/template/spec/containers/0/image: "reg.dev.local/jupyter:1.0" → "reg.dev.local/jupyter:1.1"' \
         in result.output
-    assert result.output.splitlines()[-1] == "Apply: 0 created, 1 configured, 8 unchanged, 0 pruned, 0 failed."
+    assert result.output.splitlines()[-1] == "Apply: 0 created, 1 configured, 9 unchanged, 0 pruned, 0 failed."
     assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in kube.writes()] == [("PATCH", "lab")]
     image = kube.object("Notebook", "demo-dev", "lab")["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == "reg.dev.local/jupyter:1.1"
@@ -104,7 +104,7 @@ def test_a_conflict_names_the_other_manager_and_force_takes_the_field(env):
     assert result.exit_code == 1
     assert ("! ResourceQuota demo-dev/project-quota  failed: conflict: .spec.hard.requests.cpu managed by "
             "kubectl-edit (--force-conflicts takes them over)") in result.output
-    assert result.output.splitlines()[-1] == "Apply: 0 created, 0 configured, 8 unchanged, 0 pruned, 1 failed."
+    assert result.output.splitlines()[-1] == "Apply: 0 created, 0 configured, 9 unchanged, 0 pruned, 1 failed."
     assert kube.object("ResourceQuota", "demo-dev", "project-quota")["spec"]["hard"]["requests.cpu"] == "128"
     result = apply(repo, config, "--force-conflicts")
     assert result.exit_code == 0, result.output

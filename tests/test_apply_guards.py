@@ -29,7 +29,7 @@ def test_prune_deletes_a_removed_object_and_only_with_prune(env):
     result = apply(repo, config, "--prune")
     assert result.exit_code == 0, result.output
     assert "- PyTorchJob.kubeflow.org demo-dev/ddp  pruned" in result.output
-    assert result.output.splitlines()[-1] == "Apply: 0 created, 0 configured, 8 unchanged, 1 pruned, 0 failed."
+    assert result.output.splitlines()[-1] == "Apply: 0 created, 0 configured, 9 unchanged, 1 pruned, 0 failed."
     assert kube.object("PyTorchJob", "demo-dev", "ddp") is None
     parent = kube.objects("ConfigMap")[0]
     assert "PyTorchJob" not in parent["metadata"]["annotations"]["applyset.kubernetes.io/contains-group-kinds"]

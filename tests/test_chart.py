@@ -109,16 +109,54 @@ def test_large_integers_stay_integers():
     assert next(o for o in objects if o["kind"] == "Deployment")["spec"]["replicas"] == 12_000_000
 
 
-def test_canary_shares_the_service_selector_on_its_own_track():
+ROUTE = {"enabled": True, "hostnames": ["ranker.demo.example.com"],
+         "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw", "namespace": "gateways"}]}
+
+
+def test_a_canary_has_its_own_service_and_budget_and_the_route_splits_by_weight():
     objects = render(values(canary={"enabled": True, "image": "reg/ranker:1.1", "replicas": 1, "weight": 10,
-                                    "model": {"name": "ctr", "version": "42", "uri": "s3://models/ctr/42/"}}))
-    service = next(o for o in objects if o["kind"] == "Service")
+                                    "model": {"name": "ctr", "version": "42", "uri": "s3://models/ctr/42/"}},
+                            route=ROUTE))
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    budgets = {o["metadata"]["name"]: o for o in objects if o["kind"] == "PodDisruptionBudget"}
     main, canary = (o for o in objects if o["kind"] == "Deployment")
     assert canary["metadata"]["name"] == "ranker-canary"
-    for deployment, track in ((main, "stable"), (canary, "canary")):
+    for deployment, track, name in ((main, "stable", "ranker"), (canary, "canary", "ranker-canary")):
         labels = deployment["spec"]["template"]["metadata"]["labels"]
-        assert service["spec"]["selector"].items() <= labels.items()
         assert deployment["spec"]["selector"]["matchLabels"]["strata.dev/track"] == track
+        assert services[name]["spec"]["selector"].items() <= labels.items()
+        assert services[name]["spec"]["selector"]["strata.dev/track"] == track
+        assert budgets[name]["spec"]["selector"]["matchLabels"]["strata.dev/track"] == track
+    (route,) = (o for o in objects if o["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"] == [{"backendRefs": [{"name": "ranker", "port": 8080, "weight": 90},
+                                                       {"name": "ranker-canary", "port": 8080, "weight": 10}]}]
+    assert route["spec"]["parentRefs"] == ROUTE["parentRefs"] and route["spec"]["hostnames"] == ROUTE["hostnames"]
+
+
+def test_without_a_canary_the_route_sends_everything_to_the_service():
+    objects = render(values(route=ROUTE))
+    (route,) = (o for o in objects if o["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"] == [{"backendRefs": [{"name": "ranker", "port": 8080, "weight": 100}]}]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] in ("Service", "PodDisruptionBudget")] == [
+        "ranker", "ranker"]
+    assert not [o for o in render() if o["kind"] == "HTTPRoute"]
+
+
+def test_the_downloader_gets_endpoint_and_keys_by_reference():
+    storage = {"s3": {"provider": "Other", "endpoint": "https://minio.local:9000", "region": "us-east-1",
+                      "secretName": "model-reader"}}
+    objects = render(values(modelStorage=storage))
+    pod = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in pod["initContainers"][0]["env"]}
+    assert env["RCLONE_S3_ENDPOINT"]["value"] == "https://minio.local:9000"
+    assert env["RCLONE_S3_PROVIDER"]["value"] == "Other" and env["RCLONE_S3_REGION"]["value"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {"secretKeyRef": {"name": "model-reader", "key": "AWS_ACCESS_KEY_ID"}}
+    assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "model-reader"
+    assert "serviceAccountName" not in pod
+    identity = render(values(modelStorage={"s3": {"provider": "AWS", "serviceAccountName": "model-puller"}}))
+    pod = next(o for o in identity if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "model-puller"
+    assert not [e for e in pod["initContainers"][0]["env"] if e["name"].startswith("AWS_")]
 
 
 def test_notes_and_test_hooks_are_left_out():

@@ -62,8 +62,8 @@ def test_a_job_shows_what_differs_by_design():
 def test_objects_and_json():
     result = diff("--name", "shoe-search", "--objects")
     assert "    ~ serving.kserve.io/v1beta1 InferenceService cv-shoe-identify/shoe-search" in result.output
-    assert ('        ~ /spec/predictor/model/storageUri: "oss://ml-models-prod/cv/shoe-embedder/4/" → '
-            '"oss://ml-models-prod/cv/shoe-embedder/3/"') in result.output
+    assert ('        ~ /spec/predictor/model/storageUri: "s3://ml-models-prod/cv/shoe-embedder/4/" → '
+            '"s3://ml-models-prod/cv/shoe-embedder/3/"') in result.output
     document = json.loads(diff("--name", "shoe-search", "--format", "json").output)
     (service,) = document["resources"]
     version = next(f for f in service["fields"] if f["path"] == "model.version")

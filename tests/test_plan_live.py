@@ -24,7 +24,7 @@ def test_an_empty_cluster_plans_every_object_as_an_add(env):
     result = live(repo, config, "--detailed-exitcode")
     assert result.exit_code == CHANGES
     assert result.output.startswith(f"strata plan --live: environment dev on context ci ({kube.url})")
-    assert "Plan: 9 to add, 0 to change, 0 to destroy." in result.output
+    assert "Plan: 10 to add, 0 to change, 0 to destroy." in result.output
     assert kube.writes() == []
 
 

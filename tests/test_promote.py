@@ -93,7 +93,7 @@ def test_prod_sh_then_compiles_to_staging_tag_and_model_with_its_own_registry(re
     service = next(o for o in objects(repo, "prod-sh", "service.shoe-search") if o["kind"] == "InferenceService")
     model = service["spec"]["predictor"]["model"]
     assert model["image"] == "registry.sh.example.com/cv/triton-shoe:2.4.0"
-    assert model["storageUri"] == "oss://ml-models-prod/cv/shoe-embedder/4/"
+    assert model["storageUri"] == "s3://ml-models-prod/cv/shoe-embedder/4/"   # oss:// through the S3 API
     # prod-bj was not promoted: it still runs the old tag and version
     bj = next(o for o in objects(repo, "prod-bj", "service.shoe-search") if o["kind"] == "InferenceService")
     assert bj["spec"]["predictor"]["model"]["image"] == "registry.bj.example.com/cv/triton-shoe:2.3.1"
@@ -139,8 +139,8 @@ def test_alias_is_kept_where_the_target_allows_aliases(repo):
 
 def test_a_lock_in_the_target_stops_the_promotion_at_the_lock(repo):
     """The platform team pins and locks the chart version in production; staging tries a newer chart."""
-    insert_after(repo, PROD_GROUP, "    idleTimeout: 2h\n", '  Service:\n    chart: {version: "0.1.0"}\n')
-    insert_after(repo, PROD_GROUP, "  - Notebook.idleTimeout\n", "  - Service.chart.version\n")
+    insert_after(repo, PROD_GROUP, "    ttlAfterFinished: 24h\n", '  Service:\n    chart: {version: "0.1.0"}\n')
+    insert_after(repo, PROD_GROUP, "  - Job.ttlAfterFinished\n", "  - Service.chart.version\n")
     insert_after(repo, RANKING, "  staging:\n", '    chart: {version: "0.2.0"}\n')
     files_before = snapshot(repo)
 

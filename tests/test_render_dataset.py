@@ -43,10 +43,12 @@ def test_fluid_dataset_and_runtime_per_engine(engine, runtime_kind, crd_schemas)
     (mount,) = dataset["spec"]["mounts"]
     assert mount["name"] == "train" and mount["mountPoint"] == "oss://ml-data/imagenet/train"
     assert mount["options"] == {"fs.oss.endpoint": "oss-cn-shanghai-internal.aliyuncs.com"}
-    assert runtime["spec"] == {"replicas": 3, "tieredstore": {"levels": [
-        {"mediumtype": "MEM", "path": "/dev/shm", "quota": "16Gi"},
-        {"mediumtype": "SSD", "path": "/mnt/nvme0", "quota": "200Gi"},
-    ]}}
+    assert {k: runtime["spec"][k] for k in ("replicas", "tieredstore")} == {"replicas": 3, "tieredstore": {
+        "levels": [{"mediumtype": "MEM", "path": "/dev/shm", "quota": "16Gi"},
+                   {"mediumtype": "SSD", "path": "/mnt/nvme0", "quota": "200Gi"}]}}
+    components = {"alluxio": ["master", "jobMaster", "worker", "jobWorker", "fuse"],
+                  "jindo": ["master", "worker", "fuse"]}[engine]
+    assert [k for k in runtime["spec"] if k not in ("replicas", "tieredstore")] == components
     assert messages(ctx.problems) == []
     assert_valid(objects, crd_schemas)
     assert_labelled(objects)
@@ -98,7 +100,9 @@ def test_warmup_adds_a_data_load(crd_schemas):
     assert [o["kind"] for o in objects] == ["Dataset", "AlluxioRuntime", "DataLoad"]
     load = objects[2]
     assert load["metadata"]["name"] == "imagenet-warmup"
-    assert load["spec"] == {"dataset": {"name": "imagenet", "namespace": "demo"}, "loadMetadata": True}
+    assert load["spec"] == {"dataset": {"name": "imagenet", "namespace": "demo"}, "loadMetadata": True,
+                            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"},
+                                          "limits": {"cpu": "500m", "memory": "1Gi"}}}
     assert_valid(objects, crd_schemas)
     assert_labelled(objects)
 

@@ -189,8 +189,8 @@ def test_kueue_labels_and_suspended_start(crd_schemas):
     assert labels["kueue.x-k8s.io/priority-class"] == "high"
     assert obj["spec"]["runPolicy"]["suspend"] is True
     assert "schedulingPolicy" not in obj["spec"]["runPolicy"]
-    for pod in pods(obj):
-        assert "priorityClassName" not in pod["spec"] and "schedulerName" not in pod["spec"]
+    for pod in pods(obj):   # Kueue leaves pod priority to the PriorityClass the pods name
+        assert pod["spec"]["priorityClassName"] == "high" and "schedulerName" not in pod["spec"]
     assert messages(ctx.problems) == [] and messages(ctx.warnings) == []
     assert_valid([obj], crd_schemas)
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import yaml
 
-from compiler.render.notebook import IDLE_TIMEOUT, NotebookRenderer
+from compiler.render.notebook import NotebookRenderer
 from factories import make_ctx, make_env, make_project, make_target
 from test_render_job import assert_labelled, assert_valid, messages
 
@@ -61,9 +61,11 @@ def test_defaults_without_storage_class_or_idle_timeout(crd_schemas):
     assert_valid(objects, crd_schemas)
 
 
-def test_idle_timeout_is_recorded_in_seconds_as_an_annotation(crd_schemas):
-    objects, _, _ = render({"idleTimeout": "2h"})
-    assert objects[1]["metadata"]["annotations"] == {IDLE_TIMEOUT: "7200"}
+def test_idle_timeout_has_no_effect_and_is_warned_about(crd_schemas):
+    """Kubeflow culls notebooks by the controller's CULL_IDLE_TIME only: no annotation a culler ignores."""
+    objects, _, ctx = render({"idleTimeout": "2h"})
+    assert "annotations" not in objects[1]["metadata"]
+    assert any("idleTimeout has no effect" in w.message for w in ctx.warnings.items)
     assert_valid(objects, crd_schemas)
 
 

@@ -155,7 +155,8 @@ def test_container_step_is_a_container_template_with_pod_parts(retrain):
     assert main["resources"] == {"requests": amounts, "limits": amounts}
     assert template["nodeSelector"] == {"gpu.pool": "a100"}
     assert template["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    assert template["metadata"] == {"labels": {"fluid.io/dataset.images.sched": "required"}}
+    assert template["metadata"] == {"labels": {"fluid.io/dataset.images.sched": "required",
+                                               "fuse.serverful.fluid.io/inject": "true"}}
     assert {v["name"]: v for v in template["volumes"]} == {
         "data-images": {"name": "data-images", "persistentVolumeClaim": {"claimName": "images", "readOnly": True}},
         "dshm": {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
@@ -245,7 +246,8 @@ def test_schedule_adds_a_cron_workflow_running_the_template():
     cron = objects[1]
     assert cron["metadata"]["name"] == "retrain"
     assert cron["metadata"]["namespace"] == target.project.namespace
-    assert cron["spec"]["workflowSpec"] == {"workflowTemplateRef": {"name": objects[0]["metadata"]["name"]}}
+    assert cron["spec"]["workflowSpec"] == {"workflowTemplateRef": {"name": objects[0]["metadata"]["name"]},
+                                            "serviceAccountName": "pipeline-runner"}
     for key, value in cron_spec(target.spec.schedule).items():
         assert cron["spec"][key] == value
     assert cron["spec"]["schedules"] == ["0 3 * * *"]

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from compiler.errors import Problems
-from compiler.render.project import (check_namespaces, check_queue_names, queue_name, render_flavors,
-                                     render_project, render_projects)
+from compiler.render.platform import render_platform
+from compiler.render.project import (check_namespaces, check_queue_names, queue_name, render_project,
+                                     render_projects)
 from compiler.check.objects import validate_objects
 from factories import make_ctx, make_env, make_project, make_target
 
@@ -38,8 +39,9 @@ def assert_valid(project, objects, crd_schemas, kubernetes_schemas):
 def test_default_scheduler_objects(crd_schemas, kubernetes_schemas):
     project = asr()
     objects = render_project(project, [], make_ctx())
-    assert [o["kind"] for o in objects] == ["Namespace", "ResourceQuota", "RoleBinding"]
-    ns, quota, binding = objects
+    assert [o["kind"] for o in objects] == ["Namespace", "ResourceQuota", "LimitRange", "RoleBinding"]
+    ns, quota, limits, binding = objects
+    assert limits["spec"] == {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]}
     assert ns["metadata"] == {"name": "asr-dev", "labels": LABELS}
     assert quota["metadata"]["namespace"] == "asr-dev"
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"}
@@ -75,8 +77,9 @@ def test_volcano_queue(crd_schemas, kubernetes_schemas):
 def test_kueue_cluster_queue_and_local_queue(crd_schemas, kubernetes_schemas):
     project = asr("kueue")
     objects = render_project(project, [], make_ctx())
-    assert [o["kind"] for o in objects] == ["Namespace", "ResourceQuota", "RoleBinding", "ClusterQueue", "LocalQueue"]
-    cq, lq = objects[3], objects[4]
+    assert [o["kind"] for o in objects] == ["Namespace", "ResourceQuota", "LimitRange", "RoleBinding", "ClusterQueue",
+                                            "LocalQueue"]
+    cq, lq = objects[4], objects[5]
     assert cq["apiVersion"] == lq["apiVersion"] == "kueue.x-k8s.io/v1beta2"
     assert cq["metadata"] == {"name": "asr-dev", "labels": LABELS}
     assert cq["spec"]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "asr-dev"}}
@@ -95,23 +98,24 @@ def test_kueue_cluster_queue_and_local_queue(crd_schemas, kubernetes_schemas):
     assert_valid(project, objects, crd_schemas, kubernetes_schemas)
 
 
-def test_kueue_resource_flavors_once_per_environment(crd_schemas, kubernetes_schemas):
-    first, second = asr("kueue", name="asr"), asr("kueue", name="vision", quota={"gpu": {"t4": 1}},
+def test_kueue_resource_flavors_are_the_environments_not_a_projects(crd_schemas, kubernetes_schemas):
+    """Flavors come from the environment's pools alone, in its platform target: no project holds them."""
+    first, second = asr("kueue", name="asr"), asr("kueue", name="vision", quota={"gpu": {"a100": 1}},
                                                   queue={"name": "vision"})
     rendered = render_projects([second, first], {}, make_ctx())
-    flavors = [o for o in rendered["asr"] if o["kind"] == "ResourceFlavor"]
-    assert [f["metadata"]["name"] for f in flavors] == ["default-flavor", "a100", "h100", "mi300", "t4"]
-    assert not [o for o in rendered["vision"] if o["kind"] == "ResourceFlavor"]
+    assert not [o for objects in rendered.values() for o in objects if o["kind"] == "ResourceFlavor"]
+    flavors = [o for o in render_platform(first.env) if o["kind"] == "ResourceFlavor"]
+    assert [f["metadata"]["name"] for f in flavors] == ["default-flavor", "a100", "h100", "mi300"]
     a100 = flavors[1]
     assert a100["spec"] == {"nodeLabels": {"gpu.pool": "a100"}, "tolerations": [
         {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}
+    assert a100["metadata"]["annotations"] == {"strata.dev/gpu-pool": "a100"}
     assert "namespace" not in a100["metadata"]
-    assert flavors == render_flavors([first, second])
-    assert_valid(first, flavors, crd_schemas, kubernetes_schemas)
+    assert_valid(first.env, flavors, crd_schemas, kubernetes_schemas)
 
 
 def test_no_flavors_without_kueue():
-    assert render_flavors([asr("volcano")]) == []
+    assert [o for o in render_platform(asr("volcano").env) if o["kind"] == "ResourceFlavor"] == []
 
 
 def test_project_without_queue_gets_no_queue_objects():
@@ -119,7 +123,7 @@ def test_project_without_queue_gets_no_queue_objects():
         project = asr(scheduler, queue=None)
         assert queue_name(project) is None
         assert [o["kind"] for o in render_project(project, [], make_ctx())] == [
-            "Namespace", "ResourceQuota", "RoleBinding"]
+            "Namespace", "ResourceQuota", "LimitRange", "RoleBinding"]
 
 
 def test_kueue_warns_about_workloads_it_would_never_admit():

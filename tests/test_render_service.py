@@ -34,6 +34,14 @@ spec:
 """
 
 
+GATEWAY = {"name": "ml-gateway", "namespace": "gateways", "domain": "dev.example.com"}
+
+
+def routed() -> Project:
+    """A project in an environment with a Gateway: a canary's weight splits the route's traffic."""
+    return make_project(env=make_env(gateway=GATEWAY))
+
+
 def build(text: str = BASE, project: Optional[Project] = None, repo: Path = ROOT,
           extra_targets: tuple = ()) -> tuple[Target, Any]:
     project = project or make_project()
@@ -115,7 +123,7 @@ def test_fixed_replicas_have_no_hpa():
 
 
 def test_canary_carries_its_own_version_uri_and_the_main_deployment_does_not():
-    objects, svc, ctx = render(BASE + "  canary: {model: {alias: candidate}, weight: 10}\n")
+    objects, svc, ctx = render(BASE + "  canary: {model: {alias: candidate}, weight: 10}\n", project=routed())
     assert not ctx.problems
     main, canary = deployment(objects), deployment(objects, "ranker-canary")
     assert "oss://models/ctr/42/" in all_strings(canary) and "oss://models/ctr/41/" not in all_strings(canary)
@@ -123,12 +131,44 @@ def test_canary_carries_its_own_version_uri_and_the_main_deployment_does_not():
     assert canary["spec"]["replicas"] == 1        # ceil(10 max replicas × 10 %)
     assert canary["spec"]["template"]["spec"]["containers"][0]["image"] == "reg/ranker:3.2.0"
     assert ctx.records["canaryModel"]["version"] == "42"
-    service = by_kind(objects, "Service")[0]
-    assert service["spec"]["selector"].items() <= canary["spec"]["template"]["metadata"]["labels"].items()
+    stable, canary_service = by_kind(objects, "Service")
+    assert stable["spec"]["selector"].items() <= main["spec"]["template"]["metadata"]["labels"].items()
+    assert canary_service["spec"]["selector"].items() <= canary["spec"]["template"]["metadata"]["labels"].items()
+    (route,) = by_kind(objects, "HTTPRoute")
+    assert [(b["name"], b["weight"]) for b in route["spec"]["rules"][0]["backendRefs"]] == [
+        ("ranker", 90), ("ranker-canary", 10)]
+    assert route["spec"]["hostnames"] == ["ranker.demo.dev.example.com"]
+
+
+def test_a_canary_weight_without_a_gateway_is_an_error_at_the_weight():
+    objects, _, ctx = render(BASE + "  canary: {model: {alias: candidate}, weight: 10}\n")
+    assert objects == []
+    [problem] = problems_of(ctx)
+    assert "canary weight 10 needs a Gateway API route" in problem and "names no `gateway:`" in problem
+
+
+def test_an_oss_model_without_the_environments_storage_is_an_error():
+    objects, _, ctx = render(project=make_project(env=make_env(storage={})))
+    assert objects == []
+    [problem] = problems_of(ctx)
+    assert "is on oss://" in problem and "needs `storage.oss`" in problem
+
+
+def test_the_model_puller_reads_the_environments_storage_by_reference():
+    objects, _, ctx = render()
+    env = {e["name"]: e for e in deployment(objects)["spec"]["template"]["spec"]["initContainers"][0]["env"]}
+    assert env["RCLONE_S3_ENDPOINT"] == {"name": "RCLONE_S3_ENDPOINT",
+                                         "value": "https://s3.oss-cn-shanghai-internal.aliyuncs.com"}
+    assert env["RCLONE_S3_PROVIDER"]["value"] == "Alibaba" and env["RCLONE_S3_REGION"]["value"] == "cn-shanghai"
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert env[key]["valueFrom"] == {"secretKeyRef": {"name": "oss-model-reader", "key": key}}
+    assert ctx.values["modelStorage"] == {"oss": {"provider": "Alibaba", "region": "cn-shanghai",
+                                                  "endpoint": "https://s3.oss-cn-shanghai-internal.aliyuncs.com",
+                                                  "secretName": "oss-model-reader"}}
 
 
 def test_canary_image_only_keeps_the_main_model():
-    objects, _, _ = render(BASE + "  canary: {image: reg/ranker:3.3.0, weight: 50}\n")
+    objects, _, _ = render(BASE + "  canary: {image: reg/ranker:3.3.0, weight: 50}\n", project=routed())
     canary = deployment(objects, "ranker-canary")
     assert canary["spec"]["replicas"] == 5
     assert canary["spec"]["template"]["spec"]["containers"][0]["image"] == "reg/ranker:3.3.0"
@@ -156,14 +196,17 @@ def test_rendering_is_deterministic():
 
 
 def test_every_object_validates_against_kubernetes(kubernetes_schemas):
+    project = routed()
     objects, _, _ = render(BASE + "  canary: {model: {version: 42}, image: reg/ranker:3.3.0, weight: 10}\n"
-                           "  datasets: [{name: features, mountPath: /data}]\n",
+                           "  datasets: [{name: features, mountPath: /data}]\n", project=project,
                            extra_targets=(make_target("Dataset", "features", {
                                "sources": [{"name": "nas", "uri": "pvc://nas-claim/features"}],
-                               "cache": {"engine": "none"}}),))
-    assert len(objects) == 5
+                               "cache": {"engine": "none"}}, project),))
+    assert sorted(o["kind"] for o in objects) == ["Deployment", "Deployment", "HTTPRoute", "HorizontalPodAutoscaler",
+                                                  "PodDisruptionBudget", "PodDisruptionBudget", "Service", "Service"]
     for obj in objects:
-        assert kubernetes_schemas.errors(obj) == [], obj["kind"]
+        if obj["kind"] != "HTTPRoute":   # a Gateway API CRD (checked against it in the example's test)
+            assert kubernetes_schemas.errors(obj) == [], obj["kind"]
 
 
 def test_fixed_replica_objects_validate(kubernetes_schemas):

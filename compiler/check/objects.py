@@ -28,9 +28,9 @@ from compiler.check.crds import CrdSchemas
 from compiler.errors import Problems
 from compiler.paths import json_pointer as pointer
 from compiler.provenance import Origin
-from compiler.targets import Project, Target
+from compiler.targets import Env, Project, Target
 
-Owner = Target | Project | None   # None: known only by the object's own strata labels
+Owner = Target | Project | Env | None   # None: known only by the object's own strata labels
 
 _SCHEMA_ROOT = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 
@@ -85,13 +85,17 @@ def _schema_file(api_version: str, kind: str) -> str:
     return f"{kind.lower()}-{group_version}.json"
 
 
+# k8s.io groups that no Kubernetes release serves itself: installed as CRDs (Gateway API).
+CRD_GROUPS = frozenset({"gateway.networking.k8s.io"})
+
+
 def is_builtin(api_version: str) -> bool:
     """Kubernetes' own API groups: the core group, dotless groups and *.k8s.io (but not the
-    *.x-k8s.io groups of SIG projects such as Kueue, which are custom resources)."""
+    *.x-k8s.io groups of SIG projects such as Kueue, nor Gateway API's, which are custom resources)."""
     group = api_version.rpartition("/")[0]
     if not group or "." not in group:
         return True
-    return group.endswith(".k8s.io") and not group.endswith(".x-k8s.io")
+    return group.endswith(".k8s.io") and not group.endswith(".x-k8s.io") and group not in CRD_GROUPS
 
 
 # --- where a field of an emitted object came from -----------------------------------------------------
@@ -128,7 +132,7 @@ def _container_path(rest: list[str]) -> tuple:
 
 
 def _locate(owner: Owner, json_pointer: str) -> Origin | None:
-    if owner is None or isinstance(owner, Project):
+    if owner is None or isinstance(owner, (Project, Env)):
         return owner.origin if owner is not None else None
     path = spec_path(json_pointer)
     return owner.locate(*path) if path else owner.origin
@@ -140,6 +144,8 @@ def _scope(owner: Owner, obj: dict[str, Any]) -> tuple[str, str]:
         return owner.identity, owner.env.name
     if isinstance(owner, Project):
         return f"project {owner.name}", owner.env.name
+    if isinstance(owner, Env):
+        return "platform", owner.name
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return f"project {labels.get('strata.dev/project', '?')}", labels.get("strata.dev/environment", "?")
 

@@ -22,6 +22,7 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
     """Check specs, policies, quotas and every output object; writes nothing."""
     from compiler.check.crds import CrdSchemas
     from compiler.check.objects import validate_objects
+    from compiler.check.prerequisites import check_prerequisites
     from compiler.commands.compile import print_warnings
     from compiler.errors import Problem, Problems
     from compiler.merge.targets_of import Selection
@@ -38,7 +39,8 @@ def validate_command(ctx: click.Context, crd_dirs: tuple[Path, ...], envs: tuple
                                       f"not checked; {EXPORT_HINT}"))
         crds = None
     validate_objects([(e.owner, e.obj) for e in build.emitted], crds, problems, crd_dirs=dirs)
-    print_warnings(build.warnings)
+    environments = {name: layers.env for name, layers in build.world.envs.items()}
+    print_warnings([*build.warnings, *check_prerequisites(build.emitted, environments)])
     problems.raise_if_any()
     checked = "Kubernetes and CRD schemas" if crds else "Kubernetes schemas (no CRDs: custom resources unchecked)"
     click.echo(f"Valid: {deployed_count(build.targets)} targets, {len(build.emitted)} objects checked against {checked}.")

@@ -10,7 +10,9 @@ output depends on. Renderers see only what their target's references resolved to
 covers its references' digests (compiler/graph/digest.py).
 
 Project nodes group each (environment, project)'s targets: its Namespace, quota
-and queues are rendered from the project, its checks read those targets.
+and queues are rendered from the project, its checks read those targets. A platform
+node per environment stands for its `_platform` target (compiler/render/platform.py),
+whose only inputs are the environment's and its group's files.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from typing import Any
 from compiler.errors import Problems
 from compiler.graph import inputs, references
 from compiler.graph.references import Reference
-from compiler.targets import Key, Project, Target, target_key
+from compiler.kinds import PLATFORM, PLATFORM_RESOURCE, platform_folder
+from compiler.targets import Env, Key, Project, Target, target_key
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,36 @@ class ProjectNode:
 
 
 @dataclass(frozen=True)
+class PlatformNode:
+    """One environment's platform target: rendered from its settings alone."""
+
+    env: Env
+
+    @property
+    def key(self) -> Key:
+        return (self.env.name, PLATFORM, PLATFORM_RESOURCE)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted(self.env.files))
+
+    @property
+    def folder(self) -> str:
+        return platform_folder(self.env.name)
+
+
+@dataclass(frozen=True)
 class Graph:
     nodes: Mapping[Key, Node] = field(default_factory=dict)
     inputs: Mapping[Key, tuple[str, ...]] = field(default_factory=dict)   # every file a node's output reads
     projects: tuple[ProjectNode, ...] = ()
+    platforms: tuple[PlatformNode, ...] = ()
 
     @classmethod
-    def of(cls, nodes: Iterable[Node], projects: Iterable[ProjectNode] = ()) -> Graph:
+    def of(cls, nodes: Iterable[Node], projects: Iterable[ProjectNode] = (),
+           platforms: Iterable[PlatformNode] = ()) -> Graph:
         by_key = {node.key: node for node in nodes}
-        return cls(by_key, _closure(by_key), tuple(projects))
+        return cls(by_key, _closure(by_key), tuple(projects), tuple(platforms))
 
     def references(self, key: Key) -> tuple[Key, ...]:
         return tuple(r.key for r in self.nodes[key].references if r.key is not None)
@@ -88,9 +112,11 @@ class Graph:
 
 
 def build_graph(targets: list[Target], projects: list[Project], problems: Problems, *,
-                root: Path, chart_dirs: tuple[Path, ...], reads: Mapping[str, tuple[str, ...]] | None = None) -> Graph:
-    """The graph of `targets`; every unknown reference and GPU pool, and every chart file outside
-    the repository, is added to `problems`. `reads`: the files each Jsonnet spec file's imports read."""
+                root: Path, chart_dirs: tuple[Path, ...], reads: Mapping[str, tuple[str, ...]] | None = None,
+                envs: Iterable[Env] = ()) -> Graph:
+    """The graph of `targets` (and a platform node per environment in `envs`); every unknown
+    reference, GPU pool and priority class, and every chart file outside the repository, is added
+    to `problems`. `reads`: the files each Jsonnet spec file's imports read."""
     index = {target_key(t): t for t in targets}
     charts = inputs.ChartFiles(root, chart_dirs)
     nodes = []
@@ -98,7 +124,9 @@ def build_graph(targets: list[Target], projects: list[Project], problems: Proble
         found = references.resolve(target, index, problems)
         nodes.append(Node(target, inputs.own_files(target, charts, reads or {}, problems), found))
     references.check_gpu_pools(targets, problems)
-    return Graph.of(nodes, _project_nodes(projects, index))
+    references.check_priorities(targets, problems)
+    platforms = [PlatformNode(env) for env in sorted(envs, key=lambda e: e.name)]
+    return Graph.of(nodes, _project_nodes(projects, index), platforms)
 
 
 def _project_nodes(projects: list[Project], index: Mapping[Key, Target]) -> list[ProjectNode]:

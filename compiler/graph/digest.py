@@ -9,6 +9,9 @@ A target's digest covers
   - the identity and digest of every target it references, so a Dataset's change
     reaches the Job that mounts it and, through the Job, the Pipeline that embeds it.
 
+A platform node's digest (`out/<env>/_platform`) covers the same prefix, its key and its
+input files: the environment's and its group's.
+
 Equal digests mean equal output: `compile` keeps a target's previous output when its
 digest is unchanged (compiler/output/cache.py); `manifest.json` records it. strata's
 own code is not in the digest (a development build does not bump the version): the
@@ -30,8 +33,13 @@ def target_digests(graph: Graph, hashes: Mapping[str, str], config: str = "",
                    version: str = __version__) -> dict[Key, str]:
     """Every node's digest; `hashes` maps each input file to its sha256, `config` is strata.yaml's."""
     found: dict[Key, str] = {}
+    prefix = f"{SCHEME}\0{version}\0{config}\0"
     for key in graph.nodes:
-        _digest(graph, key, hashes, f"{SCHEME}\0{version}\0{config}\0", found, ())
+        _digest(graph, key, hashes, prefix, found, ())
+    for platform in graph.platforms:
+        parts = [prefix, "\0".join(platform.key), "\n"]
+        parts += [f"file\0{path}\0{hashes[path]}\n" for path in platform.files]
+        found[platform.key] = hashlib.sha256("".join(parts).encode()).hexdigest()
     return found
 
 

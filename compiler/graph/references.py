@@ -106,3 +106,22 @@ def _check_gpu(target: Target, path: tuple, resources: Resources, problems: Prob
                      + (f"; did you mean {guess!r}?" if guess else ""),
                      target.locate(*path, "gpuType"), target.chain,
                      target=target.identity, env=target.env.name)
+
+
+# --- priority classes -------------------------------------------------------------------------
+
+def check_priorities(targets: list[Target], problems: Problems) -> None:
+    """`scheduling.priority` names one of the environment's `priorityClasses`: the platform
+    target emits only those, and a pod naming a PriorityClass that does not exist is refused."""
+    for target in targets:
+        priority = getattr(getattr(target.spec, "scheduling", None), "priority", None)
+        declared = target.env.settings.priorityClasses
+        if priority is None or priority in declared:
+            continue
+        guess = closest(priority, declared)
+        problems.add(f"scheduling.priority {priority!r} is not one of this environment's priorityClasses "
+                     f"({', '.join(sorted(declared)) or 'none declared'})"
+                     + (f"; did you mean {guess!r}?" if guess else "")
+                     + "; an environment or its group declares it under `priorityClasses:` with its value",
+                     target.locate("scheduling", "priority"), target.chain,
+                     target=target.identity, env=target.env.name)

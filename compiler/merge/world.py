@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.capacity.checks import check_declared_capacity
+from compiler.check.environment import check_environment, check_project_limits
 from compiler.check.quota import check_quota_gpu_types
 from compiler.check.specs import validate
 from compiler.delivery.settings import check_delivery
@@ -120,6 +121,7 @@ def _add_env(world: World, doc: Doc, problems: Problems) -> None:
         world.envs[doc.name] = EnvLayers(env, group_doc, doc, merged)
         del world.broken_envs[doc.name]
         check_delivery(env, merged, problems)
+        check_environment(env, problems)
 
 
 def _env_ref_origins(doc: Doc, group_doc: Doc, merged: Value | None) -> dict[str, Origin]:
@@ -245,6 +247,7 @@ def project_in_env(world: World, name: str, env_name: str, problems: Problems) -
     refs = {"project.name": doc.where("name"), **{f"project.vars.{k}": v.origin for k, v in _vars(doc.get("vars"))}}
     project = Project(name, model, env, quota, doc.origin, doc.file, merged, refs)
     check_quota_gpu_types(project, problems)
+    check_project_limits(project, doc.get("limits"), problems)
     return project
 
 

@@ -2,6 +2,7 @@
 
 out/manifest.json                                  versioned index: targets, inputs, outputs, objects,
                                                    GPU demand per target and capacity per environment
+out/<env>/_platform/manifests.yaml                 the environment's shared objects (priority classes, Kueue flavors)
 out/<env>/<project>/project.yaml                   project objects
 out/<env>/<project>/<kind>-<name>/values.yaml      effective spec (Services: the chart's values)
 out/<env>/<project>/<kind>-<name>/manifests.yaml   every Kubernetes object of the target
@@ -21,8 +22,8 @@ from compiler.output import yamlout
 from compiler.targets import Target, target_key
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = "1.3"   # major.minor: a minor bump only adds fields (1.1: digest, references; 1.2: capacity, gpus;
-#                           1.3: delivery target entries in targets[])
+FORMAT_VERSION = "1.4"   # major.minor: a minor bump only adds fields (1.1: digest, references; 1.2: capacity, gpus;
+#                           1.3: delivery target entries in targets[]; 1.4: platforms)
 
 
 def dump_yaml(data: Any) -> str:
@@ -61,6 +62,9 @@ def assemble(build, reused: dict | None = None) -> dict[str, bytes]:
             files[f"{folder}/project.yaml"] = dump_documents(by_folder[folder])
     for delivery in build.delivery:
         files.update(delivery.files)
+    for platform in build.graph.platforms:
+        if by_folder.get(platform.folder):
+            files[f"{platform.folder}/manifests.yaml"] = dump_documents(by_folder[platform.folder])
     files[MANIFEST] = manifest_json(build, deployed, files, reused)
     return files
 
@@ -73,12 +77,14 @@ def manifest_json(build, deployed: list[Target], files: dict[str, bytes], reused
                else _target_entry(t, build, files, objects[t.folder]) for t in deployed]
     entries += [delivery.entry() for delivery in build.delivery]
     projects = [_project_entry(p, files, objects[f"{p.env.name}/{p.name}"]) for p in build.projects]
+    platforms = [_platform_entry(p, build, files, objects[p.folder]) for p in build.graph.platforms]
     doc = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "strata", "version": __version__},
         "selection": {"envs": list(build.selection.envs), "projects": list(build.selection.projects)},
         "capacity": capacity_json(build, entries),
         "projects": sorted(projects, key=lambda e: e["folder"]),
+        "platforms": sorted(platforms, key=lambda e: e["folder"]),
         "targets": sorted(entries, key=lambda e: e["folder"]),
     }
     return manifest_bytes(doc)
@@ -149,6 +155,13 @@ def _target_entry(target: Target, build, files: dict[str, bytes], objects: list)
         entry["gpus"] = [line.record() for line in lines]
     entry.update(build.rendered[key].records)   # e.g. model, canaryModel: the versions a Service resolved
     return entry
+
+
+def _platform_entry(platform, build, files: dict[str, bytes], objects: list) -> dict:
+    """The environment's `_platform` target: its digest covers the environment and group files."""
+    return {"env": platform.env.name, "folder": platform.folder, "digest": build.digests[platform.key],
+            "inputs": {f: build.hashes[f] for f in platform.files},
+            "outputs": _outputs(platform.folder, files, ("manifests.yaml",)), "objects": objects}
 
 
 def _project_entry(project, files: dict[str, bytes], objects: list) -> dict:

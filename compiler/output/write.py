@@ -200,13 +200,16 @@ def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, by
 
     kept_targets = [e for e in old.get("targets", []) if not selected(e)]
     kept_projects = [e for e in old.get("projects", []) if not selected(e) and (e["env"], e["project"]) not in fresh_projects]
+    fresh_platforms = {e["env"] for e in new.get("platforms", [])}
+    kept_platforms = [e for e in old.get("platforms", []) if e["env"] not in fresh_platforms]
     merged = dict(files)
-    for entry in kept_targets + kept_projects:
+    for entry in kept_targets + kept_projects + kept_platforms:
         for rel in entry["outputs"]:
             if (out_dir / rel).is_file():
                 merged[rel] = (out_dir / rel).read_bytes()
     new["targets"] = sorted(new["targets"] + kept_targets, key=lambda e: e["folder"])
     new["projects"] = sorted(new["projects"] + kept_projects, key=lambda e: e["folder"])
+    new["platforms"] = sorted(new.get("platforms", []) + kept_platforms, key=lambda e: e["folder"])
     new["selection"] = {"envs": [], "projects": []}
     new["capacity"] = merged_blocks(old.get("capacity", {}), new.get("capacity", {}), new["targets"])
     merged[MANIFEST] = manifest_bytes(new)

@@ -38,6 +38,16 @@ class Rendered:
     warnings: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class WorkflowAccess:
+    """What an Argo workflow a target renders runs as and creates: the project's RBAC for it
+    (compiler/render/project.py) grants exactly that. A renderer whose targets may render
+    workflows has `workflow_access(target, find) -> WorkflowAccess | None`."""
+
+    service_account: str
+    creates: tuple[tuple[str, str], ...] = ()   # (apiVersion, kind) its resource templates create
+
+
 class UndeclaredReference(LookupError):
     """A renderer read a target its spec does not reference: declare the field with `ref(...)`."""
 

@@ -6,6 +6,12 @@ are `encryptOptions` that reference keys of the Secret named by `secretRef`; the
 carry the option names the engine reads (Fluid's convention, e.g. `fs.oss.accessKeyId`),
 so no secret value ever passes through strata.
 
+Every cache component (master, worker, fuse; Alluxio's job master and job worker) and the
+DataLoad get explicit resources from `cache.resources`: the project's quota refuses pods
+without requests, and Fluid gives its pods nothing the runtime spec does not say. An
+Alluxio worker's memory is `cache.resources.worker.memory` plus its MEM tiers' quota (Fluid
+fails a runtime whose worker memory limit is below the memory tier).
+
 `engine: none`: `nfs://<server>/<path>` → a static PV + a PVC named after the dataset;
 `pvc://<claim>/<subpath>` → no object (consumers mount `<claim>` with `subPath`);
 object-store schemes need a cache engine.
@@ -14,9 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.check.quota import format_quantity, parse_quantity
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, metadata
 from compiler.targets import Target
+from schemas.base import Amounts
 from schemas.dataset import DatasetSpec, Source, Tier
 
 FLUID = "data.fluid.io/v1alpha1"
@@ -34,6 +42,12 @@ CREDENTIALS: dict[tuple[str, str], tuple[str, ...]] = {
     ("jindo", "s3"): ("fs.s3.accessKeyId", "fs.s3.accessKeySecret"),
 }
 JUICEFS_CREDENTIALS = ("metaurl", "access-key", "secret-key")
+# The runtime spec's components with a `resources` field, per engine (Fluid CRDs).
+COMPONENTS = {
+    "alluxio": ("master", "jobMaster", "worker", "jobWorker", "fuse"),
+    "jindo": ("master", "worker", "fuse"),
+    "juicefs": ("master", "worker", "fuse"),
+}
 DEFAULT_TIER_PATHS = {"MEM": "/dev/shm"}
 # NFS does not enforce capacity; the PV and PVC need one that matches to bind.
 NFS_NOMINAL_SIZE = "1Gi"
@@ -52,6 +66,14 @@ class DatasetRenderer:
 
 
 # --- cached: Fluid ----------------------------------------------------------------------------
+
+def fluid_claim(obj: dict[str, Any]) -> str | None:
+    """The claim Fluid creates for an emitted object: a Fluid Dataset's own name (consumers mount
+    it, so it is not a prerequisite); None for any other object."""
+    if obj.get("kind") == "Dataset" and str(obj.get("apiVersion", "")).startswith("data.fluid.io/"):
+        return (obj.get("metadata") or {}).get("name")
+    return None
+
 
 def fluid_dataset(target: Target) -> dict[str, Any]:
     spec: DatasetSpec = target.spec
@@ -96,7 +118,28 @@ def runtime(target: Target, ctx: RenderContext) -> dict[str, Any]:
     spec: dict[str, Any] = {"replicas": cache.replicas}
     if cache.tiers:
         spec["tieredstore"] = {"levels": [tier_level(target, ctx, i, t) for i, t in enumerate(cache.tiers)]}
+    for component in COMPONENTS[cache.engine]:
+        amounts: Amounts = getattr(cache.resources, component)
+        if component == "worker" and cache.engine == "alluxio":
+            amounts = with_memory_tiers(amounts, cache.tiers)
+        resources = pod_resources(amounts)
+        if resources:
+            spec[component] = {"resources": resources}
     return k8s_object(FLUID, RUNTIME_KINDS[cache.engine], metadata(target), spec=spec)
+
+
+def pod_resources(amounts: Amounts) -> dict[str, Any]:
+    """cpu and memory as both request and limit (the way strata sizes every container)."""
+    found = {name: value for name, value in (("cpu", amounts.cpu), ("memory", amounts.memory)) if value is not None}
+    return {"requests": dict(found), "limits": dict(found)} if found else {}
+
+
+def with_memory_tiers(amounts: Amounts, tiers: list[Tier]) -> Amounts:
+    """An Alluxio worker holds its MEM tiers in its own memory: add their quota to it."""
+    in_memory = sum((parse_quantity(t.quota) for t in tiers if t.medium == "MEM"), parse_quantity(0))
+    if not in_memory or amounts.memory is None:
+        return amounts
+    return Amounts(cpu=amounts.cpu, memory=format_quantity(parse_quantity(amounts.memory) + in_memory, binary=True))
 
 
 def tier_level(target: Target, ctx: RenderContext, index: int, tier: Tier) -> dict[str, Any]:
@@ -110,7 +153,11 @@ def tier_level(target: Target, ctx: RenderContext, index: int, tier: Tier) -> di
 
 def data_load(target: Target) -> dict[str, Any]:
     """`warmup`: load the whole dataset into the cache once, after the runtime is ready."""
-    spec = {"dataset": {"name": target.name, "namespace": target.project.namespace}, "loadMetadata": True}
+    spec: dict[str, Any] = {"dataset": {"name": target.name, "namespace": target.project.namespace},
+                            "loadMetadata": True}
+    resources = pod_resources(target.spec.cache.resources.load)
+    if resources:
+        spec["resources"] = resources
     return k8s_object(FLUID, "DataLoad", metadata(target, f"{target.name}-warmup"), spec=spec)
 
 

@@ -10,9 +10,12 @@ Scheduling follows the environment's `scheduler`:
   `runPolicy.schedulingPolicy` (minAvailable = all replicas when `gang`, else 1 —
   the training operator would otherwise gang the whole job by default —, queue,
   priorityClass); a batch Job's pods carry Volcano's queue annotation;
-- kueue: the job carries `kueue.x-k8s.io/queue-name` (and `priority-class`) labels and
-  starts suspended; Kueue unsuspends it on admission;
-- default: `priorityClassName` on the pods.
+- kueue: the job carries `kueue.x-k8s.io/queue-name` (and `priority-class`, naming the
+  WorkloadPriorityClass the platform target emits) labels and starts suspended; Kueue
+  unsuspends it on admission. The training operator's `kubeflow.org/v1` MPIJob is not one
+  Kueue manages (its MPIJob integration is the MPI Operator's v2beta1), so it is an error;
+- every scheduler: `priorityClassName` on the pods (a declared PriorityClass: the pods'
+  own priority for kube-scheduler preemption, which a WorkloadPriorityClass does not give).
 
 Pipelines reuse `job_object`, `job_conditions` and `resource_template`.
 """
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.output import yamlout
-from compiler.render import RenderContext
+from compiler.render import RenderContext, WorkflowAccess
 from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.pod import container, container_resources, pod_parts, pod_spec
@@ -70,6 +73,18 @@ class JobRenderer:
             return [job_object(target, ctx)]
         check_schedule(target, ctx, target.spec.schedule)
         return [cron_workflow(target, ctx)]
+
+    def workflow_access(self, target: Target, find: Any) -> WorkflowAccess | None:
+        """A scheduled job's CronWorkflow creates the job under the project's workflow account."""
+        if target.spec.schedule is None:
+            return None
+        return WorkflowAccess(target.project.workflow_service_account, (job_api_kind(target),))
+
+
+def job_api_kind(target: Target) -> tuple[str, str]:
+    """(apiVersion, kind) of the object a Job renders: a batch/v1 Job or a Kubeflow training job."""
+    framework = target.spec.framework
+    return ("batch/v1", "Job") if framework == "none" else (KUBEFLOW, OPERATORS[framework].kind)
 
 
 # --- the job object ---------------------------------------------------------------------------
@@ -159,11 +174,10 @@ def pod_template(target: Target, ctx: RenderContext, container_name: str,
 
 
 def pod_scheduling(target: Target) -> dict[str, str | None]:
-    """schedulerName / priorityClassName by the env's scheduler (Kueue uses labels instead)."""
+    """schedulerName by the env's scheduler; priorityClassName whatever the scheduler."""
     scheduler = target.env.settings.scheduler
-    priority = target.spec.scheduling.priority
     return {"schedulerName": "volcano" if scheduler == "volcano" else None,
-            "priorityClassName": priority if scheduler != "kueue" else None}
+            "priorityClassName": target.spec.scheduling.priority}
 
 
 def pod_annotations(target: Target) -> dict[str, str]:
@@ -196,6 +210,11 @@ def queue_name(target: Target) -> str | None:
 
 def check_job(target: Target, ctx: RenderContext) -> None:
     scheduler = target.env.settings.scheduler
+    if scheduler == "kueue" and target.spec.framework == "mpi":
+        ctx.error(target, ("framework",),
+                  "framework mpi cannot run under scheduler kueue: Kueue manages the MPI Operator's "
+                  "kubeflow.org/v2beta1 MPIJob, not the training operator's kubeflow.org/v1 MPIJob strata "
+                  "emits, so the job would stay suspended forever")
     if scheduler == "kueue" and not queue_name(target):
         ctx.error(target, ("scheduling", "queue"),
                   "scheduler kueue needs a queue (scheduling.queue or the project's queue.name): "
@@ -237,9 +256,11 @@ def job_conditions(target: Target) -> tuple[str, str]:
 # --- cron wrapping ----------------------------------------------------------------------------
 
 def cron_workflow(target: Target, ctx: RenderContext) -> dict[str, Any]:
+    """Runs as the project's workflow ServiceAccount, which may create exactly this job's kind."""
     spec = {**cron_spec(target.spec.schedule),
             "workflowMetadata": {"labels": target_labels(target)},
             "workflowSpec": {"entrypoint": CREATE_TEMPLATE,
+                             "serviceAccountName": target.project.workflow_service_account,
                              "templates": [resource_template(target, ctx, CREATE_TEMPLATE)]}}
     return k8s_object(ARGO, "CronWorkflow", metadata(target), spec=spec)
 

@@ -6,13 +6,20 @@ pulls it into /mnt/models when a pod starts, so the model is never in the image.
 A canary is KServe's canary rollout: the predictor describes the canary (its
 model and/or image) and `canaryTrafficPercent` sends `weight`% of the traffic
 to it, the rest staying on the last fully rolled-out revision (the main model).
-Only Serverless honours `canaryTrafficPercent`; RawDeployment silently ignores
-it (kserve#5335), so a canary there is an error rather than a surprise. The
-deployment mode is always written, so the cluster's default never decides.
+Only Knative mode honours `canaryTrafficPercent`; Standard mode ignored it before
+v0.20 (kserve#5335), so a canary there is an error rather than a surprise. The
+deployment mode is always written, with KServe's current names (Knative, Standard),
+so the cluster's default never decides.
 
-KServe's storage initializer reads s3://, gs://, https://, pvc:// and hf:// by
-itself; other schemes (oss://) need a ClusterStorageContainer on the cluster
-whose `supportedUriFormats` names them.
+KServe admits only storage URIs it can download (s3://, gs://, https://, pvc://, hf://,
+...): an `oss://` model is pulled as `s3://` through OSS's S3 API, which needs the
+environment's `storage.oss`. With `storage.<scheme>.secret` the predictor runs as a
+ServiceAccount `<service>-models` listing that Secret, where KServe's credential builder
+finds the keys (and, in the Secret's `serving.kserve.io/s3-*` annotations, the endpoint);
+with `storage.<scheme>.serviceAccount` it runs as that account (workload identity).
+
+Knative admits one container port named `h2c`, `http1` or nothing, off the queue-proxy's
+ports: a gRPC-looking port name (`grpc*`, `h2c`) becomes `h2c`, any other `http1`.
 """
 from __future__ import annotations
 
@@ -21,12 +28,15 @@ from typing import Any
 from compiler.render.common import k8s_object, metadata
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import PodParts, container_resources, env_vars, placement, pod_parts
+from compiler.render.storage import model_storage, s3_uri, storage_problem
 from compiler.targets import Target
 from schemas.service import Autoscaling, KServeOptions, ServiceSpec
 
 API_VERSION = "serving.kserve.io/v1beta1"
 MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 PROBE_FIELDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
+CURRENT_MODES = {"Serverless": "Knative", "RawDeployment": "Standard"}   # KServe's renames (v0.16)
+KNATIVE_RESERVED_PORTS = (8012, 8013, 8022, 9090, 9091)                   # the queue-proxy's
 
 
 def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
@@ -34,26 +44,63 @@ def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     main, canary = resolve_service_models(target, ctx)
     if main is None or (spec.canary is not None and canary is None):
         return []
-    mode = (spec.kserve or KServeOptions()).deploymentMode
-    if spec.canary is not None and mode == "RawDeployment":
-        ctx.error(target, ("canary",), "KServe RawDeployment ignores canaryTrafficPercent (kserve#5335), so this "
-                                       "canary would get no traffic split: use kserve.deploymentMode: Serverless, "
-                                       "or runtime: chart")
+    # values.yaml is the effective spec; a `chart` there would claim a chart that is not used
+    ctx.values = {key: value for key, value in target.values.items() if key != "chart"}
+    mode = deployment_mode(target, ctx)
+    if spec.canary is not None and mode == "Standard":
+        ctx.error(target, ("canary",), "KServe Standard mode (RawDeployment) ignores canaryTrafficPercent "
+                                       "(kserve#5335), so this canary would get no traffic split: use "
+                                       "kserve.deploymentMode: Knative, or runtime: chart")
         return []
     served = canary if spec.canary is not None else main
     if served is None or not _has_format(target, served, ctx):
+        return []
+    account = storage_account(target, ctx, served)
+    if account is None:
         return []
     annotations = {MODE_ANNOTATION: mode, "strata.dev/model": f"{served.name}@{served.version}"}
     if spec.canary is not None:
         annotations["strata.dev/stable-model"] = f"{main.name}@{main.version}"
     meta = metadata(target, annotations=annotations)
-    return [k8s_object(API_VERSION, "InferenceService", meta, spec={"predictor": predictor(target, ctx, served, mode)})]
+    objects = []
+    storage = model_storage(target.env, served.uri)
+    if account and storage is not None and storage.settings is not None and storage.settings.secret:
+        objects.append(k8s_object("v1", "ServiceAccount", metadata(target, account),
+                                  secrets=[{"name": storage.settings.secret}]))
+    isvc = predictor(target, ctx, served, mode, account or None)
+    return [*objects, k8s_object(API_VERSION, "InferenceService", meta, spec={"predictor": isvc})]
 
 
-def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str) -> dict[str, Any]:
+def deployment_mode(target: Target, ctx: Any) -> str:
+    """Knative or Standard (an old name is accepted, written as the new one, with a warning)."""
+    mode = (target.spec.kserve or KServeOptions()).deploymentMode
+    if mode in CURRENT_MODES:
+        ctx.warn(target, ("kserve", "deploymentMode"), f"deploymentMode {mode} is KServe's old name of "
+                                                       f"{CURRENT_MODES[mode]}; write {CURRENT_MODES[mode]}")
+    return CURRENT_MODES.get(mode, mode)
+
+
+def storage_account(target: Target, ctx: Any, served: ResolvedModel) -> str | None:
+    """The predictor's ServiceAccount for pulling `served` ("" for none needed); None after an error."""
+    problem = storage_problem(target.env, served.name, served.version, served.uri)
+    if problem is not None:
+        ctx.error(target, ("model",) if target.spec.canary is None else ("canary",), problem)
+        return None
+    storage = model_storage(target.env, served.uri)
+    if storage is None or storage.settings is None:
+        return ""
+    if storage.settings.serviceAccount:
+        return storage.settings.serviceAccount
+    return f"{target.name}-models" if storage.settings.secret else ""
+
+
+def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str,
+              account: str | None = None) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
     parts = pod_parts(target, spec.resources, spec.datasets, ctx)
     out: dict[str, Any] = {**replica_fields(spec)}
+    if account:
+        out["serviceAccountName"] = account
     if spec.canary is not None:
         out["canaryTrafficPercent"] = spec.canary.weight
     if parts.labels:
@@ -75,7 +122,7 @@ def replica_fields(spec: ServiceSpec) -> dict[str, Any]:
 def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodParts, mode: str) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
     image = spec.canary.image if spec.canary is not None and spec.canary.image else spec.image
-    out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": served.uri,
+    out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": s3_uri(served.uri),
                            "image": image}
     if spec.env:
         out["env"] = env_vars(list(spec.env))
@@ -90,14 +137,25 @@ def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodP
 
 
 def container_ports(target: Target, ctx: Any, mode: str) -> list[dict[str, Any]]:
-    """Knative (Serverless) routes exactly one port: the first; the others are dropped with a warning."""
+    """Knative routes exactly one port: the first, under a name Knative admits; the others are
+    dropped with a warning."""
     ports = [{"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in target.spec.ports]
-    if mode == "Serverless" and len(ports) > 1:
+    if mode != "Knative" or not ports:
+        return ports
+    if len(ports) > 1:
         dropped = ", ".join(p["name"] for p in ports[1:])
-        ctx.warn(target, ("ports", 1), f"KServe Serverless (Knative) serves one port: only {ports[0]['name']!r} "
+        ctx.warn(target, ("ports", 1), f"KServe Knative mode serves one port: only {ports[0]['name']!r} "
                                        f"is exposed, not {dropped}")
-        return ports[:1]
-    return ports
+    first = ports[0]
+    if first["containerPort"] in KNATIVE_RESERVED_PORTS:
+        ctx.error(target, ("ports", 0, "port"), f"port {first['containerPort']} is taken by Knative's queue-proxy "
+                                                f"({', '.join(map(str, KNATIVE_RESERVED_PORTS))}); use another")
+    return [{**first, "name": knative_port_name(first["name"])}]
+
+
+def knative_port_name(name: str) -> str:
+    """Knative admits `h2c` (HTTP/2, gRPC), `http1` or no name: the spec's name says which."""
+    return "h2c" if name.startswith("grpc") or name == "h2c" else "http1"
 
 
 def probes(target: Target, ctx: Any) -> dict[str, Any]:

@@ -4,10 +4,9 @@ The Notebook CRD's pod template has no metadata, so pod labels (Fluid's
 required-placement label) go on the Notebook itself: the notebook controller copies
 the Notebook's labels onto its pods.
 
-`idleTimeout`: Kubeflow culls idle notebooks with one controller-wide setting
-(CULL_IDLE_TIME) and has no per-notebook field, so the timeout is recorded as the
-annotation `strata.dev/idle-timeout-seconds` for the platform's culler to read,
-rather than dropped.
+`idleTimeout` has no effect and is warned about: Kubeflow's notebook controller culls
+idle notebooks by controller-wide settings only (ENABLE_CULLING, CULL_IDLE_TIME) and reads
+no per-notebook timeout (docs/cluster-requirements.md).
 """
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ from compiler.targets import Target
 from schemas.notebook import NotebookSpec
 
 KUBEFLOW = "kubeflow.org/v1"
-IDLE_TIMEOUT = "strata.dev/idle-timeout-seconds"
 WORKSPACE_VOLUME = "workspace"
 NOTEBOOK_PORT = 8888  # the port Kubeflow's notebook controller routes to
 
@@ -52,6 +50,9 @@ def notebook(target: Target, ctx: RenderContext) -> dict[str, Any]:
     main = container(target.name, spec.image, env=spec.env, mounts=mounts,
                      resources=container_resources(target, spec.resources),
                      ports=[{"name": "notebook-port", "containerPort": NOTEBOOK_PORT, "protocol": "TCP"}])
-    annotations = {IDLE_TIMEOUT: str(spec.idleTimeout)} if spec.idleTimeout is not None else None
-    meta = metadata(target, labels=parts.labels, annotations=annotations)
+    if spec.idleTimeout is not None:
+        ctx.warn(target, ("idleTimeout",), "idleTimeout has no effect: Kubeflow culls idle notebooks by the "
+                                           "notebook controller's CULL_IDLE_TIME for every notebook at once; "
+                                           "remove it (docs/cluster-requirements.md)")
+    meta = metadata(target, labels=parts.labels)
     return k8s_object(KUBEFLOW, "Notebook", meta, spec={"template": {"spec": pod_spec([main], parts)}})

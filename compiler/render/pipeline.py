@@ -22,10 +22,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from compiler.render import RenderContext, dag
+from compiler.render import RenderContext, WorkflowAccess, dag
 from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
-from compiler.render.job import resource_template
+from compiler.render.job import job_api_kind, resource_template
 from compiler.render.pod import container, container_resources, pod_parts
 from compiler.suggest import closest
 from compiler.targets import Target
@@ -45,6 +45,16 @@ class PipelineRenderer:
         check_schedule(target, ctx, target.spec.schedule)
         return [workflow_template(target, ctx), cron_workflow(target, ctx)]
 
+    def workflow_access(self, target: Target, find: Any) -> WorkflowAccess:
+        """Its runs' ServiceAccount, and the job kinds its `job:` steps create."""
+        jobs = [find("Job", step.job) for step in target.spec.steps if step.job is not None]
+        return WorkflowAccess(service_account(target), tuple(job_api_kind(job) for job in jobs if job is not None))
+
+
+def service_account(target: Target) -> str:
+    """`serviceAccount` of the pipeline, else the project's (else the environment's) workflow account."""
+    return target.spec.serviceAccount or target.project.workflow_service_account
+
 
 # --- objects -------------------------------------------------------------------------------
 
@@ -55,7 +65,8 @@ def workflow_template(target: Target, ctx: RenderContext) -> dict[str, Any]:
 def cron_workflow(target: Target, ctx: RenderContext) -> dict[str, Any]:
     """Runs the WorkflowTemplate by reference, so the DAG is defined once."""
     spec = {**cron_spec(target.spec.schedule),
-            "workflowSpec": {"workflowTemplateRef": {"name": target.name}}}
+            "workflowSpec": {"workflowTemplateRef": {"name": target.name},
+                             "serviceAccountName": service_account(target)}}
     return k8s_object(ARGO, "CronWorkflow", metadata(target), spec=spec)
 
 
@@ -64,18 +75,18 @@ def workflow_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
     out: dict[str, Any] = {"entrypoint": ENTRYPOINT}
     if spec.params:
         out["arguments"] = {"parameters": [_param(p.name, p.default) for p in spec.params]}
-    out.update(_run_settings(spec))
+    out.update(_run_settings(target))
     # Runs (manual or scheduled) carry the pipeline's labels, so `kubectl get wf -l` finds them.
     out["workflowMetadata"] = {"labels": target_labels(target)}
     out["templates"] = [dag_template(spec.steps), *step_templates(target, ctx)]
     return out
 
 
-def _run_settings(spec: PipelineSpec) -> dict[str, Any]:
-    """The settings layers provide (app type `pipeline-default`), in Argo's field names."""
-    settings: dict[str, Any] = {}
-    if spec.serviceAccount:
-        settings["serviceAccountName"] = spec.serviceAccount
+def _run_settings(target: Target) -> dict[str, Any]:
+    """The settings layers provide (app type `pipeline-default`), in Argo's field names; every
+    run has a ServiceAccount (the project's RBAC grants it what the steps need)."""
+    spec: PipelineSpec = target.spec
+    settings: dict[str, Any] = {"serviceAccountName": service_account(target)}
     if spec.parallelism is not None:
         settings["parallelism"] = spec.parallelism
     if spec.podGC is not None:

@@ -13,6 +13,10 @@ from compiler.targets import Target
 from schemas.common import DatasetMount, EnvVar, Resources
 
 SHM_VOLUME = "dshm"
+# Fluid (>= 0.9) calls its webhook only for pods carrying this label (an objectSelector; the
+# namespace label `fluid.io/enable-injection` is no longer read), and without it no cache
+# placement plugin runs: the sched label below would be inert.
+FLUID_INJECT = "fuse.serverful.fluid.io/inject"
 
 
 @dataclass
@@ -90,7 +94,7 @@ def dataset_claim(dataset: Target) -> tuple[str, str | None]:
 
 def dataset_volumes(target: Target, mounts: list[DatasetMount], ctx: Any, parts: PodParts,
                     path: tuple = ("datasets",)) -> None:
-    """PVC volumes for each mounted dataset, plus Fluid's required-placement label."""
+    """PVC volumes for each mounted dataset, plus Fluid's webhook and required-placement labels."""
     for mount in mounts:
         dataset = ctx.find("Dataset", mount.name)
         if dataset is None:
@@ -103,8 +107,10 @@ def dataset_volumes(target: Target, mounts: list[DatasetMount], ctx: Any, parts:
         if sub_path:
             volume_mount["subPath"] = sub_path
         parts.mounts.append(volume_mount)
-        if dataset.spec.placement == "required" and dataset.spec.cache.engine != "none":
-            parts.labels[f"fluid.io/dataset.{dataset.name}.sched"] = "required"
+        if dataset.spec.cache.engine != "none":
+            parts.labels[FLUID_INJECT] = "true"
+            if dataset.spec.placement == "required":
+                parts.labels[f"fluid.io/dataset.{dataset.name}.sched"] = "required"
 
 
 def pod_parts(target: Target, resources: Resources, mounts: list[DatasetMount], ctx: Any) -> PodParts:

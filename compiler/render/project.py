@@ -1,10 +1,21 @@
-"""Project objects (SPEC §3 Project): namespace, quota, owner access and the scheduler queue.
+"""Project objects (SPEC §3 Project): namespace, quota, owner access, workflow RBAC and the scheduler queue.
 
 `render_project` gives one project's objects in one environment, in apply
-order: Namespace, ResourceQuota (when the quota sets anything), RoleBinding,
-then — when the project declares `queue:` — by the env's scheduler a Volcano
-Queue, or a Kueue ClusterQueue plus its LocalQueue. Every quantity is the
-project's merged quota; GPU types sharing a resource name are summed under it.
+order: Namespace, ResourceQuota (when the quota sets anything), LimitRange
+(when the quota limits cpu or memory: the quota refuses pods without requests
+for them, and controllers' helper pods — Fluid's loaders, Argo's init and wait
+containers, Knative's queue-proxy — bring none), the owner's RoleBinding, the
+workflow ServiceAccounts with their Role and RoleBinding, then — when the project
+declares `queue:` — by the env's scheduler a Volcano Queue, or a Kueue ClusterQueue
+plus its LocalQueue. Every quantity is the project's merged quota; GPU types
+sharing a resource name are summed under it.
+
+Workflow RBAC: every Argo workflow of the project (a Pipeline's WorkflowTemplate and
+CronWorkflow, a scheduled Job's CronWorkflow) runs as a ServiceAccount; per account,
+strata emits it with a Role granting exactly what Argo's emissary executor and those
+workflows' resource templates use — `workflowtaskresults` create/patch (the executor
+reports outputs), and create/get on each job kind a `job:` step or schedule creates
+(`kubectl create`, then polling its status) — and the RoleBinding between the two.
 
 Kueue layout (v1beta2, checked against the upstream CRD): one resource group
 covers `cpu`/`memory` with the single flavor `default-flavor` (the project's
@@ -16,7 +27,8 @@ flavor; separate groups keep every flavor's resource list equal to its
 group's covered resources (a CRD rule) without padding zero quotas.
 
 ResourceFlavors describe node pools, which belong to the environment, not to a
-project: `render_flavors` builds them once per environment (see there).
+project: the environment's platform target holds them (compiler/render/platform.py),
+and a ClusterQueue names them by the same derived name (`flavor_name`).
 """
 from __future__ import annotations
 
@@ -24,15 +36,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from compiler.check.environment import DEFAULT_FLAVOR, flavor_name
 from compiler.check.quota import gpu_quota_by_resource, gpu_resource_name, pod_usage, workloads
 from compiler.errors import Problems
+from compiler.kinds import kind_of
 from compiler.render.common import labels_for
 from compiler.targets import Project, Target
+from schemas.base import Amounts
 
 VOLCANO_API = "scheduling.volcano.sh/v1beta1"
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
-DEFAULT_FLAVOR = "default-flavor"
 OWNER_ROLE = "edit"
+RBAC_API = "rbac.authorization.k8s.io/v1"
+LIMIT_RANGE = "project-defaults"
+EXECUTOR_RULE = {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}
+RESOURCE_VERBS = ["create", "get"]   # argoexec: `kubectl create`, then GET until a condition matches
 
 
 def resource_label(project: Project) -> str:
@@ -87,6 +105,21 @@ def resource_quota(project: Project) -> dict[str, Any] | None:
     return _object("v1", "ResourceQuota", _meta(project, "project-quota"), spec={"hard": hard})
 
 
+def limit_range(project: Project) -> dict[str, Any] | None:
+    """Default container requests (and limits, if configured) where the quota limits cpu or memory."""
+    if project.quota.cpu is None and project.quota.memory is None:
+        return None
+    limits = project.limits
+    entry: dict[str, Any] = {"type": "Container", "defaultRequest": _amounts(limits.defaultRequest)}
+    if limits.default is not None and _amounts(limits.default):
+        entry["default"] = _amounts(limits.default)
+    return _object("v1", "LimitRange", _meta(project, LIMIT_RANGE), spec={"limits": [entry]})
+
+
+def _amounts(amounts: Amounts) -> dict[str, str]:
+    return {name: value for name, value in (("cpu", amounts.cpu), ("memory", amounts.memory)) if value is not None}
+
+
 def owner_binding(project: Project) -> dict[str, Any]:
     """The owner group gets the built-in `edit` role in the namespace."""
     return _object(
@@ -94,6 +127,45 @@ def owner_binding(project: Project) -> dict[str, Any]:
         roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": OWNER_ROLE},
         subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": project.doc.owner}],
     )
+
+
+# --- workflow RBAC ---------------------------------------------------------------------------------
+
+def workflow_accounts(targets: Iterable[Target]) -> dict[str, set[tuple[str, str]]]:
+    """ServiceAccount → (apiVersion, kind) its workflows create, over the project's targets."""
+    by_name = {(t.kind, t.name): t for t in targets}
+    accounts: dict[str, set[tuple[str, str]]] = {}
+    for target in by_name.values():
+        access_of = getattr(kind_of(target.kind).renderer, "workflow_access", None)
+        access = access_of(target, lambda kind, name: by_name.get((kind, name))) if access_of else None
+        if access is not None:
+            accounts.setdefault(access.service_account, set()).update(access.creates)
+    return accounts
+
+
+def workflow_rbac(project: Project, targets: Iterable[Target]) -> list[dict[str, Any]]:
+    """Per workflow ServiceAccount: the account, its Role and the RoleBinding between them."""
+    objects = []
+    for account, creates in sorted(workflow_accounts(targets).items()):
+        objects += [
+            _object("v1", "ServiceAccount", _meta(project, account)),
+            _object(RBAC_API, "Role", _meta(project, account), rules=role_rules(creates)),
+            _object(RBAC_API, "RoleBinding", _meta(project, account),
+                    roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
+                    subjects=[{"kind": "ServiceAccount", "name": account, "namespace": project.namespace}]),
+        ]
+    return objects
+
+
+def role_rules(creates: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The executor's rule, then create/get per API group on the kinds (plural: kind lower case + s,
+    as kubectl's namer makes it for every job kind strata emits)."""
+    plurals: dict[str, set[str]] = defaultdict(set)
+    for api_version, kind in creates:
+        group = api_version.rpartition("/")[0]
+        plurals[group].add(kind.lower() + "s")
+    return [dict(EXECUTOR_RULE), *({"apiGroups": [group], "resources": sorted(names), "verbs": list(RESOURCE_VERBS)}
+                                   for group, names in sorted(plurals.items()))]
 
 
 # --- Volcano ---------------------------------------------------------------------------------------
@@ -117,7 +189,7 @@ def kueue_resource_groups(project: Project) -> list[dict[str, Any]]:
     if base:
         groups.append(_group([name for name, _ in base], [(DEFAULT_FLAVOR, base)]))
     for resource, gpu_types in gpu_types_by_resource(project).items():
-        flavors = [(gpu_type, [(resource, str(project.quota.gpu[gpu_type]))]) for gpu_type in gpu_types]
+        flavors = [(flavor_name(gpu_type), [(resource, str(project.quota.gpu[gpu_type]))]) for gpu_type in gpu_types]
         groups.append(_group([resource], flavors))
     return groups
 
@@ -194,7 +266,8 @@ def _uncovered_gpus(project: Project, gpus: dict[str | None, int]) -> list[str]:
 
 def render_project(project: Project, targets: list[Target], ctx: Any) -> list[dict[str, Any]]:
     """Every object of `project` in its environment (targets: the project's targets there)."""
-    objects = [namespace(project), resource_quota(project), owner_binding(project)]
+    objects = [namespace(project), resource_quota(project), limit_range(project), owner_binding(project),
+               *workflow_rbac(project, targets)]
     scheduler = project.env.settings.scheduler if project.doc.queue else "default"
     if scheduler == "volcano":
         objects.append(volcano_queue(project))
@@ -207,51 +280,10 @@ def render_project(project: Project, targets: list[Target], ctx: Any) -> list[di
     return [o for o in objects if o is not None]
 
 
-def flavor_owner(projects: list[Project]) -> Project | None:
-    """The project whose project.yaml carries the environment's ResourceFlavors: the first Kueue one."""
-    kueue = sorted((p for p in projects if p.env.settings.scheduler == "kueue" and p.doc.queue),
-                   key=lambda p: p.name)
-    return kueue[0] if kueue else None
-
-
-def render_flavors(projects: list[Project]) -> list[dict[str, Any]]:
-    """The Kueue ResourceFlavors of one environment: `default-flavor` plus one per gpuType.
-
-    They are cluster-wide and shared by every project's ClusterQueue, so they are
-    built once per environment (from its gpuPools and every Kueue project's quota)
-    and attributed to `flavor_owner`; each carries its gpuPool's nodeSelector and
-    tolerations so Kueue matches a pod's pool to the right flavor and quota.
-    Empty unless the environment uses Kueue.
-    """
-    owner = flavor_owner(projects)
-    if owner is None:
-        return []
-    pools = owner.env.settings.gpuPools
-    gpu_types = sorted(set(pools) | {t for p in projects if p.doc.queue for t in p.quota.gpu})
-    flavors = [_object(KUEUE_API, "ResourceFlavor", _meta(owner, DEFAULT_FLAVOR, namespaced=False), spec={})]
-    for gpu_type in gpu_types:
-        flavors.append(_object(KUEUE_API, "ResourceFlavor", _meta(owner, gpu_type, namespaced=False),
-                               spec=_flavor_spec(pools.get(gpu_type))))
-    return flavors
-
-
-def _flavor_spec(pool: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    if pool is not None and pool.nodeSelector:
-        spec["nodeLabels"] = dict(sorted(pool.nodeSelector.items()))
-    if pool is not None and pool.tolerations:
-        spec["tolerations"] = [t.model_dump(exclude_none=True) for t in pool.tolerations]
-    return spec
-
-
 def render_projects(projects: list[Project], targets_of: dict[str, list[Target]], ctx: Any) -> dict[str, list[dict]]:
-    """One environment's project objects by project name, its ResourceFlavors included."""
+    """One environment's project objects by project name."""
     ordered = sorted(projects, key=lambda p: p.name)
-    rendered = {p.name: render_project(p, targets_of.get(p.name, []), ctx) for p in ordered}
-    owner = flavor_owner(ordered)
-    if owner is not None:
-        rendered[owner.name].extend(render_flavors(ordered))
-    return rendered
+    return {p.name: render_project(p, targets_of.get(p.name, []), ctx) for p in ordered}
 
 
 # --- cross-project checks --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Service → Helm values for its chart → the chart rendered by the real Helm engine.
 
-The effective spec, the resolved model version(s), the environment's GPU pool
-and the SPEC §4 labels become the chart's values (written as the target's
-values.yaml); `runtime: kserve` goes to compiler/render/kserve.py instead.
+The effective spec, the resolved model version(s), the environment's GPU pool,
+its object-store settings for the models' URIs (`storage:`, compiler/render/storage.py),
+its Gateway (`gateway:`: an HTTPRoute, which splits a canary's traffic by weight) and
+the SPEC §4 labels become the chart's values (written as the target's values.yaml);
+`runtime: kserve` goes to compiler/render/kserve.py instead.
 Every values path remembers the spec path it came from, so a values.schema.json
 violation or a failing template points at the spec line that caused it.
 """
@@ -16,6 +18,8 @@ from compiler.render.common import target_labels
 from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import container_resources, env_vars, pod_parts
+from compiler.render.storage import chart_values as storage_values
+from compiler.render.storage import model_storage, storage_problem
 from compiler.targets import Target
 from schemas.service import Autoscaling, Probe, canary_replicas
 
@@ -61,6 +65,8 @@ def render_chart_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     main, canary = resolve_service_models(target, ctx)
     chart_dir = locate_chart(target, ctx)
     if main is None or chart_dir is None or (target.spec.canary is not None and canary is None):
+        return []
+    if not check_traffic(target, ctx) or not check_storage(target, ctx, [main, canary]):
         return []
     values = chart_values(target, ctx, main, canary)
     ctx.values = values.data   # values.yaml holds the chart's values, not the effective spec
@@ -108,9 +114,48 @@ def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: Resolved
     values.put("tolerations", parts.tolerations, ("resources", "gpuType"))
     values.put("volumes", parts.volumes, ("datasets",))
     values.put("volumeMounts", parts.mounts, ("datasets",))
+    values.put("modelStorage", {storage.scheme: storage_values(storage) for storage in
+                                [model_storage(target.env, m.uri) for m in (main, canary) if m is not None]
+                                if storage is not None}, ("model",))
+    values.put("route", route_values(target))
     if spec.canary is not None and canary is not None:
         put_canary(values, spec, canary)
     return values
+
+
+def route_values(target: Target) -> dict[str, Any]:
+    """An HTTPRoute on the environment's Gateway, at `<service>.<namespace>.<domain>`."""
+    gateway = target.env.settings.gateway
+    if gateway is None:
+        return {"enabled": False}
+    parent = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name,
+              "namespace": gateway.namespace}
+    if gateway.sectionName:
+        parent["sectionName"] = gateway.sectionName
+    return {"enabled": True, "parentRefs": [parent],
+            "hostnames": [f"{target.name}.{target.project.namespace}.{gateway.domain}"]}
+
+
+def check_traffic(target: Target, ctx: Any) -> bool:
+    """A canary's weight is a traffic share only through a route: without the environment's
+    Gateway, the share would follow the ratio of ready pods instead."""
+    canary = target.spec.canary
+    if canary is None or canary.weight == 0 or target.env.settings.gateway is not None:
+        return True
+    ctx.error(target, ("canary", "weight"), f"canary weight {canary.weight} needs a Gateway API route to split "
+                                            f"traffic: environment {target.env.name} names no `gateway:` "
+                                            f"(docs/cluster-requirements.md)")
+    return False
+
+
+def check_storage(target: Target, ctx: Any, models: list[ResolvedModel | None]) -> bool:
+    """oss:// models are pulled through OSS's S3 API, whose endpoint the environment must give."""
+    for model, path in zip(models, (("model",), ("canary", "model")), strict=True):
+        problem = storage_problem(target.env, model.name, model.version, model.uri) if model is not None else None
+        if problem is not None:
+            ctx.error(target, path, problem)
+            return False
+    return True
 
 
 def put_model(values: ChartValues, key: tuple, model: ResolvedModel, spec_path: tuple) -> dict[str, str]:

@@ -17,7 +17,7 @@ from compiler.check import policy
 from compiler.delivery.annotate import for_delivery
 from compiler.errors import Problem
 from compiler.graph.build import Graph
-from compiler.kinds import kind_of
+from compiler.kinds import PLATFORM, PLATFORM_RESOURCE, kind_of
 from compiler.render import RenderContext, Rendered
 from compiler.targets import Emitted, Key, Project, Target, target_key
 
@@ -69,6 +69,7 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
                for t in todo for obj in rendered[target_key(t)].objects]
     report = RenderContext(repo=settings.repo)   # project objects and cross-project checks
     emitted += _render_projects(projects, graph, report)
+    emitted += _render_platforms(graph)
     problems = [p for r in rendered.values() for p in r.problems] + report.problems.items
     warnings = [w for r in rendered.values() for w in r.warnings] + report.warnings.items
     return RenderResult(rendered, tuple(emitted), tuple(problems), tuple(warnings))
@@ -82,8 +83,16 @@ def _order(target: Target) -> tuple:
     return (target.env.name, target.project.name, target.kind, target.name)
 
 
+def _render_platforms(graph: Graph) -> list[Emitted]:
+    """Each environment's platform target: a function of its settings alone."""
+    from compiler.render.platform import render_platform
+
+    return [Emitted(node.env.name, PLATFORM, PLATFORM_RESOURCE, node.folder, obj, env_ref=node.env)
+            for node in graph.platforms for obj in render_platform(node.env)]
+
+
 def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext) -> list[Emitted]:
-    """Per environment: each project's objects (+ the env's shared Kueue flavors) and cross-project checks."""
+    """Per environment: each project's objects and the cross-project checks."""
     from compiler.check.quota import check_quota
     from compiler.render.project import check_namespaces, check_queue_names, render_projects
 

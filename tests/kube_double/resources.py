@@ -74,6 +74,7 @@ CRDS = [
     Kind("argoproj.io", "v1alpha1", "CronWorkflow", "cronworkflows", True, True),
     Kind("argoproj.io", "v1alpha1", "Workflow", "workflows", True, True),
     Kind("serving.kserve.io", "v1beta1", "InferenceService", "inferenceservices", True, True),
+    Kind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes", True, True),
 ]
 
 # Associative lists (x-kubernetes-list-type: map) by field name, with their keys, as the core

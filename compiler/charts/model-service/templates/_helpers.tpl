@@ -52,6 +52,44 @@ esac
 echo "model ready in $MODEL_PATH"
 {{- end -}}
 
+{{/*
+The downloader's object-store settings (modelStorage.<scheme of the model URI>): rclone reads
+RCLONE_S3_* as its flags, and --s3-env-auth takes the keys from AWS_* env vars, which come
+from the Secret by reference (never a value in the chart's output).
+*/}}
+{{- define "model-service.storageEnv" -}}
+{{- with .provider }}
+- name: RCLONE_S3_PROVIDER
+  value: {{ . | quote }}
+{{- end }}
+{{- with .endpoint }}
+- name: RCLONE_S3_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- with .region }}
+- name: RCLONE_S3_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- with .secretName }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: AWS_ACCESS_KEY_ID
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: AWS_SECRET_ACCESS_KEY
+{{- end }}
+{{- end -}}
+
+{{/* Pods of one track only: what its own Service and PodDisruptionBudget select. */}}
+{{- define "model-service.trackSelector" -}}
+{{ include "model-service.selectorLabels" .root }}
+strata.dev/track: {{ .track }}
+{{- end -}}
+
 {{/* One HTTP probe; ints go through `int` (values arrive as JSON numbers). */}}
 {{- define "model-service.probe" -}}
 httpGet:
@@ -70,6 +108,7 @@ canary), image, model ({name, version, uri, digest}).
 {{- $root := .root -}}
 {{- $values := $root.Values -}}
 {{- $pvc := include "model-service.pvcSource" .model | fromYaml -}}
+{{- $storage := get $values.modelStorage (first (splitList "://" .model.uri)) | default dict -}}
 metadata:
   labels:
     {{- include "model-service.selectorLabels" $root | nindent 4 }}
@@ -84,7 +123,7 @@ metadata:
     checksum/model: {{ include "model-service.modelChecksum" .model }}
     strata.dev/model: {{ printf "%s@%s" .model.name (toString .model.version) | quote }}
 spec:
-  {{- with $values.serviceAccountName }}
+  {{- with ($storage.serviceAccountName | default $values.serviceAccountName) }}
   serviceAccountName: {{ . }}
   {{- end }}
   initContainers:
@@ -99,6 +138,7 @@ spec:
           value: {{ .model.uri | quote }}
         - name: MODEL_PATH
           value: /mnt/models
+        {{- include "model-service.storageEnv" $storage | nindent 8 }}
         {{- with $values.env }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
