@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from compiler.errors import Problem, StrataError
+from compiler.kinds import PLATFORM
 from compiler.plan import causes, gitbase
 from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
 from compiler.plan.capacity import capacity_change
@@ -56,8 +57,8 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
         _check_selection(head.unknown & old.unknown)
         scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
-            old.emitted = _render(compiler, old, scope)
-    head.emitted = _render(compiler, head, scope)
+            old.emitted = _render(compiler, old, scope, touched)
+    head.emitted = _render(compiler, head, scope, touched)
     return old, head, scope
 
 
@@ -105,8 +106,14 @@ def _check_projects(repo: Path, base_sha: str, asked: tuple[str, ...]) -> None:
                           "nor in the working tree")
 
 
-def _render(compiler: Compiler, side: Side, scope: Scope) -> list:
-    return compiler.render(side.build, scope) if side.build is not None else []
+def _render(compiler: Compiler, side: Side, scope: Scope, touched: frozenset[str] | None) -> list:
+    """A side's objects. When only project folders changed, a side may load no project at all
+    (one being added or removed), so its environments' `_platform` objects, whose only inputs
+    are environment files and which cannot have changed, are left out on both sides."""
+    if side.build is None:
+        return []
+    emitted = compiler.render(side.build, scope)
+    return emitted if touched is None else [e for e in emitted if e.project != PLATFORM]
 
 
 @contextmanager
