@@ -95,7 +95,8 @@ def test_chart_canary_deployment_counts_beside_the_stable_one(tmp_path):
     from factories import make_ctx, make_env, make_project, make_target
     from compiler.render.service import ServiceRenderer
 
-    env = make_env("prod", gpuPools={"a100": {"nodeSelector": {"gpu": "a100"}}})
+    env = make_env("prod", gpuPools={"a100": {"nodeSelector": {"gpu": "a100"}}},   # canary weights need a gateway
+                   gateway={"name": "ml-gateway", "namespace": "gateways", "domain": "prod.example.com"})
     project = make_project("web", env)
     model = make_target("Model", "m", {"versions": [{"version": 1, "uri": "s3://b/m/1"},
                                                     {"version": 2, "uri": "s3://b/m/2"}]}, project)

@@ -23,7 +23,7 @@ def test_compile_writes_spec_layout_and_summary(tmp_path):
     assert set(entry["inputs"]) == {"environments/dev.yaml", "environments/groups/test.yaml",
                                     "projects/demo/project.yaml", "projects/demo/train.yaml"}
     assert entry["objects"] == [{"apiVersion": "batch/v1", "kind": "Job", "name": "train", "namespace": "demo-dev"}]
-    assert manifest["format_version"] == "1.3" and manifest["tool"]["name"] == "strata"
+    assert manifest["format_version"] == "1.4" and manifest["tool"]["name"] == "strata"
 
 
 def test_values_yaml_is_the_effective_spec(tmp_path):

@@ -42,8 +42,8 @@ def test_a_service_side_by_side_with_provenance_and_promotable_fields_marked():
         f"      staging  2  {SEARCH}:17:29 (overrides.test)",
         f"      prod-sh  8  {SEARCH}:11:27 (resource)",
         "  resources.gpuType",
-        '      staging  "a10"   environments/staging.yaml:38:26 (environment staging)',
-        '      prod-sh  "a100"  environments/prod-sh.yaml:47:26 (environment prod-sh)',
+        '      staging  "a10"   environments/staging.yaml:51:26 (environment staging)',
+        '      prod-sh  "a100"  environments/prod-sh.yaml:60:26 (environment prod-sh)',
     ]
 
 
@@ -52,7 +52,7 @@ def test_a_job_shows_what_differs_by_design():
     lines = block(result.output, "cv-shoe-identify/Job/train-resnet")
     assert "  image  [promotable]" in lines          # same source, interpolated per environment
     assert "  resources.gpuType" in lines
-    assert '      prod-sh  "h800"  environments/prod-sh.yaml:55:26 (environment prod-sh)' in lines
+    assert '      prod-sh  "h800"  environments/prod-sh.yaml:68:26 (environment prod-sh)' in lines
     assert "  activeDeadline" in lines
     assert "      staging  43200   environments/groups/test.yaml:25:21 (group test)" in lines   # 12h, in seconds
     assert "      prod-sh  (unset)" in lines            # args the test group adds

@@ -97,7 +97,7 @@ def test_the_manifest_records_digest_and_references(repo):
     assert entries["demo/Job/train"]["references"] == ["demo/Dataset/images"]
     assert entries["demo/Job/other"]["references"] == []
     assert all(len(e["digest"]) == 64 for e in entries.values())
-    assert manifest["format_version"] == "1.3"
+    assert manifest["format_version"] == "1.4"
 
 
 def test_a_digest_covers_strata_yaml_and_charts(repo, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from repo_fixture import run, write_repo
 
-MODEL = "kind: Model\nname: ctr\nspec:\n  format: onnx\n  versions:\n    - {version: '1', uri: 'oss://m/1/'}\n"
+MODEL = "kind: Model\nname: ctr\nspec:\n  format: onnx\n  versions:\n    - {version: '1', uri: 's3://m/1/'}\n"
 SERVICE = ("kind: Service\nname: api\nspec:\n  image: reg/api:1\n  chart: {name: model-service}\n"
            "  model: {name: ctr, version: '1'}\n  ports: [{name: http, port: 8080}]\n")
 # A chart template that copies files into a ConfigMap, as `.Files.Get` lets any chart do.
