@@ -191,16 +191,15 @@ class EnvironmentSettings(Spec):
         """Names become PriorityClass and WorkloadPriorityClass names and a label value."""
         for name, value in classes.items():
             if len(name) > 63 or not re.match(DNS1123_LABEL, name):
-                raise PydanticCustomError("priority_name", "priority class {name!r} is not a DNS-1123 label "
+                raise PydanticCustomError("priority_name", "a priority class name must be a DNS-1123 label "
                                           "(lower-case letters, digits and '-', at most 63 characters)",
-                                          {"key": name, "name": name})
+                                          {"key": name})
             if name.startswith("system-"):
                 raise PydanticCustomError("priority_name", "priority class names starting with `system-` are "
                                           "reserved for Kubernetes", {"key": name})
             if value > MAX_PRIORITY:
-                raise PydanticCustomError("priority_value", "priority class {name!r}: {value} is out of range "
-                                          "(user classes take at most 1000000000)", {"key": name, "name": name,
-                                                                                     "value": value})
+                raise PydanticCustomError("priority_value", "{value} is above 1000000000, the highest value a "
+                                          "user PriorityClass may take", {"key": name, "value": value})
         return classes
 
     def cluster_names(self) -> list[str]:

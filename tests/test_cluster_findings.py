@@ -18,7 +18,7 @@ import yaml
 from cluster_repo import CLUSTER_REPO, write_cluster_repo
 from compiler.names import derived_label
 from compiler.pipeline import compile_repo
-from conftest import ROOT
+from conftest import ROOT, require_crds
 from repo_fixture import run
 from test_plan_support import commit, init_repo
 
@@ -196,13 +196,20 @@ def test_an_undeclared_priority_is_an_error_at_its_line(tmp_path):
     assert "did you mean 'train-high'?" in found
 
 
-def test_priority_class_names_and_values_follow_kubernetes(tmp_path):
+@pytest.mark.parametrize("entry, at, message", [
+    ("system-x: 1", "system-x", "priorityClasses.system-x: priority class names starting with `system-` are reserved"),
+    ("Batch-Low: 1", "Batch-Low", "priorityClasses.Batch-Low: a priority class name must be a DNS-1123 label"),
+    ("huge: 2000000000", "huge", "priorityClasses.huge: 2000000000 is above 1000000000"),
+    ("huger: 3000000000", "3000000000", "priorityClasses.huger: 3000000000 is out of range: Kubernetes stores "
+                                        "this field as an int32"),       # the schema's Int32, at the value
+])
+def test_priority_class_names_and_values_follow_kubernetes(tmp_path, entry, at, message):
     group = "environments/groups/gpu.yaml"
-    root = write_cluster_repo(tmp_path, {group: CLUSTER_REPO[group].replace(
-        "priorityClasses: {train-high: 100000, batch-low: 100}",
-        "priorityClasses: {train-high: 100000, batch-low: 100, system-x: 1, Huge: 2000000000}")})
-    found = "\n".join(errors(root))
-    assert "reserved for Kubernetes" in found or "is not a DNS-1123 label" in found
+    root = write_cluster_repo(tmp_path, {group: CLUSTER_REPO[group].replace("batch-low: 100}", f"batch-low: 100, {entry}}}")})
+    (found,) = errors(root)
+    line = next(i for i, text in enumerate((root / group).read_text().splitlines(), 1) if "priorityClasses" in text)
+    column = (root / group).read_text().splitlines()[line - 1].index(at) + 1
+    assert found.startswith(f"{group}:{line}:{column}: {message}"), found
 
 
 def test_mpi_under_kueue_is_an_error_at_the_framework(tmp_path):
@@ -386,3 +393,19 @@ def test_validate_names_the_annotations_kserve_reads_from_an_unlisted_storage_se
     result = run(root, "validate")
     (warning,) = [line for line in result.output.splitlines() if "Secret 's3-models'" in line]
     assert "serving.kserve.io/s3-endpoint" in warning and "serving.kserve.io/s3-usehttps" in warning
+
+
+def test_the_example_lists_every_prerequisite_it_needs():
+    result = run(ROOT, "validate")
+    assert result.exit_code == 0, result.output
+    assert "is named by the output but not emitted" not in result.output
+
+
+# --- and the schemas still hold ---------------------------------------------------------------------
+
+def test_the_second_repo_validates_against_upstream_crds_and_kubernetes_schemas(tmp_path):
+    """Every kind it emits (HTTPRoute, Role, LimitRange, WorkloadPriorityClass too) has a schema and passes it."""
+    root = write_cluster_repo(tmp_path)
+    result = run(root, "validate", "--crds", str(require_crds()))
+    assert result.exit_code == 0, result.output
+    assert "checked against Kubernetes and CRD schemas" in result.output
