@@ -507,7 +507,8 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
 
 def test_deployment_and_budget_rules(out):
     """Each Deployment's pods are selected by exactly one PodDisruptionBudget (the eviction API refuses
-    a pod with two) and by one Service; each HPA scales a Deployment of its target."""
+    a pod with two) and by one Service; each Service selects pods that declare its named target
+    ports; each HPA scales a Deployment of its target."""
     for deployment in out.of("Deployment"):
         labels = deployment.obj["spec"]["template"]["metadata"]["labels"]
         assert selects(deployment.obj["spec"]["selector"]["matchLabels"], labels)
@@ -517,6 +518,15 @@ def test_deployment_and_budget_rules(out):
         services = [s for s in out.of("Service") if (s.env, s.namespace) == (deployment.env, deployment.namespace)
                     and selects(s.obj["spec"]["selector"], labels)]
         assert len(services) == 1, deployment.name
+    for service in out.of("Service"):
+        # a Service selecting no pods has no endpoints; a targetPort name no container declares, none either
+        pods = [d.obj["spec"]["template"] for d in out.of("Deployment") if (d.env, d.namespace) ==
+                (service.env, service.namespace) and selects(service.obj["spec"]["selector"], d.obj["spec"]["template"]
+                                                             ["metadata"]["labels"])]
+        assert pods, service.name
+        for pod in pods:
+            declared = {p["name"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+            assert {p["targetPort"] for p in service.obj["spec"]["ports"] if isinstance(p["targetPort"], str)} <= declared
     for hpa in out.of("HorizontalPodAutoscaler"):
         target = hpa.obj["spec"]["scaleTargetRef"]
         assert out.find(hpa.env, target["kind"], target["name"], hpa.namespace)
