@@ -70,8 +70,14 @@ def test_fleet_mode_objects_validate_too(tmp_path, crd_schemas):
 
 def test_each_appproject_permits_exactly_what_its_project_emits(example):
     projects = by_name(objects(example, "_delivery/argocd/prod-sh/apps/", "AppProject"))
-    assert set(projects) == {"prod-sh.cv-shoe-identify", "prod-sh.metric-forecast"}
+    assert set(projects) == {"prod-sh.cv-shoe-identify", "prod-sh.metric-forecast", "prod-sh.platform"}
     servers = {"https://10.30.0.9:6443", "https://10.30.0.1:6443"}
+    # the environment's shared objects: exactly its cluster-scoped ones, no namespaced kind
+    platform = projects.pop("prod-sh.platform")["spec"]
+    assert {(w["group"], w["kind"], w["name"]) for w in platform["clusterResourceWhitelist"]} == \
+        {(group_of(o["apiVersion"]), o["kind"], o["metadata"]["name"]) for o in group_objects(example, "prod-sh/_platform")}
+    assert platform["namespaceResourceBlacklist"] == [{"group": "*", "kind": "*"}]
+    assert {d["server"] for d in platform["destinations"]} == servers
     for name, project in projects.items():
         emitted = group_objects(example, f"prod-sh/{name.split('.', 1)[1]}")
         namespaces = {o["metadata"]["namespace"] for o in emitted if o["metadata"].get("namespace")}
@@ -120,10 +126,13 @@ def test_one_application_per_environment_project_and_cluster(example):
     apps = objects(example, "_delivery/argocd/prod-sh/apps/", "Application")
     keys = Counter((a["metadata"]["labels"]["strata.dev/env"], a["metadata"]["labels"]["strata.dev/project"],
                     a["metadata"]["labels"]["strata.dev/cluster"]) for a in apps)
-    assert set(keys) == {("prod-sh", p, c) for p in ("cv-shoe-identify", "metric-forecast")
+    assert set(keys) == {("prod-sh", p, c) for p in ("cv-shoe-identify", "metric-forecast", "platform")
                          for c in ("ack-sh-prod-canary", "ack-sh-prod")}
     assert set(keys.values()) == {1}
-    for app in apps:
+    for app in [a for a in apps if a["metadata"]["labels"]["strata.dev/project"] == "platform"]:
+        assert app["spec"]["source"]["path"] == "prod-sh/_platform" and "namespace" not in app["spec"]["destination"]
+        assert app["metadata"]["annotations"][SYNC_WAVE] == "0"          # before every project's Application
+    for app in [a for a in apps if a["metadata"]["labels"]["strata.dev/project"] != "platform"]:
         meta, spec = app["metadata"], app["spec"]
         project = meta["labels"]["strata.dev/project"]
         assert meta["name"] == f"prod-sh.{project}.{meta['labels']['strata.dev/cluster']}"
@@ -166,7 +175,7 @@ def test_outside_production_applications_prune_and_delete_what_they_deployed(tmp
 
 def test_kueue_environments_never_put_a_job_back_into_suspend(tmp_path):
     files = compile_repo(argocd_repo(tmp_path, scheduler="kueue")).files
-    [app] = objects(files, "_delivery/argocd/dev/apps/", "Application")
+    [app] = objects(files, "_delivery/argocd/dev/apps/demo.yaml", "Application")   # (and the platform's flavors)
     assert app["spec"]["ignoreDifferences"] == [{"group": "batch", "kind": "Job", "jsonPointers": ["/spec/suspend"]}]
     assert "RespectIgnoreDifferences=true" in app["spec"]["syncPolicy"]["syncOptions"]
 
@@ -277,7 +286,8 @@ def test_flux_gets_one_source_and_a_kustomization_per_project(example):
     assert source["spec"]["ref"] == {"branch": "env/prod-bj"} and "**/values.yaml" in source["spec"]["ignore"]
     assert source["spec"]["secretRef"] == {"name": "rendered-repo-deploy-key"}
     kustomizations = by_name(objects(example, "_delivery/flux/prod-bj/", "Kustomization"))
-    assert set(kustomizations) == {"prod-bj", "prod-bj.cv-shoe-identify", "prod-bj.search-rec"}
+    assert set(kustomizations) == {"prod-bj", "prod-bj.cv-shoe-identify", "prod-bj.search-rec", "prod-bj.platform"}
+    assert kustomizations["prod-bj.search-rec"]["spec"]["dependsOn"] == [{"name": "prod-bj.platform"}]
     assert kustomizations["prod-bj"]["spec"]["path"] == "./_delivery/flux/prod-bj"
     search = kustomizations["prod-bj.search-rec"]["spec"]
     assert (search["path"], search["prune"], search["wait"]) == ("./prod-bj/search-rec", False, True)

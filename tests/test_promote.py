@@ -139,7 +139,7 @@ def test_alias_is_kept_where_the_target_allows_aliases(repo):
 
 def test_a_lock_in_the_target_stops_the_promotion_at_the_lock(repo):
     """The platform team pins and locks the chart version in production; staging tries a newer chart."""
-    insert_after(repo, PROD_GROUP, "    ttlAfterFinished: 24h\n", '  Service:\n    chart: {version: "0.1.0"}\n')
+    insert_after(repo, PROD_GROUP, "    retry: {backoffLimit: 3}\n", '  Service:\n    chart: {version: "0.1.0"}\n')
     insert_after(repo, PROD_GROUP, "  - Job.ttlAfterFinished\n", "  - Service.chart.version\n")
     insert_after(repo, RANKING, "  staging:\n", '    chart: {version: "0.2.0"}\n')
     files_before = snapshot(repo)

@@ -84,11 +84,12 @@ def _order(target: Target) -> tuple:
 
 
 def _render_platforms(graph: Graph) -> list[Emitted]:
-    """Each environment's platform target: a function of its settings alone."""
+    """Each environment's platform target: a function of its settings alone (with what its
+    delivery engine needs on every object, as on the projects')."""
     from compiler.render.platform import render_platform
 
     return [Emitted(node.env.name, PLATFORM, PLATFORM_RESOURCE, node.folder, obj, env_ref=node.env)
-            for node in graph.platforms for obj in render_platform(node.env)]
+            for node in graph.platforms for obj in for_delivery(node.env, render_platform(node.env))]
 
 
 def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext) -> list[Emitted]:
