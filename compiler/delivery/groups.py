@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from compiler.kinds import PLATFORM  # the folder of an environment's shared objects (SPEC §7)
 from compiler.order import group_of
 
-PLATFORM = "_platform"          # the folder of an environment's shared objects (SPEC §7)
 RESERVED = "platform"           # their name in engine objects and labels, which no project may take
 
 
