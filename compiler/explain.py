@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -316,10 +317,17 @@ def _reference_origins(subject: Subject, text: str) -> Iterator[tuple[str, Origi
 
 
 def _locks_on(subject: Subject, label: str) -> Iterator[Lock]:
-    path = tuple(parse_path(label))
+    if not subject.locks:
+        return
+    path = _steps(label)
     for lock in subject.locks:
         if path[: len(lock.path)] == lock.path:
             yield lock
+
+
+@lru_cache(maxsize=8192)   # the same labels recur in every target of a kind (the docs site explains thousands)
+def _steps(label: str) -> tuple[str, ...]:
+    return tuple(parse_path(label))
 
 
 def lock_line(lock: Lock) -> str:
