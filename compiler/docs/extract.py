@@ -83,7 +83,7 @@ def extract(build, changes: PlanChanges | None = None) -> SiteData:
                               source if there is not None else "", drift(target, there) if there is not None else (),
                               changes.of(key), describe.of(target.origin),
                               tuple(settings(target_subject(build, target))))
-    return SiteData(envs, {e: s for e, s in sources.items() if e in envs}, _rows(docs), docs, lineages(build.graph),
+    return SiteData(envs, {e: s for e, s in sources.items() if e in envs}, _rows(docs, envs), docs, lineages(build.graph),
                     _referrers(build.graph), changes,
                     tuple(sorted(k for k, change in changes.targets.items() if change == "destroy" and k not in docs)))
 
@@ -100,12 +100,13 @@ def promotion_order(envs: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(sorted(envs, key=lambda name: (depth(name), name)))
 
 
-def _rows(docs: Mapping[Key, TargetDoc]) -> tuple[Row, ...]:
+def _rows(docs: Mapping[Key, TargetDoc], envs: tuple[str, ...]) -> tuple[Row, ...]:
+    """One row per (project, kind, name), in kind registry order; its cells in column order."""
     order = {name: i for i, name in enumerate(kind_names())}
     cells: dict[tuple[str, str, str], dict[str, TargetDoc]] = defaultdict(dict)
     for key, doc in docs.items():
         cells[(key[1], doc.target.kind, doc.target.name)][key[0]] = doc
-    return tuple(Row(project, kind, name, dict(sorted(found.items())))
+    return tuple(Row(project, kind, name, {env: found[env] for env in envs if env in found})
                  for (project, kind, name), found in sorted(cells.items(), key=lambda i: (i[0][0], order[i[0][1]], i[0][2])))
 
 

@@ -32,7 +32,7 @@ class Facts:
 
     @property
     def gpu_text(self) -> str:
-        return ", ".join(f"{count}×{gpu_type}" if gpu_type else str(count) for gpu_type, count in self.gpus)
+        return ", ".join(f"{count}× {gpu_type}" if gpu_type else str(count) for gpu_type, count in self.gpus)
 
 
 @dataclass(frozen=True)

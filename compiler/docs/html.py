@@ -28,6 +28,14 @@ def esc(text: Any) -> str:
     return text
 
 
+def prose(text: str) -> str:
+    """Comment text as HTML: escaped, `backticked` spans as code (as the comments in config repos write them)."""
+    parts = esc(text).split("`")
+    if len(parts) % 2 == 0:   # an odd backtick: leave the text as it is
+        return esc(text)
+    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+
+
 def json_script(element_id: str, data: Any, *, sort_keys: bool = True) -> str:
     """Data for the page's script, inert until read (`</` cannot end the element early). Keys are
     sorted unless their order is part of the data (Kubernetes objects read best as rendered)."""

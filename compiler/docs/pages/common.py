@@ -61,11 +61,11 @@ def shown(value: Any) -> str:
     """A value on one line, as `strata explain` prints it (scalars remembered: they repeat a lot)."""
     if isinstance(value, (dict, list)):
         return short_value(value)
-    return _shown_scalar(type(value), value)
+    return _shown_scalar(type(value).__name__, value)
 
 
 @lru_cache(maxsize=65536)
-def _shown_scalar(_kind: type, value: Any) -> str:   # the type is part of the key: 1, 1.0 and True differ
+def _shown_scalar(_type: str, value: Any) -> str:   # the type is part of the key: 1, 1.0 and True are equal keys
     return short_value(value)
 
 

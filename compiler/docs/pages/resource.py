@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from compiler.docs.extract import SiteData, TargetDoc
-from compiler.docs.html import badge, esc, json_script, page
+from compiler.docs.html import badge, esc, json_script, page, prose
 from compiler.docs.pages.common import CHANGE_SYMBOL, code, drift_title, lineage_href, lineage_svg, root_of, shown
 from compiler.explain import Setting, short_value
 from compiler.kinds import kind_of
@@ -53,7 +53,7 @@ def resource_page(site: SiteData, doc: TargetDoc, build, shared: ResourcePages |
                + (f" · app type {code(target.app_type)}" if target.app_type else "") + "</p>")
     body = [shared.env_strip(doc, root)]
     if doc.description:
-        body.append(f'<p class="description">{esc(doc.description)}</p>')
+        body.append(f'<p class="description">{prose(doc.description)}</p>')
     body.append(_summary(doc))
     body.append(_provenance(doc, shared))
     body.append(_references(site, doc, build, root))
@@ -87,7 +87,7 @@ def _summary(doc: TargetDoc) -> str:
     if facts.images:
         rows.append(("Image", "<br>".join(code(i) for i in facts.images)))
     if facts.models:
-        rows.append(("Model", ", ".join(code(m) for m in facts.models)))
+        rows.append(("Model version", ", ".join(code(m) for m in facts.models)))
     if facts.chart:
         rows.append(("Chart", code(facts.chart)))
     if facts.gpus:
@@ -156,17 +156,18 @@ def _references(site: SiteData, doc: TargetDoc, build, root: str) -> str:
         shown = (f'<a href="{esc(root + other.href)}">{esc(reference.kind)} {esc(reference.name)}</a>' if other is not None
                  else f"{esc(reference.kind)} {esc(reference.name)} <small>(not in this site)</small>")
         out.append(f"<li>{esc(verb)} {shown}</li>")
-    incoming = [_link(site, key, root) for key in site.referrers.get(doc.key, ())]
+    verb = kind_of(doc.target.kind).verb   # what a referrer does with this kind: `serves`, `mounts`
+    incoming = [_link(site, key, root, f" {verb} it") for key in site.referrers.get(doc.key, ())]
     return ('<section id="references"><h2>References</h2><div class="columns">'
             f'<div><h3>Out: what it uses</h3>{_list(out, "nothing")}</div>'
             f'<div><h3>In: what uses it</h3>{_list(incoming, "nothing")}</div></div></section>')
 
 
-def _link(site: SiteData, key: Key, root: str) -> str:
+def _link(site: SiteData, key: Key, root: str, tail: str = "") -> str:
     other = site.docs.get(key)
     if other is None:
-        return f"<li>{esc(key[2])}</li>"
-    return f'<li><a href="{esc(root + other.href)}">{esc(other.target.kind)} {esc(other.target.name)}</a></li>'
+        return f"<li>{esc(key[2])}{esc(tail)}</li>"
+    return f'<li><a href="{esc(root + other.href)}">{esc(other.target.kind)} {esc(other.target.name)}</a>{esc(tail)}</li>'
 
 
 def _list(items: list[str], empty: str) -> str:
@@ -205,7 +206,7 @@ def _rendered(build, doc: TargetDoc, deployed: bool) -> str:
     return (f'<section id="objects"><h2>Rendered objects <small>{len(rendered.objects)} in '
             f'{code(doc.target.folder + "/")}</small></h2>{"".join(blocks)}'
             '<noscript><p class="none">Showing the YAML needs JavaScript; the same objects are in the target\'s '
-            f'folder of <code>strata compile</code>\'s output.</p></noscript>{json_script("objects", data, sort_keys=False)}'
+            f'folder of <code>strata compile</code>\'s output.</p></noscript>{json_script("objects-data", data, sort_keys=False)}'
             '</section>')
 
 

@@ -165,6 +165,7 @@
     box.setAttribute("data-edges", edges);
     box.setAttribute("data-focus", state.node);
     box.setAttribute("data-ready", "1");
+    box.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   }
 
   function go(node, depth) {
@@ -182,5 +183,6 @@
     anchor.click();
   });
   window.addEventListener("hashchange", draw);
+  window.strataLineage = cy;   // for the console and for tests, as dbt docs exposes `window.graph`
   draw();
 })();

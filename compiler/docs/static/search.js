@@ -92,5 +92,5 @@
   input.value = new URLSearchParams(location.search).get("q") || "";
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 90); });
   run();
-  document.body.setAttribute("data-search-ready", "1");
+  document.body.setAttribute("data-search-ready", String(Math.round(performance.now())));
 })();

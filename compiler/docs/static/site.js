@@ -103,7 +103,7 @@ var strataYaml = (function () {
 
 (function () {
   "use strict";
-  var store = document.getElementById("objects");
+  var store = document.getElementById("objects-data");
   if (!store) return;
   var objects = JSON.parse(store.textContent);
   Array.prototype.forEach.call(document.querySelectorAll("details[data-object]"), function (details) {
