@@ -155,8 +155,8 @@ def test_the_svg_draws_every_node_and_edge_of_the_lineage_page(build, files):
 def test_a_resource_page_says_where_each_value_comes_from(files):
     page = text(files, "r/prod-sh/cv-shoe-identify/job-train-resnet.html")
     row = re.search(r'<tr><td class="path"><code>resources.gpuType</code>.*?</tr>', page).group(0)
-    assert "environments/prod-sh.yaml:48:26" in row and "environment prod-sh" in row
-    assert "environments/prod-sh.yaml:38:26" in row   # what it overrode: the environment's default a100
+    assert "environments/prod-sh.yaml:55:26" in row and "environment prod-sh" in row
+    assert "environments/prod-sh.yaml:45:26" in row   # what it overrode: the environment's default a100
     image = re.search(r'<tr><td class="path"><code>image</code>.*?</tr>', page).group(0)
     assert "as written <code>${env.vars.registry}/cv/train:1.4.2</code>" in image
     ttl = re.search(r'<tr><td class="path"><code>ttlAfterFinished</code>.*?</tr>', page).group(0)
@@ -256,7 +256,7 @@ def test_generate_writes_the_site_and_replaces_only_a_site(tmp_path):
     precious = tmp_path / "notes"
     precious.mkdir()
     (precious / "todo.txt").write_text("keep me")
-    for folder, why in ((precious, "holds no strata-docs.json"), (ROOT / "projects", "which strata reads"),
+    for folder, why in ((precious, "holds no strata strata-docs.json"), (ROOT / "projects", "which strata reads"),
                         (ROOT, "is the repository")):
         result = runner.invoke(main, ["--repo", str(ROOT), "docs", "generate", "--out", str(folder)])
         assert result.exit_code == 1 and why in result.output and "Traceback" not in result.output

@@ -28,21 +28,22 @@ def docs_command() -> None:
 def generate_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...], out_dir: Path | None,
                      plan_file: Path | None) -> int:
     """Build the site from the config (nothing is read from out/); open its index.html or serve it."""
-    from compiler.commands.compile import print_warnings
+    from compiler.commands.compile import _waiting, print_warnings
     from compiler.docs.changes import read_plan
     from compiler.docs.site import site_files
     from compiler.docs.write import site_folder, write_site
+    from compiler.load.discover import read_config
     from compiler.merge.targets_of import Selection
     from compiler.pipeline import load_stage, render_stage
 
     repo = repo_of(ctx)
     started = time.perf_counter()
+    folder = site_folder(repo, read_config(repo), out_dir or repo / DEFAULT_FOLDER)   # refused before any reading
     changes = read_plan(plan_file) if plan_file is not None else None
     build = render_stage(load_stage(repo, Selection(envs, projects)))
-    folder = site_folder(repo, out_dir or repo / DEFAULT_FOLDER, build.config.chart_dirs)
     gc.freeze()   # the build is only read from here on: the collector need not rescan its millions of objects
     files = site_files(build, changes)
-    write_site(folder, files)
+    write_site(repo, build.config, folder, files, _waiting)
     print_warnings(build.warnings)
     pages = sum(1 for name in files if name.endswith(".html"))
     click.echo(f"Wrote {pages} pages ({len(files)} files) into {folder} in {time.perf_counter() - started:.2f}s; "

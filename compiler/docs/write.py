@@ -1,42 +1,32 @@
-"""Put the site on disk: all at once (compiler.output.write's atomic swap), and only where that is safe.
+"""Put the site on disk the way `strata compile` writes out/: compiler.output's guard and its
+crash-safe swap under `.strata/lock`, with the site's own marker file.
 
-The swap replaces the whole folder, so the folder must be absent, empty or a site strata
-generated (it holds `strata-docs.json`), and never the repository, a folder holding it, or
-a folder strata reads specs or charts from.
+The swap replaces the whole folder, so it must be absent, empty or a site strata generated (it
+holds `strata-docs.json`), and never the repository, a folder holding it, or a folder strata
+reads specs or charts from (compiler.output.guard says why, before anything is loaded).
 """
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from compiler.docs.site import MARKER
 from compiler.errors import StrataError
+from compiler.load.discover import RepoConfig
+from compiler.output.guard import replaceable
+from compiler.output.state import State
 from compiler.output.write import write_output
 
-READ_FOLDERS = ("layers", "environments", "projects", ".git")
 
-
-def site_folder(repo: Path, out: Path, chart_dirs: tuple[Path, ...] = ()) -> Path:
+def site_folder(repo: Path, config: RepoConfig, out: Path) -> Path:
     """`out` resolved, or StrataError saying why strata will not replace it."""
-    repo, folder = repo.resolve(), out.resolve()
-    why = _refusal(repo, folder, tuple(d.resolve() for d in chart_dirs))
+    folder = out.resolve()
+    why = replaceable(repo.resolve(), config, folder, MARKER)
     if why:
         raise StrataError(f"--out {out}: {why}; nothing was written")
     return folder
 
 
-def _refusal(repo: Path, out: Path, chart_dirs: tuple[Path, ...]) -> str | None:
-    if repo.is_relative_to(out):
-        return "is the repository or holds it"
-    for folder in (*(repo / name for name in READ_FOLDERS), *chart_dirs):
-        if folder.is_relative_to(out) or out.is_relative_to(folder):
-            return f"is, holds or lies inside {os.path.relpath(folder, repo)}/, which strata reads"
-    if out.exists() and not out.is_dir():
-        return "is a file"
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        return f"is not empty and holds no {MARKER}: strata replaces only a folder that is absent, empty or a site it generated"
-    return None
-
-
-def write_site(folder: Path, files: dict[str, bytes]) -> None:
-    write_output(folder, files)
+def write_site(repo: Path, config: RepoConfig, folder: Path, files: dict[str, bytes],
+               waiting: Callable[[str], None] | None = None) -> None:
+    write_output(State(repo), folder, files, lock_timeout=config.lock_timeout, waiting=waiting, marker=MARKER)
