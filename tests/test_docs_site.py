@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 from click.testing import CliRunner
 
+from compiler.capacity import environment_reports
+from compiler.capacity.formats import POOL_HEADERS, pool_cells
 from compiler.cli import main
-from compiler.docs.capacity import capacity_figures
 from compiler.docs.changes import PlanChanges, read_plan
 from compiler.docs.extract import extract
 from compiler.docs.facts import Drift, image_tag
@@ -28,6 +29,7 @@ from compiler.errors import StrataError
 from compiler.merge.targets_of import Selection
 from compiler.pipeline import load_stage, render_stage
 from conftest import ROOT
+from repo_fixture import run, write_repo
 
 SHOE = ("prod-sh", "cv-shoe-identify")
 MAX_FILE = 2_000_000
@@ -228,14 +230,19 @@ def test_image_tags(image, tag):
     assert image_tag(image) == tag
 
 
-def test_capacity_sums_every_replica_per_pool_against_the_project_quota(build, files):
-    figures = {env.env: env for env in capacity_figures(build)}
-    h800 = next(pool for pool in figures["prod-sh"].pools if pool.name == "h800")
-    (project,) = h800.projects
-    assert (project.project, project.requested, project.quota) == ("cv-shoe-identify", 36, 40)
-    assert [(c.resource, c.gpus) for c in project.consumers] == [("job.train-resnet", 4), ("job.train-vit-ddp", 32)]
-    assert h800.capacity is None   # no environment declares capacity yet
-    assert 'href="r/prod-sh/cv-shoe-identify/job-train-vit-ddp.html">Job train-vit-ddp</a> 32' in text(files, "capacity.html")
+def test_the_capacity_page_shows_strata_capacity_s_figures_and_links_each_workload(build, files):
+    (report,) = [r for r in environment_reports(build) if r.env == "prod-sh"]
+    page = text(files, "capacity.html")
+    section = page[page.index('id="env-prod-sh"'):]
+    section = section[: section.index("</section>")]
+    h800 = next(row for row in report.pools if row.pool == "h800")
+    assert (h800.capacity, h800.quota, h800.demand.peak) == ({"ack-sh-prod": 64}, 40, 40)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", re.search(r'<tr class="pool"><th scope="row">h800</th>.*?</tr>',
+                                                           section).group(0))
+    assert cells[:len(POOL_HEADERS) - 1] == pool_cells(h800, 1)[1:]   # the cells `strata capacity` prints
+    assert 'href="r/prod-sh/cv-shoe-identify/job-train-vit-ddp.html" title="Master 1 × 8 GPU + Worker 3 × 8 GPU">' \
+           "PyTorchJob train-vit-ddp</a> 32" in section
+    assert '<span class="bar warn" title="40 of 40">' in section   # the project's peak fills its h800 quota
 
 
 def test_a_selection_limits_the_columns_and_needs_the_promotion_source_to_colour(files):
@@ -290,3 +297,19 @@ def test_serve_serves_a_generated_site_and_refuses_anything_else(files, tmp_path
 def test_an_empty_plan_changes_nothing(build):
     assert extract(build, PlanChanges()).changes.targets == {}
     assert Lineage("e", "p", ("a",), ()).neighbourhood("a", 3) == ("a",)
+
+
+def test_the_site_masks_secret_looking_env_values_as_plan_and_explain_do(tmp_path):
+    secret = "hunter2-old-password"
+    repo = write_repo(tmp_path / "repo", {"projects/demo/train.yaml": (
+        "kind: Job\nname: train\nspec:\n  image: reg/train:1\n  env:\n"
+        f"    - {{name: DB_PASSWORD, value: {secret}}}\n    - {{name: MODE, value: fast}}\n")})
+    result = run(repo, "docs", "generate", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    written = {p.relative_to(tmp_path / "site").as_posix(): p.read_text() for p in (tmp_path / "site").rglob("*.*")
+               if p.suffix in (".html", ".js", ".json")}
+    assert not [name for name, content in written.items() if secret in content]
+    page = written["r/dev/demo/job-train.html"]
+    assert "<code>(sensitive, 20 bytes)</code>" in page and "<code>fast</code>" in page   # the provenance table
+    objects = json.loads(re.search(r'id="objects-data">(.*?)</script>', page).group(1))
+    assert '{"name": "DB_PASSWORD", "value": "(sensitive, 20 bytes)"}' in json.dumps(objects)   # rendered, as in a plan

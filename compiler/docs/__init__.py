@@ -9,12 +9,13 @@ each module with one job:
       lineage.py     each (environment, project)'s lineage, from the graph's declared references
       describe.py    a resource's description: the comment above its document
       changes.py     `--plan plan.json`: the targets a plan changes
-      capacity.py    the capacity figures (the seam `strata capacity` will feed)
     layout.py      stage 2, layout: deterministic layered positions for a lineage graph
       svg.py         the same layout as inline SVG (no JavaScript needed)
-    pages/         stage 3, pages: one module per kind of page, HTML bytes
+    pages/         stage 3, pages: one module per kind of page, HTML bytes (capacity.html shows
+                   compiler.capacity's reports, the figures of `strata capacity`)
       search.py      the search index, split into script files
-    site.py        every file of the site (`site_files`); write.py puts them on disk atomically
+    site.py        every file of the site (`site_files`); write.py puts them on disk through
+                   compiler.output's guard and crash-safe swap
     serve.py       `strata docs serve`
     static/        CSS, JavaScript and the vendored Cytoscape.js (MIT, see cytoscape.LICENSE)
 

@@ -5,7 +5,7 @@ import json
 from importlib import resources
 
 from compiler import __version__
-from compiler.docs.capacity import capacity_figures
+from compiler.capacity import environment_reports
 from compiler.docs.changes import PlanChanges
 from compiler.docs.extract import SiteData, extract
 from compiler.docs.html import kind_css
@@ -27,7 +27,7 @@ def site_files(build, changes: PlanChanges | None = None) -> dict[str, bytes]:
     """The whole site for a loaded and rendered build (`load_stage` + `render_stage`)."""
     site = extract(build, changes)
     files = {"index.html": home_page(site), "lineage.html": lineage_index(site),
-             "capacity.html": capacity_page(capacity_figures(build), site)}
+             "capacity.html": capacity_page(environment_reports(build), site)}
     pages = ResourcePages(site, build)
     for doc in site.docs.values():
         files[doc.href] = pages.page(doc)

@@ -1,62 +1,81 @@
-"""The capacity page: GPUs per environment, pool and project against quota and declared capacity."""
+"""capacity.html: `strata capacity`'s figures per environment (compiler.capacity's reports, the
+same numbers as its text, markdown and JSON and as manifest.json), each workload linked to its page."""
 from __future__ import annotations
 
-from compiler.docs.capacity import EnvCapacity, Pool, ProjectPool
+from collections import defaultdict
+
+from compiler.capacity.formats import LEGEND, POOL_HEADERS, PROJECT_HEADERS, heading, pool_cells, project_cells
+from compiler.capacity.report import EnvCapacity, Line
 from compiler.docs.extract import SiteData
 from compiler.docs.html import esc, page
-from compiler.targets import Key
 
-WARN_SHARE = 0.8   # requested above this share of the quota is shown amber; above the quota, red
+WARN_SHARE = 0.8   # above this share of what is allowed a bar is amber; above all of it, red
+NUMBERS = {"capacity", "per node", "quota", "quota headroom", "steady", "peak", "peak headroom", "price/GPU-h",
+           "steady/month", "peak/month"}
 
 
-def capacity_page(figures: list[EnvCapacity], site: SiteData) -> bytes:
+def capacity_page(reports: list[EnvCapacity], site: SiteData) -> bytes:
     order = {env: i for i, env in enumerate(site.envs)}
-    sections = [_env_section(env, site) for env in sorted(figures, key=lambda e: (order.get(e.env, len(order)), e.env))]
-    body = ('<p class="lead">GPUs each project asks for (every replica of every job, service and notebook, as the '
-            'quota check counts them) against its quota, per environment and GPU pool. <em>Capacity</em> is what a '
-            'pool physically has, where the environment declares it.</p>' + "".join(sections))
+    sections = [_env_section(report, site) for report in sorted(reports, key=lambda r: (order.get(r.env, len(order)), r.env))]
+    body = (f'<p class="lead">{esc(LEGEND)} The same figures as <code>strata capacity</code> and '
+            '<code>out/manifest.json</code>: demand is read from the rendered objects, capacity from each '
+            'environment\'s <code>gpuPools</code>.</p>' + "".join(sections))
     return page("Capacity", "", body, current="capacity.html", heading="<h1>GPU capacity</h1>")
 
 
-def _env_section(figures: EnvCapacity, site: SiteData) -> str:
-    if not figures.pools:
-        return f'<section><h2>{esc(figures.env)}</h2><p class="none">No GPU pools and no GPU requests.</p></section>'
-    rows = "".join(_pool_rows(pool, figures.env, site) for pool in figures.pools)
-    return (f'<section class="capacity" id="env-{esc(figures.env)}"><h2>{esc(figures.env)}</h2>'
-            '<table class="capacity-table"><thead><tr><th>Pool / project</th><th class="num">Requested</th>'
-            '<th class="num">Quota</th><th class="num">Capacity</th><th>Use of quota</th><th>Workloads</th></tr></thead>'
-            f'<tbody>{rows}</tbody></table></section>')
+def _env_section(report: EnvCapacity, site: SiteData) -> str:
+    title = f'<h2>{esc(heading(report))}</h2>'
+    if not report.pools:
+        return f'<section id="env-{esc(report.env)}">{title}<p class="none">No GPU pools, quotas or GPU workloads.</p></section>'
+    clusters = len(report.clusters)
+    pools = "".join(_row(pool_cells(row, clusters), POOL_HEADERS, "pool",
+                         _bar(row.demand.peak, min(row.capacity.values()) if row.capacity else None))
+                    for row in report.pools)
+    workloads: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    for line in report.lines:
+        workloads[(line.project, line.pool)].append(line)
+    projects = "".join(_row(cells, PROJECT_HEADERS, "project", _bar(row.demand.peak, row.quota),
+                            _workloads(site, report.env, workloads[(row.project, row.pool)]))
+                       for row, cells in zip(report.projects, project_cells(report), strict=True))
+    return (f'<section class="capacity" id="env-{esc(report.env)}">{title}'
+            f'{_table(POOL_HEADERS, "Peak of capacity", "", pools)}'
+            + (_table(PROJECT_HEADERS, "Peak of quota", "Workloads", projects) if projects else "") + '</section>')
 
 
-def _pool_rows(pool: Pool, env: str, site: SiteData) -> str:
-    capacity = str(pool.capacity) if pool.capacity is not None else '<span class="none" title="not declared">—</span>'
-    over = pool.capacity is not None and pool.quota > pool.capacity
-    head = (f'<tr class="pool{" over" if over else ""}"><th scope="rowgroup">{esc(pool.name)}</th>'
-            f'<td class="num">{pool.requested}</td><td class="num">{pool.quota}</td><td class="num">{capacity}</td>'
-            f'<td>{_bar(pool.requested, pool.quota)}</td><td></td></tr>')
-    return head + "".join(_project_row(p, env, site) for p in pool.projects)
+def _table(headers: tuple[str, ...], bar: str, extra: str, rows: str) -> str:
+    cells = "".join(f'<th{_num(h)}>{esc(h)}</th>' for h in headers)
+    tail = f"<th>{esc(extra)}</th>" if extra else ""
+    return f'<table class="capacity-table"><thead><tr>{cells}<th>{esc(bar)}</th>{tail}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def _project_row(project: ProjectPool, env: str, site: SiteData) -> str:
-    quota = str(project.quota) if project.quota is not None else '<span class="none" title="no quota line">—</span>'
-    consumers = ", ".join(f"{_consumer(site, (env, project.project, c.resource))} {c.gpus}" for c in project.consumers)
-    return (f'<tr class="project"><td>{esc(project.project)}</td><td class="num">{project.requested}</td>'
-            f'<td class="num">{quota}</td><td></td><td>{_bar(project.requested, project.quota)}</td>'
-            f'<td class="consumers">{consumers}</td></tr>')
+def _row(cells: list[str], headers: tuple[str, ...], kind: str, bar: str, extra: str | None = None) -> str:
+    first, *rest = cells
+    tds = "".join(f"<td{_num(h)}>{esc(c)}</td>" for h, c in zip(headers[1:], rest, strict=True))
+    tail = f'<td class="consumers">{extra}</td>' if extra is not None else ""
+    return f'<tr class="{kind}"><th scope="row">{esc(first)}</th>{tds}<td>{bar}</td>{tail}</tr>'
 
 
-def _consumer(site: SiteData, key: Key) -> str:
-    doc = site.docs.get(key)
+def _num(header: str) -> str:
+    return ' class="num"' if header in NUMBERS else ""
+
+
+def _workloads(site: SiteData, env: str, lines: list[Line]) -> str:
+    return ", ".join(f"{_link(site, env, line)} {line.high}" for line in lines)
+
+
+def _link(site: SiteData, env: str, line: Line) -> str:
+    doc = site.docs.get((env, line.project, line.resource))
+    text = f"{line.kind} {line.name}"
     if doc is None:
-        return esc(key[2])
-    return f'<a href="{esc(doc.href)}">{esc(doc.target.kind)} {esc(doc.target.name)}</a>'
+        return esc(text)
+    return f'<a href="{esc(doc.href)}" title="{esc(line.detail)}">{esc(text)}</a>'
 
 
-def _bar(requested: int, allowed: int | None) -> str:
+def _bar(used: int, allowed: int | None) -> str:
     if not allowed:
         return ""
-    share = requested / allowed
+    share = used / allowed
     level = "over" if share > 1 else "warn" if share > WARN_SHARE else "ok"
     width = min(100, round(share * 100))
-    return (f'<span class="bar {level}" title="{requested} of {allowed}"><span style="width:{width}%"></span></span>'
+    return (f'<span class="bar {level}" title="{used} of {allowed}"><span style="width:{width}%"></span></span>'
             f'<span class="share">{round(share * 100)}%</span>')

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
 
 from compiler.docs.extract import SiteData, TargetDoc
 from compiler.docs.html import esc
@@ -55,18 +54,6 @@ def _svg(views: tuple[tuple[str, NodeView], ...], edges: tuple[tuple[str, str], 
 def resource_folder(env: str, project: str) -> str:
     """Where the resource pages of a project in an environment are, relative to the site root."""
     return f"r/{env}/{project}/"
-
-
-def shown(value: Any) -> str:
-    """A value on one line, as `strata explain` prints it (scalars remembered: they repeat a lot)."""
-    if isinstance(value, (dict, list)):
-        return short_value(value)
-    return _shown_scalar(type(value).__name__, value)
-
-
-@lru_cache(maxsize=65536)
-def _shown_scalar(_type: str, value: Any) -> str:   # the type is part of the key: 1, 1.0 and True are equal keys
-    return short_value(value)
 
 
 def code(value: object) -> str:

@@ -5,9 +5,10 @@ from functools import cache
 
 from compiler.docs.extract import SiteData, TargetDoc
 from compiler.docs.html import badge, esc, json_script, page, prose
-from compiler.docs.pages.common import CHANGE_SYMBOL, code, drift_title, lineage_href, lineage_svg, root_of, shown
+from compiler.docs.pages.common import CHANGE_SYMBOL, code, drift_title, lineage_href, lineage_svg, root_of
 from compiler.explain import Setting, short_value
 from compiler.kinds import kind_of
+from compiler.plan.mask import mask_object
 from compiler.provenance import Origin
 from compiler.targets import Key
 
@@ -129,7 +130,7 @@ def _provenance(doc: TargetDoc, shared: ResourcePages) -> str:
 
 
 def _setting_row(setting: Setting) -> str:
-    value = code(shown(setting.value))
+    value = code(setting.shown)   # as explain prints it: secret-looking env values masked
     if setting.written is not None:
         value += f'<div class="written">as written {code(setting.written)}</div>'
         value += "".join(f'<div class="ref">{code("${" + key + "}")} from {_origin(origin)}</div>'
@@ -195,14 +196,14 @@ def _rendered(build, doc: TargetDoc, deployed: bool) -> str:
     if not deployed or rendered is None:
         return ('<section id="objects"><h2>Rendered objects</h2><p class="none">Not deployed by itself: the resources '
                 'that reference it render what they need of it.</p></section>')
-    data: list = list(rendered.objects)
+    data: list = [mask_object(obj) for obj in rendered.objects]   # secret values masked, as in a plan
     blocks = []
     for index, obj in enumerate(rendered.objects):
         meta = obj.get("metadata") or {}
         blocks.append(_object_block(index, f"{obj.get('kind', '')} {meta.get('name', '')}", obj.get("apiVersion", "")))
     if rendered.values is not None:
         blocks.append(_object_block(len(data), "values.yaml", "the chart's values"))
-        data.append(rendered.values)
+        data.append(mask_object(rendered.values))
     return (f'<section id="objects"><h2>Rendered objects <small>{len(rendered.objects)} in '
             f'{code(doc.target.folder + "/")}</small></h2>{"".join(blocks)}'
             '<noscript><p class="none">Showing the YAML needs JavaScript; the same objects are in the target\'s '
