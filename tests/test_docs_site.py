@@ -98,7 +98,8 @@ def test_the_matrix_has_a_row_per_resource_and_a_column_per_environment_in_promo
     assert [c.facts.models for c in service.cells.values()] == [
         ("shoe-embedder v4 (candidate)",), ("shoe-embedder v4",), ("shoe-embedder v3",), ("shoe-embedder v3",)]
     assert service.cells["prod-sh"].facts.tags == ("2.3.1",)
-    assert service.cells["prod-sh"].facts.gpus == (("a100", 8),)
+    assert service.cells["prod-sh"].facts.gpus == (("a100", 8),)   # compiler.capacity's peak: 2–8 replicas × 1 GPU
+    assert site.docs[(*SHOE, "job.train-vit-ddp")].facts.gpu_text == "32× h800"
 
 
 def test_a_cell_differs_where_strata_promote_would_change_it(build, files):

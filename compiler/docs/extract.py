@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from compiler.capacity import selected_envs
+from compiler.capacity.report import Line, lines_of
 from compiler.docs.changes import PlanChanges
 from compiler.docs.describe import Descriptions
 from compiler.docs.facts import Drift, Facts, drift, facts_of
@@ -61,6 +63,7 @@ class SiteData:
     referrers: Mapping[Key, tuple[Key, ...]]            # what references each target
     changes: PlanChanges = field(default_factory=PlanChanges)
     destroyed: tuple[Key, ...] = ()                     # targets the plan removes (no page: not in this build)
+    gpu_lines: Mapping[str, list[Line]] = field(default_factory=dict)   # environment → compiler.capacity's lines
 
 
 def page_href(target: Target) -> str:
@@ -75,17 +78,23 @@ def extract(build, changes: PlanChanges | None = None) -> SiteData:
                if p.env.settings.promotion is not None}
     by_key = {target_key(t): t for t in build.targets}
     describe = Descriptions(build.root)
+    gpu_lines = lines_of(build.emitted, selected_envs(build))
+    per_target: dict[Key, list[Line]] = defaultdict(list)
+    for env, found in gpu_lines.items():
+        for line in found:
+            per_target[(env, line.project, line.resource)].append(line)
     docs = {}
     for key, target in sorted(by_key.items()):
         source = sources.get(key[0], "")
         there = by_key.get((source, key[1], key[2])) if source else None
-        docs[key] = TargetDoc(key, target, page_href(target), facts_of(target, build.rendered.get(key)),
+        docs[key] = TargetDoc(key, target, page_href(target), facts_of(target, build.rendered.get(key), per_target.get(key, ())),
                               source if there is not None else "", drift(target, there) if there is not None else (),
                               changes.of(key), describe.of(target.origin),
                               tuple(settings(target_subject(build, target))))
     return SiteData(envs, {e: s for e, s in sources.items() if e in envs}, _rows(docs, envs), docs, lineages(build.graph),
                     _referrers(build.graph), changes,
-                    tuple(sorted(k for k, change in changes.targets.items() if change == "destroy" and k not in docs)))
+                    tuple(sorted(k for k, change in changes.targets.items() if change == "destroy" and k not in docs)),
+                    gpu_lines)
 
 
 def promotion_order(envs: Mapping[str, object]) -> tuple[str, ...]:

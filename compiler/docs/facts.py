@@ -1,20 +1,22 @@
 """What a matrix cell says about one target, and how it differs from its promotion source.
 
 A cell shows the image tags, resolved model versions, chart version and GPUs of a
-target. Images and GPUs come from the spec model's `containers()` (what the policy
-and quota checks read), model and chart versions from what the render recorded
-(`Rendered.records`, as manifest.json keeps them). Whether a target differs from the
+target. Images come from the spec model's `containers()` (what the policy checks read),
+model and chart versions from what the render recorded (`Rendered.records`, as
+manifest.json keeps them), GPUs from compiler.capacity's lines of its rendered objects
+(the most it holds at once per pool, as `strata capacity` and the capacity page count). Whether a target differs from the
 same resource in its environment's `promotion.from` is decided as `strata promote`
 decides it: the promotable fields (declared on the schema) compared before
 interpolation, so `${env.vars.registry}/app:1.2` is the same release everywhere.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.check.quota import workload_usage
+from compiler.capacity.report import Line
 from compiler.promote.fields import comparable, concrete_paths, label, value_at, writable
 from compiler.render import Rendered
 from compiler.targets import Target
@@ -28,11 +30,11 @@ class Facts:
     tags: tuple[str, ...] = ()                    # their tags (or short digests)
     models: tuple[str, ...] = ()                  # `shoe-embedder v4`, canary's after the main model
     chart: str = ""                               # `model-service 0.3.0`
-    gpus: tuple[tuple[str, int], ...] = ()        # (gpuType, GPUs with every replica), by type
+    gpus: tuple[tuple[str, int], ...] = ()        # (pool, GPUs at most at once), by pool
 
     @property
     def gpu_text(self) -> str:
-        return ", ".join(f"{count}× {gpu_type}" if gpu_type else str(count) for gpu_type, count in self.gpus)
+        return ", ".join(f"{count}× {pool}" for pool, count in self.gpus)
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,17 @@ class Drift:
     source: Any
 
 
-def facts_of(target: Target, rendered: Rendered | None) -> Facts:
+def facts_of(target: Target, rendered: Rendered | None, lines: Iterable[Line] = ()) -> Facts:
     images = tuple(dict.fromkeys(c.image for c in target.spec.containers() if c.image))
     records = dict(rendered.records) if rendered is not None else {}
     models = tuple(_model_text(records[key]) for key in ("model", "canaryModel") if isinstance(records.get(key), dict))
     chart = records.get("chart")
     chart_text = " ".join(str(chart.get(k) or "") for k in ("name", "version")).strip() if isinstance(chart, dict) else ""
-    gpus = workload_usage(target).gpu
+    gpus: dict[str, int] = defaultdict(int)
+    for line in lines:
+        gpus[line.pool] += line.high
     return Facts(images, tuple(dict.fromkeys(image_tag(i) for i in images)), models, chart_text,
-                 tuple(sorted(((t or "", n) for t, n in gpus.items() if n), key=lambda item: item[0])))
+                 tuple(sorted((pool, n) for pool, n in gpus.items() if n)))
 
 
 def _model_text(record: Mapping[str, Any]) -> str:

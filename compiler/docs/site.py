@@ -27,7 +27,7 @@ def site_files(build, changes: PlanChanges | None = None) -> dict[str, bytes]:
     """The whole site for a loaded and rendered build (`load_stage` + `render_stage`)."""
     site = extract(build, changes)
     files = {"index.html": home_page(site), "lineage.html": lineage_index(site),
-             "capacity.html": capacity_page(environment_reports(build), site)}
+             "capacity.html": capacity_page(environment_reports(build, site.gpu_lines), site)}
     pages = ResourcePages(site, build)
     for doc in site.docs.values():
         files[doc.href] = pages.page(doc)
