@@ -28,8 +28,11 @@ from compiler.docs.site import MARKER, site_files
 from compiler.errors import StrataError
 from compiler.merge.targets_of import Selection
 from compiler.pipeline import load_stage, render_stage
+from compiler.plan import plan, render
+from compiler.plan.capacity import capacity_from_json
 from conftest import ROOT
 from repo_fixture import run, write_repo
+from test_plan_example import SEARCH, committed, edit, repo  # noqa: F401 (fixtures: a git copy of the example)
 
 SHOE = ("prod-sh", "cv-shoe-identify")
 MAX_FILE = 2_000_000
@@ -314,3 +317,21 @@ def test_the_site_masks_secret_looking_env_values_as_plan_and_explain_do(tmp_pat
     assert "<code>(sensitive, 20 bytes)</code>" in page and "<code>fast</code>" in page   # the provenance table
     objects = json.loads(re.search(r'id="objects-data">(.*?)</script>', page).group(1))
     assert '{"name": "DB_PASSWORD", "value": "(sensitive, 20 bytes)"}' in json.dumps(objects)   # rendered, as in a plan
+
+
+def test_with_a_plan_the_capacity_page_shows_the_plan_s_capacity_section(repo, tmp_path):  # noqa: F811 (fixture)
+    edit(repo, SEARCH, lambda d: d["spec"]["replicas"].update(max=12))      # prod: 8 → 12 replicas of 1 GPU
+    result = plan(repo, "main")
+    assert capacity_from_json(json.loads(render(result, "json"))["capacity"]) == result.capacity   # read back whole
+    (tmp_path / "plan.json").write_text(render(result, "json"))
+    out = tmp_path / "site"
+    generated = run(repo, "docs", "generate", "--out", str(out), "--plan", str(tmp_path / "plan.json"))
+    assert generated.exit_code == 0, generated.output
+    page = (out / "capacity.html").read_text()
+    section = page[page.index('id="plan-prod-sh"'):]
+    section = section[: section.index("</section>")]
+    a100 = "".join(f"<td>{cell}</td>" for cell in ["a100", "32", "+4", "+4", "16", "16", "+5,548.00", "+5,548.00"])
+    assert a100 in section and 'id="plan-prod-bj"' in page and 'id="plan-dev"' not in page
+    (tmp_path / "bad.json").write_text(json.dumps({**json.loads(render(result, "json")), "capacity": {"environments": 1}}))
+    refused = run(repo, "docs", "generate", "--out", str(out), "--plan", str(tmp_path / "bad.json"))
+    assert refused.exit_code == 1 and "its `capacity` section is not one strata plan writes" in refused.output

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import StrataError
+from compiler.plan.capacity import CapacityChange, capacity_from_json
 from compiler.targets import Key
 
 SUPPORTED_MAJOR = "1"
@@ -17,6 +18,7 @@ CHANGES = ("add", "change", "destroy")
 class PlanChanges:
     targets: Mapping[Key, str] = field(default_factory=dict)   # (env, project, `<kind>.<name>`) → add | change | destroy
     title: str = ""                                              # `main (1a2b3c4) → working tree`
+    capacity: CapacityChange | None = None                       # the plan's capacity section (format 1.3)
 
     def of(self, key: Key) -> str:
         return self.targets.get(key, "")
@@ -41,7 +43,19 @@ def read_plan(path: Path) -> PlanChanges:
             seen.setdefault(key, set()).add(entry["change"])
     # every object added: the target is new; every object destroyed: it is gone; anything else: changed
     found = {key: changes.pop() if len(changes) == 1 else "change" for key, changes in seen.items()}
-    return PlanChanges(found, _title(doc))
+    return PlanChanges(found, _title(doc), _capacity(path, doc.get("capacity")))
+
+
+def _capacity(path: Path, section: object) -> CapacityChange | None:
+    if section is None:
+        return None
+    try:
+        if not isinstance(section, dict):
+            raise TypeError("not an object")
+        return capacity_from_json(section)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StrataError(f"--plan {path}: its `capacity` section is not one strata plan writes ({exc!r}); "
+                          "write it with `strata plan --format json`") from None
 
 
 def _title(doc: dict) -> str:

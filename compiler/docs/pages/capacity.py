@@ -8,6 +8,7 @@ from compiler.capacity.formats import LEGEND, POOL_HEADERS, PROJECT_HEADERS, hea
 from compiler.capacity.report import EnvCapacity, Line
 from compiler.docs.extract import SiteData
 from compiler.docs.html import esc, page
+from compiler.plan import capacity as plan_capacity
 
 WARN_SHARE = 0.8   # above this share of what is allowed a bar is amber; above all of it, red
 NUMBERS = {"capacity", "per node", "quota", "quota headroom", "steady", "peak", "peak headroom", "price/GPU-h",
@@ -16,7 +17,9 @@ NUMBERS = {"capacity", "per node", "quota", "quota headroom", "steady", "peak", 
 
 def capacity_page(reports: list[EnvCapacity], site: SiteData) -> bytes:
     order = {env: i for i, env in enumerate(site.envs)}
-    sections = [_env_section(report, site) for report in sorted(reports, key=lambda r: (order.get(r.env, len(order)), r.env))]
+    planned = {env.env: env for env in site.changes.capacity.environments} if site.changes.capacity else {}
+    sections = [_env_section(report, site) + _plan_section(planned.get(report.env))
+                for report in sorted(reports, key=lambda r: (order.get(r.env, len(order)), r.env))]
     body = (f'<p class="lead">{esc(LEGEND)} The same figures as <code>strata capacity</code> and '
             '<code>out/manifest.json</code>: demand is read from the rendered objects, capacity from each '
             'environment\'s <code>gpuPools</code>.</p>' + "".join(sections))
@@ -79,3 +82,22 @@ def _bar(used: int, allowed: int | None) -> str:
     width = min(100, round(share * 100))
     return (f'<span class="bar {level}" title="{used} of {allowed}"><span style="width:{width}%"></span></span>'
             f'<span class="share">{round(share * 100)}%</span>')
+
+
+def _plan_section(change: plan_capacity.EnvChange | None) -> str:
+    """What the plan (`--plan`) does to this environment: its capacity section's rows, as the plan prints them."""
+    if change is None:
+        return ""
+    only = plan_capacity.CapacityChange((change,))
+    pools = _plan_table(plan_capacity.POOL_HEADERS[1:], [row[1:] for row in plan_capacity.pool_rows(only)])
+    projects = _plan_table(plan_capacity.PROJECT_HEADERS[1:], [row[1:] for row in plan_capacity.project_rows(only)])
+    return (f'<section class="capacity plan-capacity" id="plan-{esc(change.env)}"><h3>This plan in {esc(change.env)}</h3>'
+            f'<p class="hint">{esc(plan_capacity.LEGEND)}</p>{pools}{projects}</section>')
+
+
+def _plan_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="capacity-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
