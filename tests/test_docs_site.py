@@ -9,10 +9,13 @@ import sys
 import threading
 import urllib.request
 from html.parser import HTMLParser
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
+from repo_fixture import run, write_repo
+from test_plan_example import SEARCH, committed, edit, repo  # noqa: F401 (fixtures: a git copy of the example)
 
 from compiler.capacity import environment_reports
 from compiler.capacity.formats import POOL_HEADERS, pool_cells
@@ -30,9 +33,6 @@ from compiler.merge.targets_of import Selection
 from compiler.pipeline import load_stage, render_stage
 from compiler.plan import plan, render
 from compiler.plan.capacity import capacity_from_json
-from conftest import ROOT
-from repo_fixture import run, write_repo
-from test_plan_example import SEARCH, committed, edit, repo  # noqa: F401 (fixtures: a git copy of the example)
 
 SHOE = ("prod-sh", "cv-shoe-identify")
 MAX_FILE = 2_000_000
@@ -305,10 +305,10 @@ def test_an_empty_plan_changes_nothing(build):
 
 def test_the_site_masks_secret_looking_env_values_as_plan_and_explain_do(tmp_path):
     secret = "hunter2-old-password"
-    repo = write_repo(tmp_path / "repo", {"projects/demo/train.yaml": (
+    config = write_repo(tmp_path / "repo", {"projects/demo/train.yaml": (
         "kind: Job\nname: train\nspec:\n  image: reg/train:1\n  env:\n"
         f"    - {{name: DB_PASSWORD, value: {secret}}}\n    - {{name: MODE, value: fast}}\n")})
-    result = run(repo, "docs", "generate", "--out", str(tmp_path / "site"))
+    result = run(config, "docs", "generate", "--out", str(tmp_path / "site"))
     assert result.exit_code == 0, result.output
     written = {p.relative_to(tmp_path / "site").as_posix(): p.read_text() for p in (tmp_path / "site").rglob("*.*")
                if p.suffix in (".html", ".js", ".json")}
