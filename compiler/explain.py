@@ -23,7 +23,7 @@ from compiler.merge.layering import Lock, env_locks
 from compiler.output import yamlout
 from compiler.paths import parse_path
 from compiler.provenance import Origin, Value, plain
-from compiler.secrets import is_secret_env, masked
+from compiler.secrets import is_secret_env, looks_secret, masked
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas import EnvironmentSettings, ProjectDoc
@@ -226,7 +226,8 @@ def _explained(subject: Subject, path_text: str, node: Value | None, raw: Value 
         yield f"{path_text} = {shown}  (schema default: no layer sets it)"
         yield from (lock_line(lock) for lock in _locks_on(subject, path_text))
         return
-    for setting in _leaves(subject, node, raw, _rule_at(subject, path_text), path_text):
+    for setting in _leaves(subject, node, raw, _rule_at(subject, path_text), path_text,
+                           _secret_value(subject, path_text)):
         yield from setting_lines(setting)
 
 
@@ -256,29 +257,35 @@ def _rule_at(subject: Subject, text: str) -> Rule:
     return rule
 
 
-def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label: str) -> Iterator[Setting]:
-    """Every scalar (or list of scalars) under `node`, each with its chain; list items by merge key."""
+def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label: str,
+            secret: bool = False) -> Iterator[Setting]:
+    """Every scalar (or list of scalars) under `node`, each with its chain; list items by merge key.
+    `secret`: `node` is the value of an env var named like a secret (masked)."""
     data = node.data
     if isinstance(data, dict):
+        name = data.get("name")
+        hides = "value" in data and name is not None and looks_secret(name.data)   # as secrets.is_secret_env
         for key, child in data.items():
-            yield from _leaves(subject, child, _at(raw, key), rule.child(key) or ANY, _join(label, key))
+            yield from _leaves(subject, child, _at(raw, key), rule.child(key) or ANY, _join(label, key),
+                               hides and key == "value")
     elif isinstance(data, list) and data and (data[0].is_map or data[0].is_list):
         for index, item in enumerate(data):
             key = item.data.get(rule.merge_key) if rule.merge_key and item.is_map else None
             step = f"[{key.data}]" if key is not None else f"[{index}]"
             yield from _leaves(subject, item, _at(raw, index), rule.items or ANY, label + step)
     else:
-        yield _setting(subject, label, node, raw, text=rule.text)
+        yield _setting(subject, label, node, raw, text=rule.text, secret=secret)
 
 
 def _join(label: str, key: str) -> str:
     return f"{label}.{key}" if label else key
 
 
-def _setting(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False) -> Setting:
+def _setting(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False,
+             secret: bool = False) -> Setting:
     written = raw.data if raw is not None and isinstance(raw.data, str) and raw.data != node.data else None
     value = plain(node)
-    if _secret_value(subject, label):
+    if secret:
         value = shown = masked(value)
     else:   # a free-text field (env values, vars) keeps a scalar as written: `3e-4` stays `3e-4`, not 0.0003
         shown = node.raw if text and node.raw is not None else short_value(value)
@@ -348,4 +355,9 @@ def short_value(value: Any) -> str:
     """A value on one line: YAML for scalars, compact JSON (valid flow YAML) for mappings and lists."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _scalar_text(type(value).__name__, value)
+
+
+@lru_cache(maxsize=65536)   # scalars repeat a lot (the docs site explains every target)
+def _scalar_text(_type: str, value: Any) -> str:   # the type is in the key: 1, 1.0 and True are equal keys
     return yamlout.dump(value).strip()

@@ -22,8 +22,8 @@ def home_page(site: SiteData) -> bytes:
     projects = len({row.project for row in site.rows})
     summary = (f'<p class="lead">{targets} targets: {len(site.rows)} resources of {projects} projects in '
                f'{len(site.envs)} environments. Each cell is the resource in that environment: image tag, model '
-               'version, chart version and GPUs (every replica). Click a cell for its effective spec and where each '
-               'value comes from.</p>')
+               'version, chart version and GPUs (the most it holds at once, per pool, as the capacity page counts '
+               'them). Click a cell for its effective spec and where each value comes from.</p>')
     return page("Matrix", ROOT, summary + _plan_box(site) + _toolbar(site) +
                 f'<div class="matrix-wrap"><table class="matrix" id="matrix"><thead><tr><th scope="col">Kind</th>'
                 f'<th scope="col">Name</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>',

@@ -92,7 +92,8 @@ def _summary(doc: TargetDoc) -> str:
     if facts.chart:
         rows.append(("Chart", code(facts.chart)))
     if facts.gpus:
-        rows.append(("GPUs", esc(facts.gpu_text) + " <small>(every replica, as the quota counts them)</small>"))
+        rows.append(("GPUs", esc(facts.gpu_text) + " <small>(the most it holds at once, per pool, as the capacity page "
+                             "counts them)</small>"))
     rows.append(("Layers", " <span class=\"lt\">&lt;</span> ".join(esc(layer) for layer in ("schema defaults", *target.chain))))
     if target.origin is not None:
         rows.append(("Defined in", code(target.origin.where())))
