@@ -335,3 +335,20 @@ def test_with_a_plan_the_capacity_page_shows_the_plan_s_capacity_section(repo, t
     (tmp_path / "bad.json").write_text(json.dumps({**json.loads(render(result, "json")), "capacity": {"environments": 1}}))
     refused = run(repo, "docs", "generate", "--out", str(out), "--plan", str(tmp_path / "bad.json"))
     assert refused.exit_code == 1 and "its `capacity` section is not one strata plan writes" in refused.output
+
+
+def test_a_site_swap_a_kill_interrupted_is_finished_by_the_next_run_and_a_forged_marker_is_refused(tmp_path):
+    config = write_repo(tmp_path / "repo", {"projects/demo/train.yaml": "kind: Job\nname: train\nspec:\n  image: reg/t:1\n"})
+    site = tmp_path / "site"
+    assert run(config, "docs", "generate", "--out", str(site)).exit_code == 0
+    new, old = tmp_path / ".site.strata-new", tmp_path / ".site.strata-old"
+    site.rename(new)   # killed between its two renames: the old site moved away, the new one staged
+    journal = config / ".strata" / "swap.json"
+    journal.write_text(json.dumps({"out": str(site), "new": str(new), "old": str(old), "marker": MARKER}))
+    result = run(config, "compile")
+    assert result.exit_code == 0, result.output
+    assert (site / MARKER).is_file() and not new.exists() and not journal.exists()
+    journal.write_text(json.dumps({"out": str(site), "new": str(new), "old": str(old), "marker": "../x.json"}))
+    refused = run(config, "docs", "generate", "--out", str(site))
+    assert refused.exit_code == 1 and "does not describe a swap of strata's own output" in refused.output
+    assert (site / MARKER).is_file()
