@@ -66,7 +66,7 @@ def _cell(doc: TargetDoc) -> str:
     if not parts:
         parts.append('<span class="plain">✓</span>')
     classes = " ".join(c for c in ("cell", "drift" if doc.drift else "", f"plan-{doc.change}" if doc.change else "") if c)
-    title = [f"{doc.target.identity} in {doc.key[0]}"]
+    title = []   # the row and the column already say which resource and environment (a big matrix is heavy)
     if facts.images:
         title.append("image: " + ", ".join(facts.images))
     if doc.drift:
@@ -74,7 +74,8 @@ def _cell(doc: TargetDoc) -> str:
     if doc.change:
         title.append(f"this plan: {doc.change}")
     mark = f'<span class="plan-mark">{CHANGE_SYMBOL[doc.change]}</span>' if doc.change else ""
-    return f'<td class="{classes}"><a href="{esc(doc.href)}" title="{esc(chr(10).join(title))}">{mark}{"".join(parts)}</a></td>'
+    hint = f' title="{esc(chr(10).join(title))}"' if title else ""
+    return f'<td class="{classes}"><a href="{esc(doc.href)}"{hint}>{mark}{"".join(parts)}</a></td>'
 
 
 def _toolbar(site: SiteData) -> str:
