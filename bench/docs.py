@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import browser  # noqa: E402  (bench/browser.py)
-from run import Step, copy_repo, generate, machine, strata_command, timed  # noqa: E402
+import browser  # bench/browser.py, beside this file
+from run import Step, copy_repo, generate, machine, strata_command, timed
 
 LIMIT_SECONDS = 1.0
 LIMIT_BYTES = 2_000_000

@@ -95,7 +95,7 @@ def test_provenance_shows_the_file_and_line_a_layer_set(site, watch):
     row = watch.page.locator("table.provenance tr", has=watch.page.locator("td.path", has_text="resources.gpuType"))
     origin = row.locator("td.origin").inner_text()
     assert "environments/prod-sh.yaml:55:26" in origin and "environment prod-sh" in origin
-    locked = watch.page.locator("table.provenance tr", has=watch.page.locator("td.path", has_text="ttlAfterFinished"))
+    locked = watch.page.locator("ul.locks li", has_text="ttlAfterFinished")   # prod locks the TTL unset
     assert "locked by environments/groups/prod.yaml:31:5" in locked.inner_text()
 
 

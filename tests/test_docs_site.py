@@ -23,6 +23,7 @@ from compiler.cli import main
 from compiler.docs.changes import PlanChanges, read_plan
 from compiler.docs.extract import extract
 from compiler.docs.facts import Drift, image_tag
+from compiler.docs.html import esc
 from compiler.docs.layout import COLUMN, NODE_HEIGHT, NODE_WIDTH, layout
 from compiler.docs.lineage import Lineage
 from compiler.docs.search import SHARD_BYTES, search_entries
@@ -32,7 +33,7 @@ from compiler.errors import StrataError
 from compiler.merge.targets_of import Selection
 from compiler.pipeline import load_stage, render_stage
 from compiler.plan import plan, render
-from compiler.plan.capacity import capacity_from_json
+from compiler.plan.capacity import capacity_from_json, pool_rows
 
 SHOE = ("prod-sh", "cv-shoe-identify")
 MAX_FILE = 2_000_000
@@ -165,7 +166,7 @@ def test_a_resource_page_says_where_each_value_comes_from(files):
     assert "environments/prod-sh.yaml:45:26" in row   # what it overrode: the environment's default a100
     image = re.search(r'<tr><td class="path"><code>image</code>.*?</tr>', page).group(0)
     assert "as written <code>${env.vars.registry}/cv/train:1.4.2</code>" in image
-    ttl = re.search(r'<tr><td class="path"><code>ttlAfterFinished</code>.*?</tr>', page).group(0)
+    ttl = re.search(r'<li><code>ttlAfterFinished</code>.*?</li>', page).group(0)   # locked, and unset in prod
     assert "locked by" in ttl and "environments/groups/prod.yaml:31:5" in ttl
     assert "single-node PyTorch training of the shoe embedding model" in page   # the comment above the document
     assert 'href="../../../r/staging/cv-shoe-identify/job-train-resnet.html"' in page   # the same in staging
@@ -240,10 +241,10 @@ def test_the_capacity_page_shows_strata_capacity_s_figures_and_links_each_worklo
     section = page[page.index('id="env-prod-sh"'):]
     section = section[: section.index("</section>")]
     h800 = next(row for row in report.pools if row.pool == "h800")
-    assert (h800.capacity, h800.quota, h800.demand.peak) == ({"ack-sh-prod": 64}, 40, 40)
+    assert (h800.capacity, h800.quota, h800.demand.peak) == ({"ack-sh-prod": 64, "ack-sh-prod-canary": 56}, 40, 40)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", re.search(r'<tr class="pool"><th scope="row">h800</th>.*?</tr>',
                                                            section).group(0))
-    assert cells[:len(POOL_HEADERS) - 1] == pool_cells(h800, 1)[1:]   # the cells `strata capacity` prints
+    assert cells[:len(POOL_HEADERS) - 1] == pool_cells(h800, 2)[1:]   # the cells `strata capacity` prints
     assert 'href="r/prod-sh/cv-shoe-identify/job-train-vit-ddp.html" title="Master 1 × 8 GPU + Worker 3 × 8 GPU">' \
            "PyTorchJob train-vit-ddp</a> 32" in section
     assert '<span class="bar warn" title="40 of 40">' in section   # the project's peak fills its h800 quota
@@ -330,8 +331,10 @@ def test_with_a_plan_the_capacity_page_shows_the_plan_s_capacity_section(repo, t
     page = (out / "capacity.html").read_text()
     section = page[page.index('id="plan-prod-sh"'):]
     section = section[: section.index("</section>")]
-    a100 = "".join(f"<td>{cell}</td>" for cell in ["a100", "32", "+4", "+4", "16", "16", "+5,548.00", "+5,548.00"])
-    assert a100 in section and 'id="plan-prod-bj"' in page and 'id="plan-dev"' not in page
+    (a100,) = [row[1:] for row in pool_rows(result.capacity) if row[:2] == ["prod-sh", "a100"]]
+    assert a100[2:4] == ["+4", "+4"]   # Δ steady, Δ peak: four more replicas of one GPU
+    assert "".join(f"<td>{esc(cell)}</td>" for cell in a100) in section   # the plan's own cells
+    assert 'id="plan-prod-bj"' in page and 'id="plan-dev"' not in page
     (tmp_path / "bad.json").write_text(json.dumps({**json.loads(render(result, "json")), "capacity": {"environments": 1}}))
     refused = run(repo, "docs", "generate", "--out", str(out), "--plan", str(tmp_path / "bad.json"))
     assert refused.exit_code == 1 and "its `capacity` section is not one strata plan writes" in refused.output

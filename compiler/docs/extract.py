@@ -19,6 +19,7 @@ from compiler.docs.facts import Drift, Facts, drift, facts_of
 from compiler.docs.lineage import Lineage, lineages
 from compiler.explain import Setting, settings, target_subject
 from compiler.kinds import kind_names, kind_of
+from compiler.merge.layering import Lock
 from compiler.targets import Key, Target, target_key
 
 
@@ -35,6 +36,7 @@ class TargetDoc:
     change: str = ""                   # the plan's change: add | change | destroy
     description: str = ""
     settings: tuple[Setting, ...] = ()   # every value its layers set, with provenance (as `strata explain`)
+    locks: tuple[Lock, ...] = ()         # the locks of its kind in its environment (a field may be locked unset)
 
     @property
     def slug(self) -> str:
@@ -89,12 +91,16 @@ def extract(build, changes: PlanChanges | None = None) -> SiteData:
         there = by_key.get((source, key[1], key[2])) if source else None
         docs[key] = TargetDoc(key, target, page_href(target), facts_of(target, build.rendered.get(key), per_target.get(key, ())),
                               source if there is not None else "", drift(target, there) if there is not None else (),
-                              changes.of(key), describe.of(target.origin),
-                              tuple(settings(target_subject(build, target))))
+                              changes.of(key), describe.of(target.origin), *_explained(build, target))
     return SiteData(envs, {e: s for e, s in sources.items() if e in envs}, _rows(docs, envs), docs, lineages(build.graph),
                     _referrers(build.graph), changes,
                     tuple(sorted(k for k, change in changes.targets.items() if change == "destroy" and k not in docs)),
                     gpu_lines)
+
+
+def _explained(build, target: Target) -> tuple[tuple[Setting, ...], tuple[Lock, ...]]:
+    subject = target_subject(build, target)
+    return tuple(settings(subject)), tuple(subject.locks)
 
 
 def promotion_order(envs: Mapping[str, object]) -> tuple[str, ...]:

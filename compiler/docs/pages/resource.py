@@ -8,6 +8,7 @@ from compiler.docs.html import badge, esc, json_script, page, prose
 from compiler.docs.pages.common import CHANGE_SYMBOL, code, drift_title, lineage_href, lineage_svg, root_of
 from compiler.explain import Setting, short_value
 from compiler.kinds import kind_of
+from compiler.merge.layering import Lock
 from compiler.plan.mask import mask_object
 from compiler.provenance import Origin
 from compiler.targets import Key
@@ -120,14 +121,23 @@ def _provenance(doc: TargetDoc, shared: ResourcePages) -> str:
     defaults = {k: v for k, v in target.values.items() if k not in set_keys}
     noun = "field" if len(defaults) == 1 else "fields"
     default_rows = "".join(f"<tr><td>{code(k)}</td><td>{code(short_value(v))}</td></tr>" for k, v in defaults.items())
+    carried = {lock for setting in found for lock in setting.locks}
+    unset = "".join(f'<li>{code(".".join(lock.path))} <span class="none">unset</span> {_lock(lock)}</li>'
+                    for lock in doc.locks if lock not in carried)   # a lock on a field no layer sets
     return (f'<section id="spec"><h2>Effective spec <small>{len(found)} values set by layers</small></h2>'
             '<p class="hint">Each value as resolved, the text as written where <code>${…}</code> changed it, the '
             'file:line and layer that set it, what it overrode (nearest first) and any lock. The same as '
             f'<code>strata explain {esc(target.identity)} --env {esc(doc.key[0])}</code>.</p>'
             '<table class="provenance"><thead><tr><th>Field</th><th>Value</th><th>Set by</th><th>Overrode</th></tr>'
             f'</thead><tbody>{rows}</tbody></table>'
+            + (f'<h3>Locked, unset</h3><ul class="locks">{unset}</ul>' if unset else "")
             + (f'<details><summary>{len(defaults)} {noun} at their schema default</summary><table class="defaults">'
                f'{default_rows}</table></details>' if defaults else "") + "</section>")
+
+
+def _lock(lock: Lock) -> str:
+    return (f'<div class="lock" title="a higher layer may not change it">🔒 locked by {_origin(lock.origin)} '
+            f'{code(lock.text)}</div>')
 
 
 def _setting_row(setting: Setting) -> str:
@@ -136,8 +146,7 @@ def _setting_row(setting: Setting) -> str:
         value += f'<div class="written">as written {code(setting.written)}</div>'
         value += "".join(f'<div class="ref">{code("${" + key + "}")} from {_origin(origin)}</div>'
                          for key, origin in setting.references)
-    locks = "".join(f'<div class="lock" title="a higher layer may not change it">🔒 locked by {_origin(lock.origin)} '
-                    f'{code(lock.text)}</div>' for lock in setting.locks)
+    locks = "".join(_lock(lock) for lock in setting.locks)
     overrode = "".join(f"<div>{_origin(o)}</div>" for o in setting.overrode)
     return (f'<tr><td class="path">{code(setting.path)}</td><td class="value">{value}</td>'
             f'<td class="origin">{_origin(setting.origin)}{locks}</td><td class="overrode">{overrode}</td></tr>')
