@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser  # bench/browser.py, beside this file
-from run import Step, copy_repo, generate, machine, strata_command, timed
+from run import Step, copy_repo, generate, machine, strata_command, timed, workload_options
 
 LIMIT_SECONDS = 1.0
 LIMIT_BYTES = 2_000_000
@@ -95,13 +95,7 @@ def open_pages(site: Path, pages: list[tuple[str, str, str | None, str | None]])
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repo", type=Path, help="time this repo (copied first) instead of generating one")
-    parser.add_argument("--projects", type=int, default=200)
-    parser.add_argument("--envs", type=int, default=6)
-    parser.add_argument("--app-types", type=int, default=12)
-    parser.add_argument("--resources-per-project", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = workload_options(__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="compile and generate this many times, alternately")
     parser.add_argument("--sample", type=int, default=40, help="resource and lineage pages opened besides the largest")
     parser.add_argument("--strata", help="the strata command (default: the one beside this Python)")

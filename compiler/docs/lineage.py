@@ -59,17 +59,18 @@ class Lineage:
 
     @cached_property
     def _inputs(self) -> Mapping[str, set[str]]:
-        found: dict[str, set[str]] = defaultdict(set)
-        for source, sink in self.edges:
-            found[sink].add(source)
-        return found
+        return _adjacent((sink, source) for source, sink in self.edges)
 
     @cached_property
     def _outputs(self) -> Mapping[str, set[str]]:
-        found: dict[str, set[str]] = defaultdict(set)
-        for source, sink in self.edges:
-            found[source].add(sink)
-        return found
+        return _adjacent(self.edges)
+
+
+def _adjacent(edges: Iterable[Edge]) -> Mapping[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for start, end in edges:
+        found[start].add(end)
+    return found
 
 
 def _reach(step: Mapping[str, set[str]], start: str, depth: int) -> set[str]:
