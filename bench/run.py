@@ -25,7 +25,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 BENCH = Path(__file__).resolve().parent
 REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts", "crds")
@@ -37,8 +36,8 @@ GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.in
 @dataclass
 class Step:
     name: str
-    seconds: Optional[float]
-    code: Optional[int]
+    seconds: float | None
+    code: int | None
     note: str = ""
     ok: bool = True
 
@@ -57,7 +56,7 @@ def _tail(text: str, lines: int = 3) -> str:
     return " | ".join(text.strip().splitlines()[-lines:])
 
 
-def strata_command(explicit: Optional[str]) -> list[str]:
+def strata_command(explicit: str | None) -> list[str]:
     """`--strata`, else the `strata` next to this Python, else the one on PATH."""
     if explicit:
         return explicit.split()
@@ -93,7 +92,7 @@ def git_commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=repo, check=True)
 
 
-def change_one_file(repo: Path) -> Optional[str]:
+def change_one_file(repo: Path) -> str | None:
     """Bump the image tag in the first resource file that has one; returns that file."""
     for path in sorted((repo / "projects").rglob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -158,14 +157,20 @@ def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
         print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} |")
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def workload_options(description: str) -> argparse.ArgumentParser:
+    """The options that choose the repo: generated (and how big) or copied (bench/docs.py uses them too)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repo", type=Path, help="time this repo (copied first) instead of generating one")
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--envs", type=int, default=6)
     parser.add_argument("--app-types", type=int, default=12)
     parser.add_argument("--resources-per-project", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = workload_options(__doc__.split("\n\n")[0])
     parser.add_argument("--strata", help="the strata command (default: the one beside this Python)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
     parser.add_argument("--markdown", action="store_true",
@@ -173,7 +178,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     strata = strata_command(args.strata)
     scratch = Path(tempfile.mkdtemp(prefix="strata-bench-"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,8 @@ from compiler.merge.interpolate import references
 from compiler.merge.layering import Lock, env_locks
 from compiler.output import yamlout
 from compiler.paths import parse_path
-from compiler.provenance import Value, plain
-from compiler.secrets import is_secret_env, masked
+from compiler.provenance import Origin, Value, plain
+from compiler.secrets import is_secret_env, looks_secret, masked
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
 from schemas import EnvironmentSettings, ProjectDoc
@@ -216,15 +217,37 @@ def explain_lines(subject: Subject, path_text: str | None) -> list[str]:
 
 def _explained(subject: Subject, path_text: str, node: Value | None, raw: Value | None) -> Iterator[str]:
     if not path_text:
-        yield from _leaves(subject, subject.tree, subject.raw, subject.rule, "")
+        for setting in settings(subject):
+            yield from setting_lines(setting)
         return
     if node is None:
         value = _effective(subject.values, path_text)
-        shown = "unset" if value is None else _short(value)
+        shown = "unset" if value is None else short_value(value)
         yield f"{path_text} = {shown}  (schema default: no layer sets it)"
-        yield from _lock_lines(subject, path_text)
+        yield from (lock_line(lock) for lock in _locks_on(subject, path_text))
         return
-    yield from _leaves(subject, node, raw, _rule_at(subject, path_text), path_text)
+    for setting in _leaves(subject, node, raw, _rule_at(subject, path_text), path_text,
+                           _secret_value(subject, path_text)):
+        yield from setting_lines(setting)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One value a layer set (a scalar, or a list of scalars) and every file:line that decided it."""
+
+    path: str                                        # `env[NCCL_DEBUG].value` (the --path spelling)
+    value: Any                                       # the effective value, plain (masked if secret-like)
+    shown: str                                       # it on one line, as explain prints it
+    origin: Origin                                   # where it is set
+    overrode: tuple[Origin, ...] = ()                # what it replaced, nearest first
+    written: str | None = None                       # the text as written, when `${...}` changed it
+    references: tuple[tuple[str, Origin], ...] = ()  # each `${key}` of `written` and where its value is set
+    locks: tuple[Lock, ...] = ()                     # locks that pin it
+
+
+def settings(subject: Subject) -> Iterator[Setting]:
+    """Every value set in the subject's tree, in spec order (what `strata explain` prints)."""
+    yield from _leaves(subject, subject.tree, subject.raw, subject.rule, "")
 
 
 def _rule_at(subject: Subject, text: str) -> Rule:
@@ -234,36 +257,53 @@ def _rule_at(subject: Subject, text: str) -> Rule:
     return rule
 
 
-def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label: str) -> Iterator[str]:
-    """Every scalar (or list of scalars) under `node`, each with its chain; list items by merge key."""
+def _leaves(subject: Subject, node: Value, raw: Value | None, rule: Rule, label: str,
+            secret: bool = False) -> Iterator[Setting]:
+    """Every scalar (or list of scalars) under `node`, each with its chain; list items by merge key.
+    `secret`: `node` is the value of an env var named like a secret (masked)."""
     data = node.data
     if isinstance(data, dict):
+        name = data.get("name")
+        hides = "value" in data and name is not None and looks_secret(name.data)   # as secrets.is_secret_env
         for key, child in data.items():
-            yield from _leaves(subject, child, _at(raw, key), rule.child(key) or ANY, _join(label, key))
+            yield from _leaves(subject, child, _at(raw, key), rule.child(key) or ANY, _join(label, key),
+                               hides and key == "value")
     elif isinstance(data, list) and data and (data[0].is_map or data[0].is_list):
         for index, item in enumerate(data):
             key = item.data.get(rule.merge_key) if rule.merge_key and item.is_map else None
             step = f"[{key.data}]" if key is not None else f"[{index}]"
             yield from _leaves(subject, item, _at(raw, index), rule.items or ANY, label + step)
     else:
-        yield from _describe(subject, label, node, raw, text=rule.text)
+        yield _setting(subject, label, node, raw, text=rule.text, secret=secret)
 
 
 def _join(label: str, key: str) -> str:
     return f"{label}.{key}" if label else key
 
 
-def _describe(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False) -> Iterator[str]:
-    # A free-text field (env values, vars) keeps a scalar as written: `3e-4` stays `3e-4`, not 0.0003.
-    shown = node.raw if text and node.raw is not None else _short(plain(node))
-    yield f"{label} = {masked(plain(node)) if _secret_value(subject, label) else shown}"
-    if raw is not None and isinstance(raw.data, str) and raw.data != node.data:
-        yield f"  written  {raw.data}"
-        yield from _reference_lines(subject, raw.data)
-    yield f"  set by   {node.origin.describe()}"
-    for i, origin in enumerate(node.overrode):
+def _setting(subject: Subject, label: str, node: Value, raw: Value | None, *, text: bool = False,
+             secret: bool = False) -> Setting:
+    written = raw.data if raw is not None and isinstance(raw.data, str) and raw.data != node.data else None
+    value = plain(node)
+    if secret:
+        value = shown = masked(value)
+    else:   # a free-text field (env values, vars) keeps a scalar as written: `3e-4` stays `3e-4`, not 0.0003
+        shown = node.raw if text and node.raw is not None else short_value(value)
+    return Setting(label, value, shown, node.origin, node.overrode, written,
+                   tuple(_reference_origins(subject, written)) if written is not None else (),
+                   tuple(_locks_on(subject, label)))
+
+
+def setting_lines(setting: Setting) -> Iterator[str]:
+    yield f"{setting.path} = {setting.shown}"
+    if setting.written is not None:
+        yield f"  written  {setting.written}"
+        for key, origin in setting.references:
+            yield f"           ${{{key}}} is set at {origin.describe()}"
+    yield f"  set by   {setting.origin.describe()}"
+    for i, origin in enumerate(setting.overrode):
         yield f"  {'overrode' if i == 0 else '        '} {origin.describe()}"
-    yield from _lock_lines(subject, label)
+    yield from (lock_line(lock) for lock in setting.locks)
 
 
 def _secret_value(subject: Subject, label: str) -> bool:
@@ -274,20 +314,31 @@ def _secret_value(subject: Subject, label: str) -> bool:
     return item is not None and is_secret_env(plain(item))
 
 
-def _reference_lines(subject: Subject, text: str) -> Iterator[str]:
+def _reference_origins(subject: Subject, text: str) -> Iterator[tuple[str, Origin]]:
     """Where the value of each `${...}` of a written value is set, for this target."""
     owner = subject.owner
     for key in references(text):
         origin = owner.project.ref_origin(key) if isinstance(owner, Target) else None
         if origin is not None:
-            yield f"           ${{{key}}} is set at {origin.describe()}"
+            yield key, origin
 
 
-def _lock_lines(subject: Subject, label: str) -> Iterator[str]:
-    path = tuple(parse_path(label))
+def _locks_on(subject: Subject, label: str) -> Iterator[Lock]:
+    if not subject.locks:
+        return
+    path = _steps(label)
     for lock in subject.locks:
         if path[: len(lock.path)] == lock.path:
-            yield f"  locked   by {lock.origin.where()} ({lock.text}, {lock.origin.layer}): a higher layer may not change it"
+            yield lock
+
+
+@lru_cache(maxsize=8192)   # the same labels recur in every target of a kind (the docs site explains thousands)
+def _steps(label: str) -> tuple[str, ...]:
+    return tuple(parse_path(label))
+
+
+def lock_line(lock: Lock) -> str:
+    return f"  locked   by {lock.origin.where()} ({lock.text}, {lock.origin.layer}): a higher layer may not change it"
 
 
 def _effective(values: dict | None, text: str) -> Any:
@@ -300,8 +351,13 @@ def _effective(values: dict | None, text: str) -> Any:
     return node
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
     """A value on one line: YAML for scalars, compact JSON (valid flow YAML) for mappings and lists."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _scalar_text(type(value).__name__, value)
+
+
+@lru_cache(maxsize=65536)   # scalars repeat a lot (the docs site explains every target)
+def _scalar_text(_type: str, value: Any) -> str:   # the type is in the key: 1, 1.0 and True are equal keys
     return yamlout.dump(value).strip()

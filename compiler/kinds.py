@@ -53,6 +53,8 @@ class Kind:
     workload: bool = False          # runs pods the project's quota counts
     unknown: str = "no {Kind} {name!r} in project {project} here"   # a reference to a missing one
     verb: str = "uses"              # "it embeds Job train": what a target referencing one does with it
+    feeds: bool = True              # lineage: drawn from it to what references it (a Dataset feeds the Job
+                                    # mounting it); False: from the referrer to it (a Pipeline runs its Jobs)
 
     def unknown_reference(self, name: str, project: str) -> str:
         return self.unknown.format(kind=self.slug, Kind=self.name, name=name, project=project)
@@ -93,7 +95,7 @@ def _registry() -> dict[str, Kind]:
     kinds = (
         Kind("Dataset", DatasetSpec, DatasetRenderer(), rank=2, verb="mounts",
              unknown="{kind} {name!r} is not defined in project {project} here"),
-        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True, verb="embeds"),
+        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True, verb="embeds", feeds=False),
         Kind("Model", ModelSpec, None, verb="serves",
              unknown="unknown {kind} {name!r}: no {Kind} named so in project {project}"),
         Kind("Service", ServiceSpec, ServiceRenderer(), rank=3, workload=True),

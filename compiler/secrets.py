@@ -38,13 +38,32 @@ def is_secret_env(item: Any) -> bool:
 
 def mask_env(data: Any) -> Any:
     """`data` with the value of every secret-looking env var masked; unchanged parts are shared."""
+    return _masked(data) if _holds_secret_env(data) else data   # most objects hold none: look before copying
+
+
+def _holds_secret_env(data: Any) -> bool:
+    # plain loops, not any(...): this walks every object the docs site shows
     if isinstance(data, dict):
-        items = {key: mask_env(value) for key, value in data.items()}
+        if is_secret_env(data):
+            return True
+        for value in data.values():
+            if isinstance(value, (dict, list)) and _holds_secret_env(value):
+                return True
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, (dict, list)) and _holds_secret_env(item):
+                return True
+    return False
+
+
+def _masked(data: Any) -> Any:
+    if isinstance(data, dict):
+        items = {key: _masked(value) for key, value in data.items()}
         if is_secret_env(data):
             items["value"] = masked(data["value"])
         return data if all(items[k] is data[k] for k in data) else items
     if isinstance(data, list):
-        listed = [mask_env(item) for item in data]
+        listed = [_masked(item) for item in data]
         return data if all(a is b for a, b in zip(listed, data, strict=True)) else listed
     return data
 

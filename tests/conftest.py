@@ -36,6 +36,8 @@ def kubernetes_schemas():
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite tests/golden/ from the current output (never in CI).")
+    parser.addoption("--update-screenshots", action="store_true", default=False,
+                     help="Also write the docs site screenshots README shows (docs/img/) from the browser tests.")
 
 
 RUN_LAST = "test_every_repo_the_suite_compiled_validates_against_the_editor_schema"

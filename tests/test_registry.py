@@ -60,7 +60,7 @@ def test_folder_and_resource_label_come_from_the_registry():
     assert job.folder == "dev/demo/job-train" and job.resource == "job.train"
 
 
-STAGES = ("load", "merge", "graph", "check", "output", "plan", "commands")
+STAGES = ("load", "merge", "graph", "check", "output", "plan", "commands", "docs")
 
 
 # compiler/scaffold.py fills the per-kind templates of `strata new` (optional for a new kind);

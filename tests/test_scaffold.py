@@ -71,7 +71,7 @@ def test_init_writes_a_commented_repository_with_its_ci_and_ignores(tmp_path):
     kinds = {re.search(r"^kind: (\w+)$", (repo / f).read_text(), re.M).group(1) for f in files if f.startswith("projects/")}
     assert kinds == {"Project", "Dataset", "Job", "Model", "Service", "Pipeline"}
     assert len([f for f in files if f.startswith("layers/")]) >= 6
-    assert (repo / ".gitignore").read_text().splitlines()[1:] == ["out/", ".strata/", ".schemas/"]
+    assert (repo / ".gitignore").read_text().splitlines()[1:] == ["out/", "site/", ".strata/", ".schemas/"]
     assert (repo / ".github/workflows/strata.yaml").read_bytes() == (ROOT / "examples/ci/github-actions.yaml").read_bytes()
     assert (repo / ".gitlab-ci.yml").read_bytes() == (ROOT / "examples/ci/gitlab-ci.yaml").read_bytes()
     for name in files:

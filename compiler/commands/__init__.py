@@ -11,6 +11,7 @@ def COMMANDS() -> list[click.Command]:
     from compiler.commands.capacity import capacity_command
     from compiler.commands.compile import compile_command
     from compiler.commands.diff import diff_command
+    from compiler.commands.docs import docs_command
     from compiler.commands.explain import explain_command
     from compiler.commands.init import init_command
     from compiler.commands.new import new_command
@@ -22,7 +23,8 @@ def COMMANDS() -> list[click.Command]:
     from compiler.plan.command import plan
 
     return [compile_command, validate_command, plan, apply_command, run_command, runs_command, publish_command,
-            explain_command, promote_command, diff_command, capacity_command, schema_command, init_command, new_command]
+            explain_command, promote_command, diff_command, capacity_command, docs_command, schema_command,
+            init_command, new_command]
 
 
 def repo_of(ctx: click.Context) -> Path:

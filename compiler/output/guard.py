@@ -33,13 +33,19 @@ def output_folder(repo: Path, config: RepoConfig, explicit: Path | None) -> Path
         if not out.is_relative_to(repo):
             raise StrataError([Problem(f"{named} resolves outside the repository ({out}); strata.yaml may only name "
                                        "a folder inside it (pass --out to write elsewhere)", origin)])
-    why = _protected(repo, config, out) or refusal(out)
+    why = replaceable(repo, config, out)
     if why:
         raise StrataError([Problem(f"{named}: {why}", origin)])
     return out
 
 
-def refusal(out: Path) -> str | None:
+def replaceable(repo: Path, config: RepoConfig, out: Path, marker: str = MANIFEST) -> str | None:
+    """Why strata will not replace the resolved folder `out` (by a folder that `marker` names as
+    its own: manifest.json for compile's output, strata-docs.json for the docs site), or None."""
+    return _protected(repo, config, out) or refusal(out, marker)
+
+
+def refusal(out: Path, marker: str = MANIFEST) -> str | None:
     """Why the folder `out` is not strata's to replace, or None (checked again under the lock)."""
     if not out.exists():
         return None
@@ -47,15 +53,15 @@ def refusal(out: Path) -> str | None:
         return f"{out} is a file, not a folder"
     if (out / ".git").exists():
         return f"{out} holds .git"
-    if any(os.scandir(out)) and not is_strata_output(out):
-        return (f"{out} is not empty and holds no strata {MANIFEST}; strata replaces only a folder that is "
+    if any(os.scandir(out)) and not is_strata_output(out, marker):
+        return (f"{out} is not empty and holds no strata {marker}; strata replaces only a folder that is "
                 "absent, empty or its own output")
     return None
 
 
-def is_strata_output(folder: Path) -> bool:
+def is_strata_output(folder: Path, marker: str = MANIFEST) -> bool:
     try:
-        manifest = json.loads((folder / MANIFEST).read_bytes())
+        manifest = json.loads((folder / marker).read_bytes())
     except (OSError, ValueError):
         return False
     tool = manifest.get("tool") if isinstance(manifest, dict) else None

@@ -6,8 +6,9 @@
     .strata/swap.json    the journal of an output swap in progress (compiler.output.write)
     .strata/cache.json   what the output was last written with (compiler.output.cache)
 
-Only `strata compile` writes here (`strata publish` only takes the lock, to read out/ whole);
-`plan`, `validate` and `explain` read nothing from it.
+Only `strata compile` and `strata docs generate` (its site is swapped in the same way) write
+here (`strata publish` only takes the lock, to read out/ whole); `plan`, `validate` and
+`explain` read nothing from it.
 A pull request could commit `.strata/` anyway (`git add -f`), so nothing here is trusted
 blindly: the folder and its files must not be symlinks, the journal may only name strata's
 own temporary folders (compiler.output.write), and the reuse stamp names the very file

@@ -32,17 +32,19 @@ class HalfSwapped(StrataError):
 
 
 def write_output(state: State, out_dir: Path, files: dict[str, bytes], *, partial: bool = False,
-                 lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None) -> None:
-    """Replace `out_dir` (resolved, already checked by compiler.output.guard) with `files`.
+                 lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None,
+                 marker: str = MANIFEST) -> None:
+    """Replace `out_dir` (resolved, already checked by compiler.output.guard) with `files`; `marker`
+    is the file that says a folder is strata's (the docs site writes its own folder the same way).
 
     Raises StrataError leaving `out_dir` as it was, or HalfSwapped when it could not be.
     """
     with state.locked(lock_timeout, waiting):
         recover(state, out_dir)
-        why = refusal(out_dir)   # again, now that no other strata can be writing it
+        why = refusal(out_dir, marker)   # again, now that no other strata can be writing it
         if why:
             raise StrataError(why)
-        _write(state, out_dir, files, partial)
+        _write(state, out_dir, files, partial, marker)
 
 
 def recover(state: State, out_dir: Path) -> str | None:
@@ -90,8 +92,13 @@ def _finish_swap(state: State, journal: dict) -> str:
 def _journaled(state: State, journal: dict) -> tuple[Path, Path, Path]:
     """The folders a journal names, if it is one strata could have written (it may be committed)."""
     out = Path(str(journal.get("out", "")))
+    marker = journal.get("marker", MANIFEST)
     new, old = temporary_folders(out)
-    why = refusal(out) if out.is_absolute() else "not an absolute path"
+    why: str | None = "not an absolute path"
+    if not isinstance(marker, str) or not marker or os.path.basename(marker) != marker:
+        why = "a marker that is not a file name"
+    elif out.is_absolute():
+        why = refusal(out, marker)
     if why or journal.get("new") != str(new) or journal.get("old") != str(old):
         raise StrataError(f"{state.journal} does not describe a swap of strata's own output ({why or 'unknown folders'}); "
                           "strata will not act on it: check the output folder, then delete the file")
@@ -103,7 +110,7 @@ def temporary_folders(out_dir: Path) -> tuple[Path, Path]:
     return out_dir.with_name(f".{out_dir.name}.strata-new"), out_dir.with_name(f".{out_dir.name}.strata-old")
 
 
-def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool) -> None:
+def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool, marker: str) -> None:
     new, old = temporary_folders(out_dir)   # `recover` has removed any a killed compile left
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +122,7 @@ def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool) 
     except OSError as exc:
         _remove_quietly(new)
         raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
-    _swap(state, out_dir, new, old)
+    _swap(state, out_dir, new, old, marker)
 
 
 def _stage(new: Path, files: dict[str, bytes]) -> None:
@@ -131,9 +138,9 @@ def _write_file(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _swap(state: State, out_dir: Path, new: Path, old: Path) -> None:
+def _swap(state: State, out_dir: Path, new: Path, old: Path, marker: str) -> None:
     try:
-        state.write_journal({"out": str(out_dir), "new": str(new), "old": str(old)})
+        state.write_journal({"out": str(out_dir), "new": str(new), "old": str(old), "marker": marker})
         if out_dir.exists():
             _rename(out_dir, old)
         _rename(new, out_dir)

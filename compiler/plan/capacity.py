@@ -290,3 +290,27 @@ def capacity_json(change: CapacityChange) -> dict[str, Any]:
     return {"hours_per_month": HOURS_PER_MONTH, "environments": {
         env.env: {"clusters": list(env.clusters), "pools": {p.pool: pool_json(p) for p in env.pools},
                   "projects": projects_json(env)} for env in change.environments}}
+
+
+def capacity_from_json(section: Mapping[str, Any]) -> CapacityChange:
+    """A saved plan's `capacity` section read back (`strata docs generate --plan` shows it);
+    KeyError, TypeError or ValueError when it is not one `capacity_json` wrote."""
+    def change(doc: Mapping[str, Any]) -> Change:
+        return Change(doc["before"], doc["after"], doc["delta"])
+
+    def pool(name: str, doc: Mapping[str, Any]) -> PoolChange:
+        cost = doc["cost_per_month"]
+        return PoolChange(name, (dict(doc["capacity"]["before"] or {}), dict(doc["capacity"]["after"] or {})),
+                          (float(doc["oversubscription"]["before"]), float(doc["oversubscription"]["after"])),
+                          (doc["price"]["before"], doc["price"]["after"]), int(doc["steady"]["delta"]),
+                          int(doc["peak"]["delta"]), change(doc["quota"]),
+                          {c: change(room) for c, room in doc["quota_headroom"].items()},
+                          None if cost is None else (Decimal(str(cost["steady"]["delta"])),
+                                                     Decimal(str(cost["peak"]["delta"]))))
+
+    return CapacityChange(tuple(
+        EnvChange(env, tuple(block["clusters"]), tuple(pool(name, doc) for name, doc in block["pools"].items()),
+                  tuple(ProjectChange(project, name, int(doc["steady"]["delta"]), int(doc["peak"]["delta"]),
+                                      change(doc["quota"]))
+                        for project, pools in block["projects"].items() for name, doc in pools.items()))
+        for env, block in section["environments"].items()))
