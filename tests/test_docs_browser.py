@@ -94,9 +94,9 @@ def test_provenance_shows_the_file_and_line_a_layer_set(site, watch):
     watch.open(url(site, JOB))
     row = watch.page.locator("table.provenance tr", has=watch.page.locator("td.path", has_text="resources.gpuType"))
     origin = row.locator("td.origin").inner_text()
-    assert "environments/prod-sh.yaml:55:26" in origin and "environment prod-sh" in origin
+    assert "environments/prod-sh.yaml:68:26" in origin and "environment prod-sh" in origin
     locked = watch.page.locator("ul.locks li", has_text="ttlAfterFinished")   # prod locks the TTL unset
-    assert "locked by environments/groups/prod.yaml:31:5" in locked.inner_text()
+    assert "locked by environments/groups/prod.yaml:29:5" in locked.inner_text()
 
 
 def test_a_rendered_object_opens_as_yaml_that_reads_back_as_the_object(site, watch):

@@ -162,12 +162,12 @@ def test_the_svg_draws_every_node_and_edge_of_the_lineage_page(build, files):
 def test_a_resource_page_says_where_each_value_comes_from(files):
     page = text(files, "r/prod-sh/cv-shoe-identify/job-train-resnet.html")
     row = re.search(r'<tr><td class="path"><code>resources.gpuType</code>.*?</tr>', page).group(0)
-    assert "environments/prod-sh.yaml:55:26" in row and "environment prod-sh" in row
-    assert "environments/prod-sh.yaml:45:26" in row   # what it overrode: the environment's default a100
+    assert "environments/prod-sh.yaml:68:26" in row and "environment prod-sh" in row
+    assert "environments/prod-sh.yaml:58:26" in row   # what it overrode: the environment's default a100
     image = re.search(r'<tr><td class="path"><code>image</code>.*?</tr>', page).group(0)
     assert "as written <code>${env.vars.registry}/cv/train:1.4.2</code>" in image
     ttl = re.search(r'<li><code>ttlAfterFinished</code>.*?</li>', page).group(0)   # locked, and unset in prod
-    assert "locked by" in ttl and "environments/groups/prod.yaml:31:5" in ttl
+    assert "locked by" in ttl and "environments/groups/prod.yaml:29:5" in ttl
     assert "single-node PyTorch training of the shoe embedding model" in page   # the comment above the document
     assert 'href="../../../r/staging/cv-shoe-identify/job-train-resnet.html"' in page   # the same in staging
     assert "mounts <a" in page and "Pipeline retrain-weekly</a> embeds it" in page
