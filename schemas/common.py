@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration, Int32, Int64, Name, Quantity, Spec, Text, ref
+from schemas.base import Duration, Int32, Int64, Limit, Name, Quantity, Spec, Text, ref
 
 
 class SecretKeyRef(Spec):
@@ -28,8 +28,17 @@ class EnvVar(Spec):
         return self
 
 
+class Limits(Spec):
+    """Limits that differ from the requests: a quantity (at least the request) or `none`."""
+
+    cpu: Limit | None = None
+    memory: Limit | None = None
+    ephemeralStorage: Limit | None = None
+
+
 class Resources(Spec):
-    """`cpu`, `memory` and `gpu` become both request and limit of each container."""
+    """`cpu`, `memory` and `ephemeralStorage` are requests, and also the limits unless `limits`
+    says otherwise; `gpu` is always both (extended resources cannot be overcommitted)."""
 
     cpu: Quantity | None = None
     memory: Quantity | None = None
@@ -37,6 +46,14 @@ class Resources(Spec):
     gpuType: StrictStr | None = None
     shm: Quantity | None = None
     ephemeralStorage: Quantity | None = None
+    limits: Limits | None = None
+
+    def limit(self, name: str) -> str | None:
+        """The limit of `cpu`, `memory` or `ephemeralStorage`: its own, else the request (`none`: None)."""
+        own = getattr(self.limits, name) if self.limits is not None else None
+        if own == "none":
+            return None
+        return own if own is not None else getattr(self, name)
 
 
 class DatasetMount(Spec):
@@ -74,13 +91,21 @@ class Container:
     resources: Resources
     pods: int = 1          # how many pods run it at once (all replicas)
     label: str = ""        # "step <name>: " for a pipeline step, so messages say which
+    workload: str = ""     # containers with the same workload count together (maxGpuPerWorkload)
+
+
+RestartPolicy = Literal["OnFailure", "Never", "ExitCode", "Always"]
 
 
 class Retry(Spec):
+    """A Job's retries: `backoffLimit` failed pods in all; `restartPolicy` of every role's pods
+    (default: OnFailure for Kubeflow jobs, Never for a batch Job; a role may set its own)."""
+
     backoffLimit: Int32 = Field(3, ge=0)
+    restartPolicy: RestartPolicy | None = None
 
 
 __all__ = [
-    "Container", "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Int32", "Int64", "Resources", "Retry",
-    "Schedule", "SecretKeyRef",
+    "Container", "DatasetMount", "Duration", "EnvVar", "HistoryLimit", "Int32", "Int64", "Limits", "Resources",
+    "RestartPolicy", "Retry", "Schedule", "SecretKeyRef",
 ]

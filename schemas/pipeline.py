@@ -66,5 +66,5 @@ class PipelineSpec(Spec):
     def containers(self) -> tuple[Container, ...]:
         """Each `container` step (one pod per run); presets and job steps run elsewhere."""
         return tuple(Container(("steps", i, "container"), step.container.image, step.container.resources, 1,
-                               f"step {step.name}: ")
+                               f"step {step.name}: ", f"step {step.name}")
                      for i, step in enumerate(self.steps) if step.container is not None)

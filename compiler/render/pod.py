@@ -42,19 +42,24 @@ def gpu_resource_name(target: Target, resources: Resources) -> str | None:
     return target.env.gpu_resource(resources.gpuType) if resources.gpu else None
 
 
+AMOUNTS = (("cpu", "cpu"), ("memory", "memory"), ("ephemeralStorage", "ephemeral-storage"))
+
+
 def container_resources(target: Target, resources: Resources) -> dict[str, Any]:
-    """cpu, memory and gpu are both request and limit; ephemeral storage too."""
-    amounts: dict[str, str] = {}
-    if resources.cpu is not None:
-        amounts["cpu"] = resources.cpu
-    if resources.memory is not None:
-        amounts["memory"] = resources.memory
-    if resources.ephemeralStorage is not None:
-        amounts["ephemeral-storage"] = resources.ephemeralStorage
+    """cpu, memory and ephemeral storage are requests, and limits unless `limits` says
+    otherwise (`none`: no limit); GPUs are always both."""
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    for field_name, key in AMOUNTS:
+        request, limit = getattr(resources, field_name), resources.limit(field_name)
+        if request is not None:
+            requests[key] = request
+        if limit is not None:
+            limits[key] = limit
     gpu_name = gpu_resource_name(target, resources)
     if gpu_name:
-        amounts[gpu_name] = str(resources.gpu)
-    return {"requests": dict(amounts), "limits": dict(amounts)} if amounts else {}
+        requests[gpu_name] = limits[gpu_name] = str(resources.gpu)
+    return {k: v for k, v in (("requests", requests), ("limits", limits)) if v}
 
 
 def gpu_scheduling(target: Target, resources: Resources, parts: PodParts) -> None:
