@@ -1,12 +1,24 @@
 """Sub-models that several kinds share: resources, env vars, dataset mounts, schedules."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
 
 from schemas.base import Duration, Int32, Int64, Limit, Name, Quantity, Spec, Text, ref
+
+FIELD_PATHS = re.compile(r"^(metadata\.(name|namespace|uid)|metadata\.(labels|annotations)\['[^']+'\]|"
+                         r"spec\.(nodeName|serviceAccountName)|status\.(podIP|hostIP|podIPs))$")
+
+
+def check_field_path(path: str) -> str:
+    """A pod field the downward API exposes as an env var."""
+    if not FIELD_PATHS.match(path):
+        raise ValueError(f"fieldRef {path!r} is not a pod field the downward API exposes as env (e.g. "
+                         "metadata.name, metadata.namespace, metadata.labels['x'], status.podIP, spec.nodeName)")
+    return path
 
 
 class SecretKeyRef(Spec):
@@ -15,16 +27,23 @@ class SecretKeyRef(Spec):
 
 
 class EnvVar(Spec):
-    """`value` or `secretRef` (a reference: secret values never live in specs)."""
+    """`value`, `secretRef` (a reference: secret values never live in specs) or `fieldRef` (a pod
+    field through the downward API: metadata.name, status.podIP, ...)."""
 
     name: StrictStr
     value: Text | None = None
     secretRef: SecretKeyRef | None = None
+    fieldRef: StrictStr | None = None
+
+    @field_validator("fieldRef")
+    @classmethod
+    def _exposed(cls, path: str | None) -> str | None:
+        return None if path is None else check_field_path(path)
 
     @model_validator(mode="after")
     def _one_source(self) -> EnvVar:
-        if (self.value is None) == (self.secretRef is None):
-            raise ValueError(f"env var {self.name!r} needs exactly one of value or secretRef")
+        if sum(source is not None for source in (self.value, self.secretRef, self.fieldRef)) != 1:
+            raise ValueError(f"env var {self.name!r} needs exactly one of value, secretRef or fieldRef")
         return self
 
 

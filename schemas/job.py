@@ -8,6 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from schemas.base import Duration, Duration32, Int32, Spec, StringMap, inherits, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources, RestartPolicy, Retry, Schedule
+from schemas.pod import ObjectMeta, Pod
 
 Framework = Literal["pytorch", "tensorflow", "xgboost", "mpi", "none"]
 
@@ -20,7 +21,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 # The Job fields a role takes unless it sets its own (`roles.<role>`).
-ROLE_FIELDS = ("image", "command", "args", "env", "resources")
+ROLE_FIELDS = ("image", "command", "args", "env", "resources", "pod")
 
 
 class Scheduling(Spec):
@@ -41,6 +42,7 @@ class JobRole(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     resources: Resources = Resources()
     restartPolicy: RestartPolicy | None = None
+    pod: Pod | None = None
 
 
 class Cleanup(Spec):
@@ -95,6 +97,8 @@ class JobSpec(Spec):
     roles: dict[StrictStr, JobRole] | None = inherits(*ROLE_FIELDS, default=None)
     resources: Resources = Resources()
     datasets: list[DatasetMount] = merge_key("name", default=[])
+    pod: Pod | None = None
+    metadata: ObjectMeta | None = None
     scheduling: Scheduling = Scheduling()
     retry: Retry = Retry()
     cleanup: Cleanup | None = None
@@ -155,7 +159,7 @@ class JobSpec(Spec):
         if found is not None:
             return found
         return JobRole.model_construct(image=self.image, command=self.command, args=self.args, env=self.env,
-                                        resources=self.resources, restartPolicy=None)
+                                        resources=self.resources, restartPolicy=None, pod=self.pod)
 
     def containers(self) -> tuple[Container, ...]:
         """One container per role (one for all replicas when no role has its own settings)."""

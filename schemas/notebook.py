@@ -5,6 +5,7 @@ from pydantic import StrictStr
 
 from schemas.base import Duration, Quantity, Spec, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources
+from schemas.pod import ObjectMeta, Pod
 
 
 class Workspace(Spec):
@@ -19,6 +20,8 @@ class NotebookSpec(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
     workspace: Workspace = Workspace()
+    pod: Pod | None = None
+    metadata: ObjectMeta | None = None
     idleTimeout: Duration | None = None
 
     def containers(self) -> tuple[Container, ...]:

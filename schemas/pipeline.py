@@ -7,6 +7,7 @@ from pydantic import Field, StrictBool, StrictStr, model_validator
 
 from schemas.base import Duration32, Int64, Name, Spec, Text, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
+from schemas.pod import ObjectMeta, Pod
 
 
 class Param(Spec):
@@ -21,6 +22,7 @@ class ContainerStep(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     resources: Resources = Resources()
     datasets: list[DatasetMount] = merge_key("name", default=[])
+    pod: Pod | None = None
 
 
 class Step(Spec):
@@ -62,6 +64,8 @@ class PipelineSpec(Spec):
     ttl: TTLStrategy | None = None
     archiveLogs: StrictBool | None = None
     parallelism: Int64 | None = Field(None, ge=1)
+    pod: Pod | None = None
+    metadata: ObjectMeta | None = None
 
     def containers(self) -> tuple[Container, ...]:
         """Each `container` step (one pod per run); presets and job steps run elsewhere."""

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, StrictStr, field_validator, model_validator
 
 from schemas.apptype import ChartRef
 from schemas.base import Int32, Spec, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
+from schemas.pod import ObjectMeta, Pod
 
 
 class ModelRef(Spec):
@@ -87,7 +88,16 @@ class ServiceSpec(Spec):
     probes: Probes = Probes()
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
+    pod: Pod | None = None
+    metadata: ObjectMeta | None = None
     kserve: KServeOptions | None = None
+
+    @field_validator("pod")
+    @classmethod
+    def _ports_are_the_services(cls, pod: Pod | None) -> Pod | None:
+        if pod is not None and pod.ports:
+            raise ValueError("a Service's ports are its `ports` (they also name the probes' ports), not pod.ports")
+        return pod
 
     @property
     def max_replicas(self) -> int:

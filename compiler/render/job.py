@@ -23,9 +23,9 @@ from typing import Any
 
 from compiler.output import yamlout
 from compiler.render import RenderContext
-from compiler.render.common import k8s_object, metadata, target_labels
+from compiler.render.common import k8s_object, main_metadata, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
-from compiler.render.pod import container, container_resources, pod_parts, pod_spec
+from compiler.render.pod import container, container_resources, pod_metadata, pod_parts, pod_spec
 from compiler.targets import Target
 from schemas.job import JobSpec
 
@@ -77,7 +77,7 @@ class JobRenderer:
 def job_object(target: Target, ctx: RenderContext, *, generate_name: bool = False) -> dict[str, Any]:
     """The bare job (never cron-wrapped). `generate_name` names it `<name>-<random>`, for
     Argo steps that create a fresh job on every run."""
-    meta = metadata(target, labels=kueue_labels(target))
+    meta = main_metadata(target, labels=kueue_labels(target))
     if generate_name:
         meta = {"generateName": f"{meta.pop('name')}-", **meta}
     spec: JobSpec = target.spec
@@ -204,15 +204,17 @@ def pod_template(target: Target, ctx: RenderContext, container_name: str, role: 
                  restart_policy: str | None = None) -> dict[str, Any]:
     spec: JobSpec = target.spec
     own = spec.role(role)
-    parts = pod_parts(target, own.resources, spec.datasets, ctx)
+    parts = pod_parts(target, own.resources, spec.datasets, ctx, own.pod, role_path(spec, role, "pod"))
     main = container(container_name, own.image or spec.image, command=own.command or (), args=own.args or (),
-                     env=own.env, resources=container_resources(target, own.resources), mounts=parts.mounts)
-    template_meta: dict[str, Any] = {"labels": {**target_labels(target), **parts.labels}}
-    annotations = pod_annotations(target)
-    if annotations:
-        template_meta["annotations"] = annotations
-    return {"metadata": template_meta,
+                     env=own.env, resources=container_resources(target, own.resources), mounts=parts.mounts,
+                     parts=parts)
+    return {"metadata": pod_metadata(parts, target_labels(target), pod_annotations(target)),
             "spec": pod_spec([main], parts, restartPolicy=restart_policy, **pod_scheduling(target))}
+
+
+def role_path(spec: JobSpec, role: str, *path: str) -> tuple:
+    """Where a role's value is in the spec: under `roles.<role>` when the role has its own entry."""
+    return ("roles", role, *path) if role in (spec.roles or {}) else path
 
 
 def pod_scheduling(target: Target) -> dict[str, str | None]:

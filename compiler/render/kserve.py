@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.render.common import k8s_object, metadata
+from compiler.render.common import k8s_object, main_metadata
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import PodParts, container_resources, env_vars, placement, pod_parts
 from compiler.targets import Target
@@ -46,18 +46,20 @@ def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     annotations = {MODE_ANNOTATION: mode, "strata.dev/model": f"{served.name}@{served.version}"}
     if spec.canary is not None:
         annotations["strata.dev/stable-model"] = f"{main.name}@{main.version}"
-    meta = metadata(target, annotations=annotations)
+    meta = main_metadata(target, annotations=annotations)
     return [k8s_object(API_VERSION, "InferenceService", meta, spec={"predictor": predictor(target, ctx, served, mode)})]
 
 
 def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod)
     out: dict[str, Any] = {**replica_fields(spec)}
     if spec.canary is not None:
         out["canaryTrafficPercent"] = spec.canary.weight
     if parts.labels:
         out["labels"] = dict(sorted(parts.labels.items()))
+    if parts.annotations:
+        out["annotations"] = dict(sorted(parts.annotations.items()))
     out["model"] = model_container(target, ctx, served, parts, mode)
     out.update(placement(parts))
     return out
@@ -76,7 +78,7 @@ def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodP
     spec: ServiceSpec = target.spec
     image = spec.canary.image if spec.canary is not None and spec.canary.image else spec.image
     out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": served.uri,
-                           "image": image}
+                           "image": image, **parts.container_fields}
     if spec.env:
         out["env"] = env_vars(list(spec.env))
     out["ports"] = container_ports(target, ctx, mode)

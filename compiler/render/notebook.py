@@ -1,8 +1,10 @@
 """Notebook → its workspace PVC (`<name>-workspace`) + a Kubeflow `kubeflow.org/v1` Notebook.
 
 The Notebook CRD's pod template has no metadata, so pod labels (Fluid's
-required-placement label) go on the Notebook itself: the notebook controller copies
-the Notebook's labels onto its pods.
+required-placement label, `pod.labels`) and `pod.annotations` go on the Notebook itself:
+the notebook controller copies the Notebook's labels, and its annotations whose key
+contains neither `notebook` nor `kubectl`, onto its pod (kubeflow/kubeflow
+components/notebook-controller, `generateStatefulSet`).
 
 `idleTimeout`: Kubeflow culls idle notebooks with one controller-wide setting
 (CULL_IDLE_TIME) and has no per-notebook field, so the timeout is recorded as the
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.render import RenderContext
-from compiler.render.common import k8s_object, metadata
+from compiler.render.common import k8s_object, main_metadata, metadata
 from compiler.render.pod import container, container_resources, pod_parts, pod_spec
 from compiler.targets import Target
 from schemas.notebook import NotebookSpec
@@ -45,13 +47,14 @@ def workspace_claim(target: Target) -> dict[str, Any]:
 
 def notebook(target: Target, ctx: RenderContext) -> dict[str, Any]:
     spec: NotebookSpec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod)
     parts.volumes.insert(0, {"name": WORKSPACE_VOLUME,
                              "persistentVolumeClaim": {"claimName": workspace_name(target)}})
     mounts = [{"name": WORKSPACE_VOLUME, "mountPath": spec.workspace.mountPath}, *parts.mounts]
     main = container(target.name, spec.image, env=spec.env, mounts=mounts,
                      resources=container_resources(target, spec.resources),
-                     ports=[{"name": "notebook-port", "containerPort": NOTEBOOK_PORT, "protocol": "TCP"}])
-    annotations = {IDLE_TIMEOUT: str(spec.idleTimeout)} if spec.idleTimeout is not None else None
-    meta = metadata(target, labels=parts.labels, annotations=annotations)
+                     ports=[{"name": "notebook-port", "containerPort": NOTEBOOK_PORT, "protocol": "TCP"}], parts=parts)
+    annotations = {IDLE_TIMEOUT: str(spec.idleTimeout)} if spec.idleTimeout is not None else {}
+    # The controller copies the Notebook's labels and annotations onto its pod (see the docstring).
+    meta = main_metadata(target, labels=parts.labels, annotations={**annotations, **parts.annotations})
     return k8s_object(KUBEFLOW, "Notebook", meta, spec={"template": {"spec": pod_spec([main], parts)}})

@@ -26,7 +26,7 @@ from compiler.render import RenderContext, dag
 from compiler.render.common import k8s_object, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
 from compiler.render.job import resource_template
-from compiler.render.pod import container, container_resources, pod_parts
+from compiler.render.pod import PodParts, container, container_resources, placement, pod_block, pod_metadata, pod_parts
 from compiler.suggest import closest
 from compiler.targets import Target
 from schemas.pipeline import ContainerStep, PipelineSpec, Step
@@ -65,9 +65,11 @@ def workflow_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
     if spec.params:
         out["arguments"] = {"parameters": [_param(p.name, p.default) for p in spec.params]}
     out.update(_run_settings(spec))
+    shared = pipeline_pod(target, ctx)
+    out.update(workflow_pod_fields(target, shared))
     # Runs (manual or scheduled) carry the pipeline's labels, so `kubectl get wf -l` finds them.
     out["workflowMetadata"] = {"labels": target_labels(target)}
-    out["templates"] = [dag_template(spec.steps), *step_templates(target, ctx)]
+    out["templates"] = [dag_template(spec.steps), *step_templates(target, ctx, shared)]
     return out
 
 
@@ -120,12 +122,45 @@ def template_name(step: Step) -> str:
 
 # --- step templates ------------------------------------------------------------------------
 
-def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
+def pipeline_pod(target: Target, ctx: RenderContext) -> PodParts:
+    """The pipeline's own `pod:` block: workflow-wide pod settings (see `workflow_pod_fields`)."""
+    parts = PodParts()
+    if target.spec.pod is not None:
+        if target.spec.pod.serviceAccount:
+            ctx.error(target, ("pod", "serviceAccount"), "a pipeline's pods run as its `serviceAccount`; "
+                                                         "set that (a step may set its own pod.serviceAccount)")
+        pod_block(target, target.spec.pod, parts, ctx)
+    return parts
+
+
+def workflow_pod_fields(target: Target, shared: PodParts) -> dict[str, Any]:
+    """Argo's workflow-level pod settings, which every step pod takes unless its template sets its
+    own: podMetadata, nodeSelector, tolerations, securityContext, volumes; and imagePullSecrets,
+    which Argo has only per workflow (a step's own are added here too)."""
+    out: dict[str, Any] = {}
+    meta = pod_metadata(shared)
+    if meta:
+        out["podMetadata"] = meta
+    secrets = list(shared.pod_fields.get("imagePullSecrets", []))
+    for step in target.spec.steps:
+        pod = step.container.pod if step.container is not None else None
+        secrets += [{"name": s.name} for s in (pod.imagePullSecrets if pod is not None else [])]
+    if secrets:
+        out["imagePullSecrets"] = list({s["name"]: s for s in secrets}.values())
+    if "securityContext" in shared.pod_fields:
+        out["securityContext"] = shared.pod_fields["securityContext"]
+    out.update({k: v for k, v in placement(PodParts(node_selector=shared.node_selector,
+                                                     tolerations=shared.tolerations,
+                                                     volumes=shared.volumes)).items()})
+    return out
+
+
+def step_templates(target: Target, ctx: RenderContext, shared: PodParts | None = None) -> list[dict[str, Any]]:
     """The local templates (container and job steps), in step order; presets have none."""
     templates = []
-    for step in target.spec.steps:
+    for index, step in enumerate(target.spec.steps):
         if step.container is not None:
-            templates.append(container_template(target, step, step.container, ctx))
+            templates.append(container_template(target, step, step.container, ctx, index, shared))
         elif step.job is not None:
             job = ctx.find("Job", step.job)
             if job is not None:  # an unknown job is reported by the graph stage
@@ -133,15 +168,25 @@ def step_templates(target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
     return templates
 
 
-def container_template(target: Target, step: Step, spec: ContainerStep, ctx: RenderContext) -> dict[str, Any]:
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+def container_template(target: Target, step: Step, spec: ContainerStep, ctx: RenderContext, index: int = 0,
+                       shared: PodParts | None = None) -> dict[str, Any]:
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod, ("steps", index, "container", "pod"))
+    shared = shared or PodParts()
+    # The pipeline's volumes are the workflow's: each container mounts them; its container
+    # fields (workingDir, pull policy, ports) apply unless the step sets its own.
+    parts.container_fields = {**shared.container_fields, **parts.container_fields}
     # Argo names a container template's container `main` whatever is written; say so.
     main = container("main", spec.image, command=spec.command, args=spec.args, env=spec.env,
-                     resources=container_resources(target, spec.resources), mounts=parts.mounts)
+                     resources=container_resources(target, spec.resources), mounts=[*parts.mounts, *shared.mounts],
+                     parts=parts)
     template: dict[str, Any] = {"name": template_name(step)}
-    if parts.labels:
-        template["metadata"] = {"labels": dict(sorted(parts.labels.items()))}
+    meta = pod_metadata(parts)
+    if meta:
+        template["metadata"] = {k: dict(sorted(v.items())) for k, v in meta.items()}
     template["container"] = main
+    for key in ("serviceAccountName", "securityContext"):
+        if key in parts.pod_fields:
+            template[key] = parts.pod_fields[key]
     if parts.volumes:
         template["volumes"] = parts.volumes
     if parts.node_selector:

@@ -15,7 +15,7 @@ from typing import Any
 from compiler.render.common import target_labels
 from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
-from compiler.render.pod import container_resources, env_vars, pod_parts
+from compiler.render.pod import PodParts, container_resources, env_vars, pod_parts
 from compiler.targets import Target
 from schemas.service import Autoscaling, Probe, canary_replicas
 
@@ -93,7 +93,7 @@ def locate_chart(target: Target, ctx: Any) -> Path | None:
 
 def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: ResolvedModel | None) -> ChartValues:
     spec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod)
     values = ChartValues(target)
     values.put("labels", target_labels(target))
     values.put("podLabels", dict(sorted(parts.labels.items())), ("datasets",))
@@ -108,9 +108,24 @@ def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: Resolved
     values.put("tolerations", parts.tolerations, ("resources", "gpuType"))
     values.put("volumes", parts.volumes, ("datasets",))
     values.put("volumeMounts", parts.mounts, ("datasets",))
+    put_pod(values, parts)
     if spec.canary is not None and canary is not None:
         put_canary(values, spec, canary)
     return values
+
+
+def put_pod(values: ChartValues, parts: PodParts) -> None:
+    """The `pod:` block's values the chart has no other source for (only those set, so a Service
+    without them keeps its values.yaml)."""
+    if parts.annotations:
+        values.put("podAnnotations", dict(sorted(parts.annotations.items())), ("pod", "annotations"))
+    for key, spec_key in (("serviceAccountName", "serviceAccount"), ("imagePullSecrets", "imagePullSecrets"),
+                          ("securityContext", "securityContext")):
+        if key in parts.pod_fields:
+            values.put(key, parts.pod_fields[key], ("pod", spec_key))
+    for key in ("imagePullPolicy", "workingDir"):
+        if key in parts.container_fields:
+            values.put(key, parts.container_fields[key], ("pod", key))
 
 
 def put_model(values: ChartValues, key: tuple, model: ResolvedModel, spec_path: tuple) -> dict[str, str]:
