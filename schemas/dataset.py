@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
 from schemas.base import Int32, Name, Quantity, Spec, StringMap, merge_key
+from schemas.patch import Patch
 
 URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
 _URI = re.compile(r"^([a-z0-9]+)://(.+)$")
@@ -48,3 +49,4 @@ class DatasetSpec(Spec):
     sources: list[Source] = merge_key("name", min_length=1)
     cache: Cache = Cache()
     placement: Literal["preferred", "required"] = "preferred"
+    patches: list[Patch] = merge_key("name", default=[])   # e.g. Fluid runtime tuning (schemas/patch.py)

@@ -73,6 +73,8 @@ class Policy(Spec):
     forbidHostPath: StrictBool = False
     capacity: CapacityPolicy = CapacityPolicy()
     forbidPlainSecrets: StrictBool = False   # env vars named like secrets need a secretRef (compiler/secrets.py)
+    # JSON-pointer globs no `patches:` entry may change ("*/securityContext/privileged", "*/hostNetwork").
+    forbidPatchPaths: list[StrictStr] = []
 
 
 class Runs(Spec):

@@ -8,6 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from schemas.base import Duration, Duration32, Int32, Spec, StringMap, inherits, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources, RestartPolicy, Retry, Schedule
+from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
 
 Framework = Literal["pytorch", "tensorflow", "xgboost", "mpi", "none"]
@@ -99,6 +100,7 @@ class JobSpec(Spec):
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
+    patches: list[Patch] = merge_key("name", default=[])
     scheduling: Scheduling = Scheduling()
     retry: Retry = Retry()
     cleanup: Cleanup | None = None

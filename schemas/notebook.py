@@ -5,6 +5,7 @@ from pydantic import StrictStr
 
 from schemas.base import Duration, Quantity, Spec, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources
+from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
 
 
@@ -22,6 +23,7 @@ class NotebookSpec(Spec):
     workspace: Workspace = Workspace()
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
+    patches: list[Patch] = merge_key("name", default=[])
     idleTimeout: Duration | None = None
 
     def containers(self) -> tuple[Container, ...]:

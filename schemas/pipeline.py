@@ -1,12 +1,13 @@
 """Pipeline: an Argo DAG of container, preset-template and job steps."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration32, Int64, Name, Spec, Text, merge_key, promotable, ref
+from schemas.base import Duration32, Int32, Int64, Name, Spec, Text, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
+from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
 
 
@@ -25,10 +26,26 @@ class ContainerStep(Spec):
     pod: Pod | None = None
 
 
+class Backoff(Spec):
+    duration: StrictStr | None = None      # Argo durations as strings: "10s", "1m"
+    factor: Int32 | None = Field(None, ge=1)
+    maxDuration: StrictStr | None = None
+
+
+class StepRetry(Spec):
+    """Argo's retryStrategy of a container step."""
+
+    limit: Int32 = Field(ge=0)
+    policy: Literal["Always", "OnFailure", "OnError", "OnTransientError"] = "OnFailure"
+    backoff: Backoff | None = None
+
+
 class Step(Spec):
     name: Name
     after: list[Name] = []
     forEach: list[StrictStr | Int64 | dict[str, Any]] | None = None
+    when: StrictStr | None = None          # an Argo expression ("{{tasks.x.outputs.result}} == heads"), passed through
+    retry: StepRetry | None = None
     container: ContainerStep | None = None
     template: Name | None = None
     with_: dict[str, Text] = Field(default={}, alias="with")
@@ -40,6 +57,9 @@ class Step(Spec):
         if len(kinds) != 1:
             raise ValueError(f"step {self.name!r} needs exactly one of container, template or job"
                              + (f" (has {', '.join(kinds)})" if kinds else ""))
+        if self.retry is not None and self.container is None:
+            raise ValueError(f"step {self.name!r}: `retry` only goes with a `container` step (a job retries "
+                             "by its own retry.backoffLimit)")
         if self.with_ and self.template is None:
             raise ValueError(f"step {self.name!r}: `with` only goes with a `template` step")
         return self
@@ -66,6 +86,7 @@ class PipelineSpec(Spec):
     parallelism: Int64 | None = Field(None, ge=1)
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
+    patches: list[Patch] = merge_key("name", default=[])
 
     def containers(self) -> tuple[Container, ...]:
         """Each `container` step (one pod per run); presets and job steps run elsewhere."""

@@ -6,9 +6,10 @@ from typing import Literal
 from pydantic import Field, StrictStr, field_validator, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Int32, Spec, merge_key, promotable, ref
+from schemas.base import Int32, Name, Spec, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
+from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
 
 
@@ -73,12 +74,20 @@ class KServeOptions(Spec):
     cluster's default mode never decides whether canary traffic splitting works."""
 
     deploymentMode: Literal["Serverless", "RawDeployment"] = "Serverless"
+    # Which ServingRuntime serves the model (default: KServe picks one by modelFormat and
+    # protocolVersion) and the inference protocol it speaks.
+    runtime: Name | None = None
+    runtimeVersion: StrictStr | None = None
+    protocolVersion: Literal["v1", "v2", "grpc-v1", "grpc-v2"] | None = None
 
 
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
     chart: ChartRef = ChartRef()
-    image: StrictStr = promotable()
+    # Optional on KServe only: without it the ServingRuntime's own image serves the model.
+    image: StrictStr | None = promotable(default=None)
+    command: list[StrictStr] = []
+    args: list[StrictStr] = []
     model: ModelRef = promotable()
     replicas: Int32 | ReplicaRange = 1
     autoscaling: Autoscaling | None = None
@@ -90,6 +99,7 @@ class ServiceSpec(Spec):
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
+    patches: list[Patch] = merge_key("name", default=[])
     kserve: KServeOptions | None = None
 
     @field_validator("pod")
@@ -99,13 +109,20 @@ class ServiceSpec(Spec):
             raise ValueError("a Service's ports are its `ports` (they also name the probes' ports), not pod.ports")
         return pod
 
+    @model_validator(mode="after")
+    def _chart_needs_an_image(self) -> ServiceSpec:
+        if self.image is None and self.runtime == "chart":
+            raise ValueError("image is required with runtime: chart (only KServe can leave the image to its "
+                             "ServingRuntime)")
+        return self
+
     @property
     def max_replicas(self) -> int:
         return self.replicas if isinstance(self.replicas, int) else self.replicas.max
 
     def containers(self) -> tuple[Container, ...]:
         """The model server: every replica at the maximum, plus the canary's."""
-        return (Container((), self.image, self.resources, self.max_replicas + canary_replicas(self)),)
+        return (Container((), self.image or "", self.resources, self.max_replicas + canary_replicas(self)),)
 
 
 def canary_replicas(spec: ServiceSpec) -> int:

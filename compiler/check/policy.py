@@ -23,7 +23,8 @@ FLUID_GROUP = "data.fluid.io/"
 def images(target: Target) -> Iterator[tuple[tuple, str]]:
     """(spec path, image) of every image the target runs, the Service canary's included."""
     for container in target.spec.containers():
-        yield container.path + ("image",), container.image
+        if container.image:   # none: a KServe ServingRuntime's image, the platform's to pin
+            yield container.path + ("image",), container.image
     canary = getattr(target.spec, "canary", None)
     if canary is not None and canary.image:
         yield ("canary", "image"), canary.image

@@ -82,17 +82,20 @@ def _merge_lists(lower: Value, higher: Value, rule: Rule, report: Report) -> Val
         return Value(list(lower.data) + items, higher.origin, (), _pending_append(lower), lower.key_origin)
     if not rule.merge_key:
         return _overriding(Value(items, higher.origin, (), None, higher.key_origin), lower)
-    return Value(_merge_by_key(lower.data, items, rule, report), higher.origin, (), None, lower.key_origin)
+    # An item merging into a lower one is merged as written, so its `null`s delete that item's fields.
+    pairs = list(zip(higher.data, items, strict=True))
+    return Value(_merge_by_key(lower.data, pairs, rule, report), higher.origin, (), None, lower.key_origin)
 
 
-def _merge_by_key(lower: list[Value], higher: list[Value], rule: Rule, report: Report) -> list[Value]:
+def _merge_by_key(lower: list[Value], higher: list[tuple[Value, Value]], rule: Rule, report: Report) -> list[Value]:
+    """`higher` as (as written, normalized) pairs merged into `lower` item by item on the merge key."""
     key = rule.merge_key or ""   # only called for rules that declare one
     merged: list[Value | None] = list(lower)
     position = {_key_of(item, key): i for i, item in enumerate(lower)}
-    for item in higher:
+    for written, item in higher:
         name = _key_of(item, key)
         if name in position:
-            merged[position[name]] = merge(merged[position[name]], item, rule.items or ANY, report)
+            merged[position[name]] = merge(merged[position[name]], written, rule.items or ANY, report)
         else:
             position[name] = len(merged)
             merged.append(item)

@@ -25,6 +25,7 @@ from compiler.output import yamlout
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, main_metadata, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
+from compiler.render.patch import apply_patches
 from compiler.render.pod import container, container_resources, pod_metadata, pod_parts, pod_spec
 from compiler.targets import Target
 from schemas.job import JobSpec
@@ -58,6 +59,8 @@ OPERATORS: dict[str, Operator] = {
     "xgboost": Operator("XGBoostJob", "xgbReplicaSpecs", "xgboost", {"master": "Master", "worker": "Worker"}),
     "mpi": Operator("MPIJob", "mpiReplicaSpecs", "mpi", {"launcher": "Launcher", "worker": "Worker"}),
 }
+# Every kind a Job renders as (before a schedule wraps it): its `patches` apply to this object.
+JOB_KINDS = ("Job", *(operator.kind for operator in OPERATORS.values()))
 
 # The role whose success the operator treats as the job's success, in order of preference.
 DECISIVE_ROLES = ("chief", "master", "launcher", "worker")
@@ -82,9 +85,12 @@ def job_object(target: Target, ctx: RenderContext, *, generate_name: bool = Fals
         meta = {"generateName": f"{meta.pop('name')}-", **meta}
     spec: JobSpec = target.spec
     if spec.framework == "none":
-        return k8s_object("batch/v1", "Job", meta, spec=batch_job_spec(target, ctx))
-    operator = OPERATORS[spec.framework]
-    return k8s_object(KUBEFLOW, operator.kind, meta, spec=kubeflow_spec(target, ctx, operator))
+        obj = k8s_object("batch/v1", "Job", meta, spec=batch_job_spec(target, ctx))
+    else:
+        operator = OPERATORS[spec.framework]
+        obj = k8s_object(KUBEFLOW, operator.kind, meta, spec=kubeflow_spec(target, ctx, operator))
+    # Patched here, so a CronWorkflow or a pipeline step that embeds the job embeds the patched one.
+    return apply_patches(target, [obj], ctx, kinds=frozenset(JOB_KINDS))[0]
 
 
 def kubeflow_spec(target: Target, ctx: RenderContext, operator: Operator) -> dict[str, Any]:

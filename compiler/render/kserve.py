@@ -77,8 +77,15 @@ def replica_fields(spec: ServiceSpec) -> dict[str, Any]:
 def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodParts, mode: str) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
     image = spec.canary.image if spec.canary is not None and spec.canary.image else spec.image
-    out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": served.uri,
-                           "image": image, **parts.container_fields}
+    out: dict[str, Any] = {"modelFormat": {"name": served.format}, **runtime_fields(spec),
+                           "storageUri": served.uri}
+    if image:   # none: the ServingRuntime's image serves the model
+        out["image"] = image
+    out.update(parts.container_fields)
+    if spec.command:
+        out["command"] = list(spec.command)
+    if spec.args:
+        out["args"] = list(spec.args)
     if spec.env:
         out["env"] = env_vars(list(spec.env))
     out["ports"] = container_ports(target, ctx, mode)
@@ -89,6 +96,16 @@ def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodP
     if parts.mounts:
         out["volumeMounts"] = parts.mounts
     return out
+
+
+def runtime_fields(spec: ServiceSpec) -> dict[str, str]:
+    """The ServingRuntime and protocol the spec picks (none: KServe picks by modelFormat)."""
+    options = spec.kserve
+    if options is None:
+        return {}
+    found = {"runtime": options.runtime, "runtimeVersion": options.runtimeVersion,
+             "protocolVersion": options.protocolVersion}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def container_ports(target: Target, ctx: Any, mode: str) -> list[dict[str, Any]]:

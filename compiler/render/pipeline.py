@@ -29,7 +29,7 @@ from compiler.render.job import resource_template
 from compiler.render.pod import PodParts, container, container_resources, placement, pod_block, pod_metadata, pod_parts
 from compiler.suggest import closest
 from compiler.targets import Target
-from schemas.pipeline import ContainerStep, PipelineSpec, Step
+from schemas.pipeline import ContainerStep, PipelineSpec, Step, StepRetry
 
 ARGO = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
@@ -113,6 +113,8 @@ def dag_task(step: Step) -> dict[str, Any]:
         task["arguments"] = {"parameters": [_param(k, v) for k, v in sorted(step.with_.items())]}
     if step.forEach is not None:
         task["withItems"] = list(step.forEach)
+    if step.when is not None:
+        task["when"] = step.when
     return task
 
 
@@ -193,7 +195,17 @@ def container_template(target: Target, step: Step, spec: ContainerStep, ctx: Ren
         template["nodeSelector"] = dict(sorted(parts.node_selector.items()))
     if parts.tolerations:
         template["tolerations"] = parts.tolerations
+    if step.retry is not None:
+        template["retryStrategy"] = retry_strategy(step.retry)
     return template
+
+
+def retry_strategy(retry: StepRetry) -> dict[str, Any]:
+    """Argo's retryStrategy; its limit and backoff values are int-or-strings, written as strings."""
+    out: dict[str, Any] = {"limit": str(retry.limit), "retryPolicy": retry.policy}
+    if retry.backoff is not None:
+        out["backoff"] = {k: str(v) for k, v in retry.backoff.model_dump(exclude_none=True).items()}
+    return out
 
 
 def job_template(step: Step, job: Target, ctx: RenderContext) -> dict[str, Any]:

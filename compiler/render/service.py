@@ -17,7 +17,7 @@ from compiler.render.helm import ChartError, chart_version, find_chart, render_c
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
 from compiler.render.pod import PodParts, container_resources, env_vars, pod_parts
 from compiler.targets import Target
-from schemas.service import Autoscaling, Probe, canary_replicas
+from schemas.service import Autoscaling, Probe, ServiceSpec, canary_replicas
 
 # Set by the chart itself; a spec env var of the same name would silently fight it.
 RESERVED_ENV = ("MODEL_PATH", "MODEL_NAME", "MODEL_VERSION", "MODEL_URI")
@@ -108,21 +108,24 @@ def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: Resolved
     values.put("tolerations", parts.tolerations, ("resources", "gpuType"))
     values.put("volumes", parts.volumes, ("datasets",))
     values.put("volumeMounts", parts.mounts, ("datasets",))
-    put_pod(values, parts)
+    put_pod(values, spec, parts)
     if spec.canary is not None and canary is not None:
         put_canary(values, spec, canary)
     return values
 
 
-def put_pod(values: ChartValues, parts: PodParts) -> None:
-    """The `pod:` block's values the chart has no other source for (only those set, so a Service
-    without them keeps its values.yaml)."""
+def put_pod(values: ChartValues, spec: ServiceSpec, parts: PodParts) -> None:
+    """The server's command/args and the `pod:` block's values the chart has no other source for
+    (only those set, so a Service without them keeps its values.yaml)."""
     if parts.annotations:
         values.put("podAnnotations", dict(sorted(parts.annotations.items())), ("pod", "annotations"))
     for key, spec_key in (("serviceAccountName", "serviceAccount"), ("imagePullSecrets", "imagePullSecrets"),
                           ("securityContext", "securityContext")):
         if key in parts.pod_fields:
             values.put(key, parts.pod_fields[key], ("pod", spec_key))
+    for key in ("command", "args"):
+        if getattr(spec, key):
+            values.put(key, list(getattr(spec, key)), (key,))
     for key in ("imagePullPolicy", "workingDir"):
         if key in parts.container_fields:
             values.put(key, parts.container_fields[key], ("pod", key))
