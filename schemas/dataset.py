@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictStr, field_validator
+from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
 
 from schemas.base import Int32, Name, Quantity, Spec, StringMap, merge_key
 from schemas.patch import Patch
@@ -32,10 +32,22 @@ class Source(Spec):
         return self.uri.split("://", 1)[0]
 
 
+WATERMARK = r"^(0(\.\d+)?|1(\.0+)?)$"
+
+
 class Tier(Spec):
     medium: Literal["MEM", "SSD", "HDD"]
     path: StrictStr | None = None
     quota: Quantity
+    # Watermarks, as fractions of the quota: evict from `high` down to `low` (Fluid writes them as strings).
+    high: StrictStr | None = Field(None, pattern=WATERMARK)
+    low: StrictStr | None = Field(None, pattern=WATERMARK)
+
+    @model_validator(mode="after")
+    def _high_above_low(self) -> Tier:
+        if self.high is not None and self.low is not None and float(self.low) >= float(self.high):
+            raise ValueError(f"tier watermark low {self.low} must be below high {self.high}")
+        return self
 
 
 class Cache(Spec):

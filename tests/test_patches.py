@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from repo_fixture import compile_targets, run, write_repo
 
 from compiler.errors import StrataError
 from compiler.pipeline import compile_repo
 from compiler.plan import causes
-from repo_fixture import compile_targets, run, write_repo
 
 GROUP = """
     kind: EnvironmentGroup
