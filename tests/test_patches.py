@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from repo_fixture import compile_targets, run, write_repo
+from repo_fixture import compile_errors, compile_targets, compiled_objects, run, write_repo
 
-from compiler.errors import StrataError
-from compiler.pipeline import compile_repo
 from compiler.plan import causes
 
 GROUP = """
@@ -54,15 +52,7 @@ def repo(tmp_path, train: str = TRAIN, **extra):
     return write_repo(tmp_path, {"environments/groups/test.yaml": GROUP, JOB: train, **extra})
 
 
-def objects(path) -> dict[str, dict]:
-    build = compile_repo(path, envs=("dev",))
-    return {f"{e.obj['kind']}/{e.obj['metadata']['name']}": e.obj for e in build.emitted}
-
-
-def errors(path) -> str:
-    with pytest.raises(StrataError) as caught:
-        compile_repo(path, envs=("dev",))
-    return "\n".join(p.render() for p in caught.value.problems)
+objects, errors = compiled_objects, compile_errors
 
 
 def test_layered_patches_apply_to_every_pod_template_and_the_object(tmp_path):

@@ -3,10 +3,7 @@ a Notebook and a pipeline container step; `metadata:` on the object itself; rese
 from __future__ import annotations
 
 import pytest
-
-from compiler.errors import StrataError
-from compiler.pipeline import compile_repo
-from repo_fixture import write_repo
+from repo_fixture import compile_errors, compiled_objects, write_repo
 
 POD = """
       pod:
@@ -26,15 +23,7 @@ POD = """
 """
 
 
-def objects(repo) -> dict[str, dict]:
-    build = compile_repo(repo, envs=("dev",))
-    return {f"{e.obj['kind']}/{e.obj['metadata']['name']}": e.obj for e in build.emitted}
-
-
-def errors(repo) -> str:
-    with pytest.raises(StrataError) as caught:
-        compile_repo(repo, envs=("dev",))
-    return "\n".join(p.render() for p in caught.value.problems)
+objects, errors = compiled_objects, compile_errors
 
 
 def job(extra: str) -> str:

@@ -3,11 +3,7 @@ what strata computes per role — quota, maxGpuPerWorkload, gang minAvailable, M
 pools — plus the job lifecycle fields (restartPolicy, cleanup, elastic, parallelism) and limits."""
 from __future__ import annotations
 
-import pytest
-
-from compiler.errors import StrataError
-from compiler.pipeline import compile_repo
-from repo_fixture import run, write_repo
+from repo_fixture import compile_errors, compiled_objects, run, write_repo
 
 GROUP = """
     kind: EnvironmentGroup
@@ -72,15 +68,7 @@ def repo_with(tmp_path, files: dict):
                                  "projects/demo/train.yaml": None, **files})
 
 
-def objects(repo, env: str = "dev") -> dict[str, dict]:
-    build = compile_repo(repo, envs=(env,))
-    return {f"{e.obj['kind']}/{e.obj['metadata']['name']}": e.obj for e in build.emitted}
-
-
-def errors(repo) -> str:
-    with pytest.raises(StrataError) as caught:
-        compile_repo(repo, envs=("dev",))
-    return "\n".join(p.render() for p in caught.value.problems)
+objects, errors = compiled_objects, compile_errors
 
 
 def container(replica: dict) -> dict:
