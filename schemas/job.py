@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.base import Duration, Duration32, Int32, Spec, StringMap, inherits, merge_key, promotable
+from schemas.base import Duration, Duration32, Int32, Name, Spec, StringMap, inherits, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources, RestartPolicy, Retry, Schedule
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -22,7 +22,9 @@ ROLES: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 # The Job fields a role takes unless it sets its own (`roles.<role>`).
-ROLE_FIELDS = ("image", "command", "args", "env", "resources", "pod")
+ROLE_FIELDS = ("image", "command", "args", "env", "resources", "pod", "network")
+# `network: none` in a role: that role without the job's network profile.
+NO_NETWORK = "none"
 
 
 class Scheduling(Spec):
@@ -44,6 +46,7 @@ class JobRole(Spec):
     resources: Resources = Resources()
     restartPolicy: RestartPolicy | None = None
     pod: Pod | None = None
+    network: Name | None = None
 
 
 class Cleanup(Spec):
@@ -99,6 +102,7 @@ class JobSpec(Spec):
     resources: Resources = Resources()
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
+    network: Name | None = None     # an environment's networkProfiles entry (roles may say `none`)
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])
     scheduling: Scheduling = Scheduling()
@@ -161,7 +165,8 @@ class JobSpec(Spec):
         if found is not None:
             return found
         return JobRole.model_construct(image=self.image, command=self.command, args=self.args, env=self.env,
-                                        resources=self.resources, restartPolicy=None, pod=self.pod)
+                                        resources=self.resources, restartPolicy=None, pod=self.pod,
+                                        network=self.network)
 
     def containers(self) -> tuple[Container, ...]:
         """One container per role (one for all replicas when no role has its own settings)."""

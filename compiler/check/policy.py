@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.check.quota import parse_quantity
+from compiler.render.network import PROFILE_VOLUME, profile_devices
 from compiler.secrets import SECRET_NAME_PATTERN, looks_secret
 from compiler.targets import Target
 from schemas.common import Container
@@ -143,10 +144,13 @@ def check_objects(target: Target, objects: list[dict[str, Any]], ctx: Any) -> No
     """forbidHostPath: no hostPath volume in any workload pod strata emits for `target`."""
     if not target.env.settings.policy.forbidHostPath:
         return
+    devices = profile_devices(target)
     for obj in objects:
         if str(obj.get("apiVersion", "")).startswith(FLUID_GROUP):
             continue  # a Fluid runtime's cache tiers live on its own pods, not the workload's
         for pointer, volume in host_path_volumes(obj):
+            if str(volume.get("name", "")).startswith(PROFILE_VOLUME) and volume["hostPath"].get("path") in devices:
+                continue  # a network profile's host device: the platform's, like the cache tiers
             ctx.error(target, (), f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')} volume "
                                   f"{volume.get('name')!r} at {pointer} mounts hostPath "
                                   f"{volume['hostPath'].get('path')!r}: policy forbidHostPath")

@@ -25,6 +25,7 @@ from compiler.output import yamlout
 from compiler.render import RenderContext
 from compiler.render.common import k8s_object, main_metadata, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
+from compiler.render.network import join_network
 from compiler.render.patch import apply_patches
 from compiler.render.pod import container, container_resources, pod_metadata, pod_parts, pod_spec
 from compiler.targets import Target
@@ -211,9 +212,10 @@ def pod_template(target: Target, ctx: RenderContext, container_name: str, role: 
     spec: JobSpec = target.spec
     own = spec.role(role)
     parts = pod_parts(target, own.resources, spec.datasets, ctx, own.pod, role_path(spec, role, "pod"))
+    resources = container_resources(target, own.resources)
+    fabric = join_network(target, ctx, own.network, role_path(spec, role, "network"), parts, resources)
     main = container(container_name, own.image or spec.image, command=own.command or (), args=own.args or (),
-                     env=own.env, resources=container_resources(target, own.resources), mounts=parts.mounts,
-                     parts=parts)
+                     env=[*own.env, *fabric], resources=resources, mounts=parts.mounts, parts=parts)
     return {"metadata": pod_metadata(parts, target_labels(target), pod_annotations(target)),
             "spec": pod_spec([main], parts, restartPolicy=restart_policy, **pod_scheduling(target))}
 

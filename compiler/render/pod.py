@@ -203,6 +203,8 @@ def container(name: str, image: str | None, *, command: Sequence[str] = (), args
         out["workingDir"] = extra["workingDir"]
     if env:
         out["env"] = env_vars(list(env))
+    if extra.get("securityContext"):   # a network profile's (compiler/render/network.py)
+        out["securityContext"] = extra["securityContext"]
     ports = [*ports, *extra.get("ports", ())]
     if ports:
         out["ports"] = ports
