@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration32, Int32, Int64, Name, Spec, Text, merge_key, promotable, ref
+from schemas.base import Duration32, Int32, Int64, Name, Quantity, Spec, Text, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -40,12 +40,62 @@ class StepRetry(Spec):
     backoff: Backoff | None = None
 
 
+# `<step>.<output>`: an output of a step this one runs after.
+OUTPUT_REF = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[A-Za-z0-9_-]+$"
+
+
+class OutputParam(Spec):
+    name: StrictStr
+    path: StrictStr                        # the file whose content becomes the parameter
+
+
+class Artifact(Spec):
+    name: StrictStr
+    path: StrictStr
+
+
+class StepOutputs(Spec):
+    """What a container step leaves for later steps (artifacts need the cluster's artifact repository)."""
+
+    parameters: list[OutputParam] = merge_key("name", default=[])
+    artifacts: list[Artifact] = merge_key("name", default=[])
+
+
+class InputParam(Spec):
+    name: StrictStr                        # read in the step as {{inputs.parameters.<name>}}
+    from_: StrictStr = Field(alias="from", pattern=OUTPUT_REF)
+
+
+class InputArtifact(Spec):
+    name: StrictStr
+    from_: StrictStr = Field(alias="from", pattern=OUTPUT_REF)
+    path: StrictStr                        # where the step finds it
+
+
+class StepInputs(Spec):
+    """Outputs of earlier steps (`from: <step>.<output>`; the step must be in `after`)."""
+
+    parameters: list[InputParam] = merge_key("name", default=[])
+    artifacts: list[InputArtifact] = merge_key("name", default=[])
+
+
+class Workspace(Spec):
+    """A volume created for each run and deleted with it, mounted into every container step."""
+
+    size: Quantity
+    storageClass: StrictStr | None = None
+    mountPath: StrictStr = "/workspace"
+
+
 class Step(Spec):
     name: Name
     after: list[Name] = []
     forEach: list[StrictStr | Int64 | dict[str, Any]] | None = None
     when: StrictStr | None = None          # an Argo expression ("{{tasks.x.outputs.result}} == heads"), passed through
     retry: StepRetry | None = None
+    forEachFrom: StrictStr | None = Field(None, pattern=OUTPUT_REF)   # <step>.<param> or <step>.result: withParam
+    inputs: StepInputs | None = None
+    outputs: StepOutputs | None = None
     container: ContainerStep | None = None
     template: Name | None = None
     with_: dict[str, Text] = Field(default={}, alias="with")
@@ -57,6 +107,10 @@ class Step(Spec):
         if len(kinds) != 1:
             raise ValueError(f"step {self.name!r} needs exactly one of container, template or job"
                              + (f" (has {', '.join(kinds)})" if kinds else ""))
+        if (self.inputs is not None or self.outputs is not None) and self.container is None:
+            raise ValueError(f"step {self.name!r}: inputs and outputs go with a `container` step")
+        if self.forEach is not None and self.forEachFrom is not None:
+            raise ValueError(f"step {self.name!r}: forEach or forEachFrom, not both")
         if self.retry is not None and self.container is None:
             raise ValueError(f"step {self.name!r}: `retry` only goes with a `container` step (a job retries "
                              "by its own retry.backoffLimit)")
@@ -87,9 +141,13 @@ class PipelineSpec(Spec):
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])
+    workspace: Workspace | None = None
+    onExit: ContainerStep | None = None    # runs when a run ends, whatever its {{workflow.status}}
 
     def containers(self) -> tuple[Container, ...]:
         """Each `container` step (one pod per run); presets and job steps run elsewhere."""
         return tuple(Container(("steps", i, "container"), step.container.image, step.container.resources, 1,
                                f"step {step.name}: ", f"step {step.name}")
-                     for i, step in enumerate(self.steps) if step.container is not None)
+                     for i, step in enumerate(self.steps) if step.container is not None) + (
+            (Container(("onExit",), self.onExit.image, self.onExit.resources, 1, "onExit: ", "onExit"),)
+            if self.onExit is not None else ())

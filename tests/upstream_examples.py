@@ -624,6 +624,60 @@ spec:
         ("WorkflowTemplate/dag-conditional", "/spec/templates/0/dag/tasks/2/dependencies", ["flip-coin"], ""),
     ), missing=(("outputs.artifacts[result].fromExpression of the chosen branch", "pl-io", True),
                 ("script templates (source:)", "pl-script", False))),
+    Example("39", "argoproj/argo-workflows examples/parameter-aggregation-dag.yaml", {
+        "projects/demo/parameter-aggregation.yaml": """kind: Pipeline
+name: parameter-aggregation
+spec:
+  steps:
+    - name: odd-or-even
+      forEach: [1, 2, 3, 4]
+      outputs: {parameters: [{name: num, path: /tmp/num}, {name: evenness, path: /tmp/even}]}
+      container:
+        image: "alpine:3.6"
+        command: [sh, -c]
+        args: ["sleep 1 && echo {{item}} > /tmp/num && if [ $(({{item}}%2)) -eq 0 ]; then echo even > /tmp/even;
+               else echo odd > /tmp/even; fi"]
+    - name: divide-by-2
+      after: [odd-or-even]
+      forEachFrom: odd-or-even.parameters
+      when: "{{item.evenness}} == even"
+      container: {image: "alpine:3.6", command: [sh, -c], args: ["echo $(({{item.num}}/2))"]}
+    - name: print
+      after: [divide-by-2]
+      forEachFrom: divide-by-2.result
+      container: {image: "alpine:3.6", command: [echo], args: ["{{item}}"]}
+"""}, (
+        ("WorkflowTemplate/parameter-aggregation", "/spec/templates/1/outputs/parameters/1",
+         {"name": "evenness", "valueFrom": {"path": "/tmp/even"}}, "pl-io"),
+        ("WorkflowTemplate/parameter-aggregation", "/spec/templates/0/dag/tasks/1/withParam",
+         "{{tasks.odd-or-even.outputs.parameters}}", "pl-dynamic"),
+        ("WorkflowTemplate/parameter-aggregation", "/spec/templates/0/dag/tasks/1/when", "{{item.evenness}} == even",
+         "pl-when"),
+        ("WorkflowTemplate/parameter-aggregation", "/spec/templates/0/dag/tasks/2/withParam",
+         "{{tasks.divide-by-2.outputs.result}}", "pl-dynamic"),
+        ("WorkflowTemplate/parameter-aggregation", "/spec/templates/0/dag/tasks/0/withItems", [1, 2, 3, 4], ""),
+    ), missing=(("print-nums / print-evenness: a step taking a fanned-out step's output list as one parameter",
+                 "pl-io", False),)),
+    Example("40", "argoproj/argo-workflows examples/exit-handlers.yaml", {
+        "projects/demo/exit-handlers.yaml": """kind: Pipeline
+name: exit-handlers
+spec:
+  steps:
+    - {name: intentional-fail, container: {image: "alpine:3.20", command: [sh, -c], args: ["echo intentional failure; exit 1"]}}
+  onExit:
+    image: "alpine:3.20"
+    command: [sh, -c]
+    args: ["echo send e-mail: {{workflow.name}} {{workflow.status}}; if [ {{workflow.status}} = Succeeded ];
+           then echo hooray!; else echo boohoo!; fi"]
+"""}, (
+        ("WorkflowTemplate/exit-handlers", "/spec/onExit", "on-exit", "pl-exit"),
+        ("WorkflowTemplate/exit-handlers", "/spec/templates/2/name", "on-exit", "pl-exit"),
+        ("WorkflowTemplate/exit-handlers", "/spec/templates/2/container/args/0",
+         "echo send e-mail: {{workflow.name}} {{workflow.status}}; if [ {{workflow.status}} = Succeeded ]; then echo "
+         "hooray!; else echo boohoo!; fi", "pl-exit"),
+        ("WorkflowTemplate/exit-handlers", "/spec/templates/1/container/args/0", "echo intentional failure; exit 1", ""),
+    ), missing=(("celebrate / cry as separate steps chosen by `when` inside the exit handler (one script here)",
+                 "pl-when", False),)),
     Example("41", "argoproj/argo-workflows examples/retry-backoff.yaml", {
         "projects/demo/retry-backoff.yaml": """kind: Pipeline
 name: retry-backoff
@@ -640,6 +694,45 @@ spec:
         ("WorkflowTemplate/retry-backoff", "/spec/templates/1/container/args/0",
          "import random, sys; sys.exit(random.choice([0, 1, 1]))", ""),
     ), missing=(("retryStrategy.backoff.cap", "pl-retry", False),)),
+    Example("42", "argoproj/argo-workflows examples/volumes-pvc.yaml", {
+        "projects/demo/volumes-pvc.yaml": """kind: Pipeline
+name: volumes-pvc
+spec:
+  workspace: {size: 1Gi, mountPath: /mnt/vol}
+  steps:
+    - {name: generate, container: {image: "busybox:1.36", command: [sh, -c],
+       args: ["echo generating message in volume; echo hello world | tee /mnt/vol/hello_world.txt"]}}
+    - {name: print, after: [generate], container: {image: "alpine:3.20", command: [sh, -c],
+       args: ["echo getting message from volume; find /mnt/vol; cat /mnt/vol/hello_world.txt"]}}
+"""}, (
+        ("WorkflowTemplate/volumes-pvc", "/spec/volumeClaimTemplates/0",
+         {"metadata": {"name": "workspace"},
+          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}, "pl-workspace"),
+        ("WorkflowTemplate/volumes-pvc", "/spec/templates/2/container/volumeMounts/0",
+         {"name": "workspace", "mountPath": "/mnt/vol"}, "pl-workspace"),
+        ("WorkflowTemplate/volumes-pvc", "/spec/templates/0/dag/tasks/1/dependencies", ["generate"], ""),
+    )),
+    Example("43", "argoproj/argo-workflows examples/artifact-passing.yaml", {
+        "projects/demo/artifact-passing.yaml": """kind: Pipeline
+name: artifact-passing
+spec:
+  steps:
+    - name: generate-artifact
+      outputs: {artifacts: [{name: hello-art, path: /tmp/hello_world.txt}]}
+      container: {image: "docker/whalesay:latest", command: [sh, -c], args: ["sleep 1; cowsay hello world | tee /tmp/hello_world.txt"]}
+    - name: consume-artifact
+      after: [generate-artifact]
+      inputs: {artifacts: [{name: message, from: generate-artifact.hello-art, path: /tmp/message}]}
+      container: {image: "alpine:3.20", command: [sh, -c], args: ["cat /tmp/message"]}
+"""}, (
+        ("WorkflowTemplate/artifact-passing", "/spec/templates/1/outputs/artifacts/0",
+         {"name": "hello-art", "path": "/tmp/hello_world.txt"}, "pl-io"),
+        ("WorkflowTemplate/artifact-passing", "/spec/templates/2/inputs/artifacts/0",
+         {"name": "message", "path": "/tmp/message"}, "pl-io"),
+        ("WorkflowTemplate/artifact-passing", "/spec/templates/0/dag/tasks/1/arguments/artifacts/0",
+         {"name": "message", "from": "{{tasks.generate-artifact.outputs.artifacts.hello-art}}"}, "pl-io"),
+        ("WorkflowTemplate/artifact-passing", "/spec/templates/2/container/args/0", "cat /tmp/message", ""),
+    )),
     Example("44", "kubeflow/kubeflow components/notebook-controller/loadtest/jupyter_test.yaml", {
         "projects/demo/jupyter-test.yaml": """kind: Notebook
 name: jupyter-test

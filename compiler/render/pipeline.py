@@ -29,10 +29,13 @@ from compiler.render.job import resource_template
 from compiler.render.pod import PodParts, container, container_resources, placement, pod_block, pod_metadata, pod_parts
 from compiler.suggest import closest
 from compiler.targets import Target
-from schemas.pipeline import ContainerStep, PipelineSpec, Step, StepRetry
+from schemas.pipeline import ContainerStep, PipelineSpec, Step, StepInputs, StepRetry, Workspace
 
 ARGO = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
+EXIT_TEMPLATE = "on-exit"          # the `onExit` container's template (steps' are all `step-<name>`)
+AGGREGATES = ("result", "parameters")   # `<step>.result`, `<step>.parameters`: no declared output needed
+WORKSPACE = "workspace"            # the per-run volume claim of `workspace:`
 WORKFLOW_PARAM = re.compile(r"\{\{\s*workflow\.parameters\.([^\s}]+)\s*\}\}")
 ITEM = re.compile(r"\{\{\s*item(\.[^\s}]*)?\s*\}\}")
 
@@ -67,10 +70,28 @@ def workflow_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
     out.update(_run_settings(spec))
     shared = pipeline_pod(target, ctx)
     out.update(workflow_pod_fields(target, shared))
+    if spec.workspace is not None:
+        out["volumeClaimTemplates"] = [workspace_claim(spec.workspace)]
+        shared.mounts.append({"name": WORKSPACE, "mountPath": spec.workspace.mountPath})
+    if spec.onExit is not None:
+        out["onExit"] = EXIT_TEMPLATE
     # Runs (manual or scheduled) carry the pipeline's labels, so `kubectl get wf -l` finds them.
     out["workflowMetadata"] = {"labels": target_labels(target)}
     out["templates"] = [dag_template(spec.steps), *step_templates(target, ctx, shared)]
+    if spec.onExit is not None:
+        exit_step = Step.model_construct(name=EXIT_TEMPLATE, container=spec.onExit, retry=None, inputs=None,
+                                         outputs=None)
+        handler = container_template(target, exit_step, spec.onExit, ctx, shared=shared, where=("onExit",))
+        out["templates"].append({**handler, "name": EXIT_TEMPLATE})
     return out
+
+
+def workspace_claim(workspace: Workspace) -> dict[str, Any]:
+    """A claim per run (Argo creates it with the run and deletes it after): steps share files."""
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": workspace.size}}}
+    if workspace.storageClass:
+        spec["storageClassName"] = workspace.storageClass
+    return {"metadata": {"name": WORKSPACE}, "spec": spec}
 
 
 def _run_settings(spec: PipelineSpec) -> dict[str, Any]:
@@ -113,9 +134,33 @@ def dag_task(step: Step) -> dict[str, Any]:
         task["arguments"] = {"parameters": [_param(k, v) for k, v in sorted(step.with_.items())]}
     if step.forEach is not None:
         task["withItems"] = list(step.forEach)
+    if step.forEachFrom is not None:
+        task["withParam"] = output_expression(step.forEachFrom, "parameters")
     if step.when is not None:
         task["when"] = step.when
+    if step.inputs is not None:
+        task.setdefault("arguments", {}).update(input_arguments(step.inputs))
     return task
+
+
+def output_expression(ref: str, kind: str) -> str:
+    """`train.model` → `{{tasks.train.outputs.<kind>.model}}`; `<step>.result` → its stdout;
+    `<step>.parameters` → the output parameters of every item of a fanned-out step, as a list."""
+    task, _, name = ref.partition(".")
+    if name in AGGREGATES and kind == "parameters":
+        return f"{{{{tasks.{task}.outputs.{name}}}}}"
+    return f"{{{{tasks.{task}.outputs.{kind}.{name}}}}}"
+
+
+def input_arguments(inputs: StepInputs) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if inputs.parameters:
+        found["parameters"] = [{"name": p.name, "value": output_expression(p.from_, "parameters")}
+                               for p in inputs.parameters]
+    if inputs.artifacts:
+        found["artifacts"] = [{"name": a.name, "from": output_expression(a.from_, "artifacts")}
+                              for a in inputs.artifacts]
+    return found
 
 
 def template_name(step: Step) -> str:
@@ -171,8 +216,9 @@ def step_templates(target: Target, ctx: RenderContext, shared: PodParts | None =
 
 
 def container_template(target: Target, step: Step, spec: ContainerStep, ctx: RenderContext, index: int = 0,
-                       shared: PodParts | None = None) -> dict[str, Any]:
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod, ("steps", index, "container", "pod"))
+                       shared: PodParts | None = None, where: tuple | None = None) -> dict[str, Any]:
+    where = where if where is not None else ("steps", index, "container")
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod, (*where, "pod"))
     shared = shared or PodParts()
     # The pipeline's volumes are the workflow's: each container mounts them; its container
     # fields (workingDir, pull policy, ports) apply unless the step sets its own.
@@ -197,7 +243,28 @@ def container_template(target: Target, step: Step, spec: ContainerStep, ctx: Ren
         template["tolerations"] = parts.tolerations
     if step.retry is not None:
         template["retryStrategy"] = retry_strategy(step.retry)
+    template.update(template_io(step))
     return template
+
+
+def template_io(step: Step) -> dict[str, Any]:
+    """The template's inputs (what the task's arguments pass in) and outputs."""
+    found: dict[str, Any] = {}
+    if step.inputs is not None and (step.inputs.parameters or step.inputs.artifacts):
+        inputs: dict[str, Any] = {}
+        if step.inputs.parameters:
+            inputs["parameters"] = [{"name": p.name} for p in step.inputs.parameters]
+        if step.inputs.artifacts:
+            inputs["artifacts"] = [{"name": a.name, "path": a.path} for a in step.inputs.artifacts]
+        found["inputs"] = inputs
+    if step.outputs is not None and (step.outputs.parameters or step.outputs.artifacts):
+        outputs: dict[str, Any] = {}
+        if step.outputs.parameters:
+            outputs["parameters"] = [{"name": p.name, "valueFrom": {"path": p.path}} for p in step.outputs.parameters]
+        if step.outputs.artifacts:
+            outputs["artifacts"] = [{"name": a.name, "path": a.path} for a in step.outputs.artifacts]
+        found["outputs"] = outputs
+    return found
 
 
 def retry_strategy(retry: StepRetry) -> dict[str, Any]:
@@ -224,6 +291,7 @@ def check_pipeline(target: Target, ctx: RenderContext) -> None:
     for index, step in enumerate(steps):
         _check_step_kind(target, ctx, index, step)
         _check_references(target, ctx, index, step, declared)
+        _check_outputs_used(target, ctx, index, step)
     if target.spec.schedule is not None:
         _check_scheduled_params(target, ctx)
 
@@ -263,9 +331,29 @@ def _check_references(target: Target, ctx: RenderContext, index: int, step: Step
             if name not in declared:
                 ctx.error(target, where, f"step {step.name!r}: unknown pipeline param {name!r} "
                                          f"in {text!r}{_known(declared)}")
-        if step.forEach is None and ITEM.search(text):
+        if step.forEach is None and step.forEachFrom is None and ITEM.search(text):
             ctx.error(target, where, f"step {step.name!r}: {{{{item}}}} is only set in a step "
                                      f"with forEach")
+
+
+def _check_outputs_used(target: Target, ctx: RenderContext, index: int, step: Step) -> None:
+    """Each `from`/`forEachFrom` names an output of a step this one runs after."""
+    steps = {s.name: s for s in target.spec.steps}
+    refs: list[tuple[tuple, str, str]] = [(("forEachFrom",), step.forEachFrom, "parameters")] \
+        if step.forEachFrom else []
+    for kind in ("parameters", "artifacts"):
+        for position, item in enumerate(getattr(step.inputs, kind) if step.inputs else []):
+            refs.append((("inputs", kind, position, "from"), item.from_, kind))
+    for path, ref, kind in refs:
+        source, _, name = ref.partition(".")
+        other = steps.get(source)
+        declared = [o.name for o in getattr(other.outputs, kind)] if other is not None and other.outputs else []
+        if source not in step.after:
+            ctx.error(target, ("steps", index, *path), f"step {step.name!r}: {ref!r} is an output of "
+                                                       f"{source!r}, which is not in its `after`")
+        elif not (name in declared or (name in AGGREGATES and kind == "parameters")):
+            ctx.error(target, ("steps", index, *path), f"step {step.name!r}: step {source!r} has no output "
+                                                       f"{kind[:-1]} {name!r}{_known(declared)}")
 
 
 def step_strings(step: Step) -> Iterator[tuple[tuple, str]]:
