@@ -81,6 +81,17 @@ class KServeOptions(Spec):
     protocolVersion: Literal["v1", "v2", "grpc-v1", "grpc-v2"] | None = None
 
 
+class Transformer(Spec):
+    """KServe's transformer: pre/post-processing in front of the predictor (e.g. tokenizing for a
+    Triton model), scaled like the predictor; its resources count in quota and capacity."""
+
+    image: StrictStr
+    command: list[StrictStr] = []
+    args: list[StrictStr] = []
+    env: list[EnvVar] = merge_key("name", default=[])
+    resources: Resources = Resources()
+
+
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
     chart: ChartRef = ChartRef()
@@ -101,6 +112,7 @@ class ServiceSpec(Spec):
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])
     kserve: KServeOptions | None = None
+    transformer: Transformer | None = None
 
     @field_validator("pod")
     @classmethod
@@ -111,6 +123,8 @@ class ServiceSpec(Spec):
 
     @model_validator(mode="after")
     def _chart_needs_an_image(self) -> ServiceSpec:
+        if self.transformer is not None and self.runtime != "kserve":
+            raise ValueError("transformer is a KServe component: it needs runtime: kserve")
         if self.image is None and self.runtime == "chart":
             raise ValueError("image is required with runtime: chart (only KServe can leave the image to its "
                              "ServingRuntime)")
@@ -121,8 +135,12 @@ class ServiceSpec(Spec):
         return self.replicas if isinstance(self.replicas, int) else self.replicas.max
 
     def containers(self) -> tuple[Container, ...]:
-        """The model server: every replica at the maximum, plus the canary's."""
-        return (Container((), self.image or "", self.resources, self.max_replicas + canary_replicas(self)),)
+        """The model server: every replica at the maximum, plus the canary's; and the transformer's."""
+        server = Container((), self.image or "", self.resources, self.max_replicas + canary_replicas(self))
+        if self.transformer is None:
+            return (server,)
+        return (server, Container(("transformer",), self.transformer.image, self.transformer.resources,
+                                  self.max_replicas, "transformer: "))
 
 
 def canary_replicas(spec: ServiceSpec) -> int:

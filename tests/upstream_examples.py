@@ -599,14 +599,50 @@ spec:
   model: {name: bert, version: 1}
   kserve: {protocolVersion: v2, runtimeVersion: 23.10-py3}
   args: [--log-verbose=1]
-  resources: {cpu: "1", memory: 8Gi, gpu: 1, gpuType: a100}
+  resources: {cpu: "6", memory: 24Gi, gpu: 1, gpuType: a100}
+  transformer:
+    image: kserve/huggingfaceserver:v0.14.0
+    args: [--model_name=llama2, --model_id=meta-llama/Llama-2-7b-chat-hf, --predictor_protocol=v2,
+           --tensor_input_names=input_ids, --disable_vllm]
+    resources: {cpu: 100m, memory: 2Gi, limits: {cpu: "1"}}
 """}, (
         ("InferenceService/huggingface-triton", "/spec/predictor/model/protocolVersion", "v2", "ksv-protocol"),
         ("InferenceService/huggingface-triton", "/spec/predictor/model/runtimeVersion", "23.10-py3", "ksv-runtime"),
         ("InferenceService/huggingface-triton", "/spec/predictor/model/args", ["--log-verbose=1"], "ksv-args"),
         ("InferenceService/huggingface-triton", "/spec/predictor/model/modelFormat/name", "triton", ""),
-    ), missing=(("transformer: huggingfaceserver container tokenizing for the Triton predictor", "ksv-transformer",
-                 True), ("transformer requests cpu=100m with limits cpu=1", "requests-limits", False))),
+        ("InferenceService/huggingface-triton", "/spec/transformer/containers/0/args/3", "--tensor_input_names=input_ids",
+         "ksv-transformer"),
+        ("InferenceService/huggingface-triton", "/spec/transformer/containers/0/resources",
+         {"requests": {"cpu": "100m", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}, "requests-limits"),
+    )),
+    Example("36", "kserve/website docs/modelserving/v1beta1/transformer/torchserve_image_transformer/README.md (gRPC)", {
+        "projects/demo/cifar10.yaml": """kind: Model
+name: cifar10
+spec:
+  format: pytorch
+  versions: [{version: 1, uri: "gs://kfserving-examples/models/torchscript"}]
+""", "projects/demo/torch-grpc-transformer.yaml": """kind: Service
+name: torch-grpc-transformer
+spec:
+  runtime: kserve
+  model: {name: cifar10, version: 1}
+  kserve: {runtime: kserve-tritonserver, runtimeVersion: 20.10-py3}
+  ports: [{name: h2c, port: 9000}]
+  transformer:
+    image: kserve/image-transformer:v0.14.0
+    command: [python, -m, model]
+    args: [--model_name, cifar10, --protocol, grpc-v2]
+"""}, (
+        ("InferenceService/torch-grpc-transformer", "/spec/predictor/model/runtime", "kserve-tritonserver", "ksv-runtime"),
+        ("InferenceService/torch-grpc-transformer", "/spec/predictor/model/runtimeVersion", "20.10-py3", "ksv-runtime"),
+        ("InferenceService/torch-grpc-transformer", "/spec/predictor/model/ports/0/containerPort", 9000, ""),
+        ("InferenceService/torch-grpc-transformer", "/spec/transformer/containers/0/command", ["python", "-m", "model"],
+         "ksv-transformer"),
+        ("InferenceService/torch-grpc-transformer", "/spec/transformer/containers/0/args/3", "grpc-v2",
+         "ksv-transformer"),
+        ("InferenceService/torch-grpc-transformer", "/spec/predictor/model/storageUri",
+         "gs://kfserving-examples/models/torchscript", ""),
+    )),
     Example("38", "argoproj/argo-workflows examples/dag-conditional-artifacts.yaml", {
         "projects/demo/dag-conditional.yaml": """kind: Pipeline
 name: dag-conditional

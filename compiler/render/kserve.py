@@ -20,7 +20,7 @@ from typing import Any
 
 from compiler.render.common import k8s_object, main_metadata
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
-from compiler.render.pod import PodParts, container_resources, env_vars, placement, pod_parts
+from compiler.render.pod import PodParts, container, container_resources, env_vars, placement, pod_parts
 from compiler.targets import Target
 from schemas.service import Autoscaling, KServeOptions, ServiceSpec
 
@@ -47,7 +47,19 @@ def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     if spec.canary is not None:
         annotations["strata.dev/stable-model"] = f"{main.name}@{main.version}"
     meta = main_metadata(target, annotations=annotations)
-    return [k8s_object(API_VERSION, "InferenceService", meta, spec={"predictor": predictor(target, ctx, served, mode)})]
+    body = {"predictor": predictor(target, ctx, served, mode)}
+    if spec.transformer is not None:
+        body["transformer"] = transformer(target, spec)
+    return [k8s_object(API_VERSION, "InferenceService", meta, spec=body)]
+
+
+def transformer(target: Target, spec: ServiceSpec) -> dict[str, Any]:
+    """A custom container in front of the predictor, scaled like it (KServe names it kserve-container)."""
+    own = spec.transformer
+    assert own is not None
+    main = container("kserve-container", own.image, command=own.command, args=own.args, env=own.env,
+                     resources=container_resources(target, own.resources))
+    return {**replica_fields(spec), "containers": [main]}
 
 
 def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str) -> dict[str, Any]:
