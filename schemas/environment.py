@@ -143,7 +143,7 @@ class EnvironmentSettings(Spec):
     vars: StringMap = {}
     scheduler: Literal["volcano", "kueue", "default"] = "default"
     gpuPools: dict[StrictStr, GpuPool] = {}
-    networkProfiles: dict[Name, NetworkProfile] = {}
+    networkProfiles: dict[StrictStr, NetworkProfile] = {}
     defaults: dict[StrictStr, dict[str, Any]] = {}
     appTypes: dict[StrictStr, dict[str, Any]] = {}
     locked: list[StrictStr] = []

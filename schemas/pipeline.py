@@ -79,7 +79,7 @@ class StepInputs(Spec):
     artifacts: list[InputArtifact] = merge_key("name", default=[])
 
 
-class Workspace(Spec):
+class RunWorkspace(Spec):
     """A volume created for each run and deleted with it, mounted into every container step."""
 
     size: Quantity
@@ -141,7 +141,7 @@ class PipelineSpec(Spec):
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])
-    workspace: Workspace | None = None
+    workspace: RunWorkspace | None = None
     onExit: ContainerStep | None = None    # runs when a run ends, whatever its {{workflow.status}}
 
     def containers(self) -> tuple[Container, ...]:

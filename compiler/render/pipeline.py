@@ -29,7 +29,7 @@ from compiler.render.job import resource_template
 from compiler.render.pod import PodParts, container, container_resources, placement, pod_block, pod_metadata, pod_parts
 from compiler.suggest import closest
 from compiler.targets import Target
-from schemas.pipeline import ContainerStep, PipelineSpec, Step, StepInputs, StepRetry, Workspace
+from schemas.pipeline import ContainerStep, PipelineSpec, RunWorkspace, Step, StepInputs, StepRetry
 
 ARGO = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
@@ -86,7 +86,7 @@ def workflow_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
     return out
 
 
-def workspace_claim(workspace: Workspace) -> dict[str, Any]:
+def workspace_claim(workspace: RunWorkspace) -> dict[str, Any]:
     """A claim per run (Argo creates it with the run and deletes it after): steps share files."""
     spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": workspace.size}}}
     if workspace.storageClass:
