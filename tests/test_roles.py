@@ -303,3 +303,12 @@ def test_limits_below_requests_and_required_limits(tmp_path):
     unlimited = job.replace('limits: {cpu: "2", memory: 16Gi}', "limits: {memory: none}")
     text = errors(repo_with(tmp_path, {"environments/groups/test.yaml": strict, "projects/demo/train.yaml": unlimited}))
     assert "limits.memory is none: policy requireResourceLimits needs a cpu and memory limit" in text
+
+
+def test_forbid_plain_secrets_reads_each_role_env(tmp_path):
+    group = GROUP.replace("policy: {maxGpuPerWorkload: 4}", "policy: {maxGpuPerWorkload: 4, forbidPlainSecrets: true}")
+    job = PS_JOB.replace("          restartPolicy: Always", "          restartPolicy: Always\n"
+                         "          env: [{name: API_TOKEN, value: plain}]")
+    text = errors(write_repo(tmp_path, {"environments/groups/test.yaml": group, "projects/demo/project.yaml": PROJECT,
+                                        "projects/demo/train.yaml": job}))
+    assert "role ps: env var API_TOKEN holds a plain value" in text

@@ -123,8 +123,8 @@ def env_lists(target: Target) -> Iterator[tuple[tuple, list[Any], str]]:
     """(spec path, env vars, label) of the env list of every container the target runs."""
     for container in target.spec.containers():
         part = target.spec
-        for step in container.path:   # () for the spec itself, ("steps", i, "container") for a step
-            part = part[step] if isinstance(step, int) else getattr(part, step)
+        for step in container.path:   # (), ("steps", i, "container"), ("roles", "ps"), ("transformer",)
+            part = part[step] if isinstance(part, (dict, list)) else getattr(part, step)   # roles is a map
         yield container.path + ("env",), list(getattr(part, "env", [])), container.label
 
 
