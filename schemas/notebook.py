@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import StrictStr
 
-from schemas.base import Duration, Quantity, Spec, merge_key, promotable
+from schemas.base import Duration, Name, Quantity, Spec, merge_key, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -13,6 +13,9 @@ class Workspace(Spec):
     size: Quantity = "10Gi"
     storageClass: StrictStr | None = None
     mountPath: StrictStr = "/home/jovyan"
+    # An existing PVC of the namespace as the workspace (a notebook's home that outlives it); then
+    # strata creates no `<name>-workspace` claim and `size`/`storageClass` are not used.
+    claim: Name | None = None
 
 
 class NotebookSpec(Spec):

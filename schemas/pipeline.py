@@ -30,6 +30,7 @@ class Backoff(Spec):
     duration: StrictStr | None = None      # Argo durations as strings: "10s", "1m"
     factor: Int32 | None = Field(None, ge=1)
     maxDuration: StrictStr | None = None
+    cap: StrictStr | None = None           # the longest one wait may grow to
 
 
 class StepRetry(Spec):

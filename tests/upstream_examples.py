@@ -720,16 +720,16 @@ name: retry-backoff
 spec:
   steps:
     - name: flaky
-      retry: {limit: 10, backoff: {duration: "1", factor: 2, maxDuration: 1m}}
+      retry: {limit: 10, backoff: {duration: "1", factor: 2, maxDuration: 1m, cap: "5"}}
       container: {image: "python:3.12-alpine", command: [python, -c],
                   args: ["import random, sys; sys.exit(random.choice([0, 1, 1]))"]}
 """}, (
         ("WorkflowTemplate/retry-backoff", "/spec/templates/1/retryStrategy/limit", "10", "pl-retry"),
         ("WorkflowTemplate/retry-backoff", "/spec/templates/1/retryStrategy/backoff",
-         {"duration": "1", "factor": "2", "maxDuration": "1m"}, "pl-retry"),
+         {"duration": "1", "factor": "2", "maxDuration": "1m", "cap": "5"}, "pl-retry"),
         ("WorkflowTemplate/retry-backoff", "/spec/templates/1/container/args/0",
          "import random, sys; sys.exit(random.choice([0, 1, 1]))", ""),
-    ), missing=(("retryStrategy.backoff.cap", "pl-retry", False),)),
+    )),
     Example("42", "argoproj/argo-workflows examples/volumes-pvc.yaml", {
         "projects/demo/volumes-pvc.yaml": """kind: Pipeline
 name: volumes-pvc
@@ -775,6 +775,7 @@ name: jupyter-test
 spec:
   image: kubeflownotebookswg/jupyter-scipy:v1.8.0
   resources: {cpu: 500m, memory: 1Gi, shm: 1Gi, limits: {cpu: none, memory: none}}
+  workspace: {claim: test-pvc, mountPath: /home/kubeflow}
   pod:
     serviceAccount: default-editor
 """}, (
@@ -782,8 +783,11 @@ spec:
         ("Notebook/jupyter-test", "/spec/template/spec/containers/0/resources/requests", {"cpu": "500m", "memory": "1Gi"},
          "requests-limits"),
         ("Notebook/jupyter-test", "/spec/template/spec/volumes/1/emptyDir/medium", "Memory", ""),
-    ), missing=(("the existing claim test-pvc as the workspace at /home/kubeflow (strata makes <name>-workspace)",
-                 "nb-workspace-claim", False),)),
+        ("Notebook/jupyter-test", "/spec/template/spec/volumes/0/persistentVolumeClaim/claimName", "test-pvc",
+         "nb-workspace-claim"),
+        ("Notebook/jupyter-test", "/spec/template/spec/containers/0/volumeMounts/0/mountPath", "/home/kubeflow",
+         "nb-workspace-claim"),
+    )),
     Example("45", "kubeflow/kubeflow components/crud-web-apps/jupyter/backend/apps/jupyter/yaml/notebook_template.yaml", {
         "projects/demo/jwa-notebook.yaml": """kind: Notebook
 name: jwa-notebook

@@ -29,11 +29,13 @@ NOTEBOOK_PORT = 8888  # the port Kubeflow's notebook controller routes to
 
 class NotebookRenderer:
     def render(self, target: Target, ctx: RenderContext) -> list[dict[str, Any]]:
+        if target.spec.workspace.claim is not None:   # an existing claim: nothing to create
+            return [notebook(target, ctx)]
         return [workspace_claim(target), notebook(target, ctx)]
 
 
 def workspace_name(target: Target) -> str:
-    return f"{target.name}-workspace"
+    return target.spec.workspace.claim or f"{target.name}-workspace"
 
 
 def workspace_claim(target: Target) -> dict[str, Any]:

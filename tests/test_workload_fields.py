@@ -1,4 +1,4 @@
-"""Serving fields of issue 16: command/args on both runtimes, an image left to KServe's
+"""Serving and notebook fields of issue 16: command/args on both runtimes, an image left to KServe's
 ServingRuntime, runtime/protocol selection, and a transformer (KServe only)."""
 from __future__ import annotations
 
@@ -40,3 +40,12 @@ def test_the_chart_takes_command_and_args(tmp_path):
     deployment = compiled_objects(write_repo(tmp_path, service(body)))["Deployment/web"]
     server = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "server")
     assert server["command"] == ["python", "-m", "serve"] and server["args"] == ["--port", "8080"]
+
+
+def test_a_notebook_on_an_existing_claim_creates_none(tmp_path):
+    notebook = ("kind: Notebook\nname: nb\nspec:\n  image: 'jupyter:1'\n"
+                "  workspace: {claim: old-home, mountPath: /home/kubeflow}\n")
+    found = compiled_objects(write_repo(tmp_path, {"projects/demo/nb.yaml": notebook}))
+    assert "PersistentVolumeClaim/nb-workspace" not in found
+    pod = found["Notebook/nb"]["spec"]["template"]["spec"]
+    assert pod["volumes"][0] == {"name": "workspace", "persistentVolumeClaim": {"claimName": "old-home"}}
