@@ -182,3 +182,29 @@ def test_a_notebook_and_a_dataset_take_object_patches(tmp_path):
     found = objects(repo(tmp_path, **{"projects/demo/nb.yaml": notebook, "projects/demo/data.yaml": dataset}))
     assert found["Notebook/nb"]["spec"]["template"]["spec"]["enableServiceLinks"] is False
     assert found["AlluxioRuntime/imagenet"]["spec"]["properties"] == {"alluxio.user.direct.memory.io.enabled": "false"}
+
+
+def test_a_chart_service_and_a_pipeline_take_patches(tmp_path):
+    model = "kind: Model\nname: m\nspec: {format: onnx, versions: [{version: 1, uri: 's3://models/m/1'}]}\n"
+    service = """
+    kind: Service
+    name: web
+    spec:
+      image: reg/server:1.0
+      model: {name: m, version: 1}
+      patches: [{name: grace, pods: {}, merge: {spec: {terminationGracePeriodSeconds: 60}}}]
+    """
+    pipeline = """
+    kind: Pipeline
+    name: flow
+    spec:
+      steps: [{name: a, container: {image: "alpine:3.20"}}]
+      patches:
+        - name: deadline
+          object: {kind: WorkflowTemplate}
+          json: [{op: add, path: /spec/activeDeadlineSeconds, value: 3600}]
+    """
+    found = objects(repo(tmp_path, **{"projects/demo/m.yaml": model, "projects/demo/web.yaml": service,
+                                      "projects/demo/flow.yaml": pipeline}))
+    assert found["Deployment/web"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60
+    assert found["WorkflowTemplate/flow"]["spec"]["activeDeadlineSeconds"] == 3600
