@@ -4,7 +4,9 @@ Per-field behaviour is *declared* here, on the field, never guessed by the
 compiler from content (SPEC §2): a list that merges item by item says so with
 ``merge_key("name")``; a field naming another resource of the same project and
 environment says so with ``ref("Dataset")`` (the edges of the target graph); a
-field `strata promote` copies says so with ``promotable()``.
+field `strata promote` copies says so with ``promotable()``; a map whose values are
+partial specs laid over some of the enclosing spec's fields (a Job's `roles`) says so
+with ``inherits("image", ...)``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 MERGE_KEY = "x-strata-merge-key"
 PROMOTABLE = "x-strata-promotable"
 REFERENCE = "x-strata-ref"
+INHERITS = "x-strata-inherits"
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 QUANTITY_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
@@ -62,6 +65,14 @@ def _quoted(value: str) -> str:
     return repr(value) if len(value) <= 200 else f"{value[:200]!r}… ({len(value)} characters)"
 
 
+def inherits(*fields: str, **kwargs: Any) -> Any:
+    """A map whose every value is a partial spec merged over these `fields` of the spec that
+    holds the map (by the one merge rule, after layering): a Job's `roles.ps.image` over its
+    `image`. The merge stage writes the result back, so each value is complete and every
+    inherited value keeps the file:line that set it."""
+    return Field(json_schema_extra={INHERITS: list(fields)}, **kwargs)
+
+
 def _quantity(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a quantity is a number or a string like 500m or 16Gi, not a boolean")
@@ -70,6 +81,14 @@ def _quantity(value: Any) -> Any:
     if isinstance(value, str) and not _QUANTITY.match(value):
         raise ValueError(f"{_quoted(value)} is not a Kubernetes quantity (e.g. 500m, 4, 16Gi)")
     return value
+
+
+NO_LIMIT = "none"
+
+
+def _limit(value: Any) -> Any:
+    """A limit: a quantity, or `none` for no limit at all."""
+    return value if value == NO_LIMIT else _quantity(value)
 
 
 def _duration(value: Any) -> Any:
@@ -118,6 +137,9 @@ Int64 = Annotated[StrictInt, _fits(64)]   # deadlines in seconds, GPU counts
 Quantity = Annotated[str, BeforeValidator(_quantity), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}],
     "description": "A Kubernetes quantity: 500m, 4, 16Gi."})]
+Limit = Annotated[str, BeforeValidator(_limit), WithJsonSchema({
+    "anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}, {"const": NO_LIMIT}],
+    "description": "A Kubernetes quantity (at least the request), or `none` for no limit."})]
 _DURATION_SCHEMA = WithJsonSchema({
     "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": DURATION_PATTERN, "minLength": 1}],
     "description": "Integer seconds, or 90s, 30m, 12h, 1h30m."})

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictStr, field_validator
+from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
 
 from schemas.base import Amounts, Int32, Name, Quantity, Spec, StringMap, merge_key
+from schemas.patch import Patch
 
 URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
 _URI = re.compile(r"^([a-z0-9]+)://(.+)$")
@@ -31,10 +32,22 @@ class Source(Spec):
         return self.uri.split("://", 1)[0]
 
 
+WATERMARK = r"^(0(\.\d+)?|1(\.0+)?)$"
+
+
 class Tier(Spec):
     medium: Literal["MEM", "SSD", "HDD"]
     path: StrictStr | None = None
     quota: Quantity
+    # Watermarks, as fractions of the quota: evict from `high` down to `low` (Fluid writes them as strings).
+    high: StrictStr | None = Field(None, pattern=WATERMARK)
+    low: StrictStr | None = Field(None, pattern=WATERMARK)
+
+    @model_validator(mode="after")
+    def _high_above_low(self) -> Tier:
+        if self.high is not None and self.low is not None and float(self.low) >= float(self.high):
+            raise ValueError(f"tier watermark low {self.low} must be below high {self.high}")
+        return self
 
 
 class CacheResources(Spec):
@@ -62,3 +75,4 @@ class DatasetSpec(Spec):
     sources: list[Source] = merge_key("name", min_length=1)
     cache: Cache = Cache()
     placement: Literal["preferred", "required"] = "preferred"
+    patches: list[Patch] = merge_key("name", default=[])   # e.g. Fluid runtime tuning (schemas/patch.py)

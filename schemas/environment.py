@@ -31,6 +31,21 @@ class Toleration(Spec):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
 
 
+class NetworkProfile(Spec):
+    """Pod settings for a network fabric (InfiniBand / RDMA) that only the platform may declare and a
+    workload selects by name (`network:` on a Job or one of its roles), checked against the
+    environment's policy (allowHostNetwork, allowPrivileged, allowedCapabilities)."""
+
+    hostNetwork: StrictBool = False            # also dnsPolicy ClusterFirstWithHostNet
+    hostIPC: StrictBool = False
+    privileged: StrictBool = False
+    capabilities: list[StrictStr] = []         # added to the main container (IPC_LOCK to pin memory)
+    hostDevices: list[StrictStr] = []          # hostPath volumes mounted at the same path (/dev/infiniband)
+    resources: dict[StrictStr, Int64] = {}     # extended resources per pod (rdma/hca_shared_devices_a: 1)
+    env: StringMap = {}                        # NCCL_IB_HCA, NCCL_IB_GID_INDEX, ...
+    annotations: StringMap = {}                # k8s.v1.cni.cncf.io/networks (Multus)
+
+
 class GpuPool(Spec):
     """How a `gpuType` becomes pod scheduling in one environment, and what the pool holds.
 
@@ -77,6 +92,12 @@ class Policy(Spec):
     forbidHostPath: StrictBool = False
     capacity: CapacityPolicy = CapacityPolicy()
     forbidPlainSecrets: StrictBool = False   # env vars named like secrets need a secretRef (compiler/secrets.py)
+    # JSON-pointer globs no `patches:` entry may change ("*/securityContext/privileged", "*/hostNetwork").
+    forbidPatchPaths: list[StrictStr] = []
+    # What a network profile may use here (a profile's workloads are refused otherwise).
+    allowHostNetwork: StrictBool = False
+    allowPrivileged: StrictBool = False
+    allowedCapabilities: list[StrictStr] = []
 
 
 class Runs(Spec):
@@ -168,6 +189,7 @@ class EnvironmentSettings(Spec):
     vars: StringMap = {}
     scheduler: Literal["volcano", "kueue", "default"] = "default"
     gpuPools: dict[StrictStr, GpuPool] = {}
+    networkProfiles: dict[StrictStr, NetworkProfile] = {}
     defaults: dict[StrictStr, dict[str, Any]] = {}
     appTypes: dict[StrictStr, dict[str, Any]] = {}
     locked: list[StrictStr] = []

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, StrictStr, field_validator, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Int32, Spec, merge_key, promotable, ref
+from schemas.base import Int32, Name, Spec, merge_key, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
+from schemas.patch import Patch
+from schemas.pod import ObjectMeta, Pod
 
 
 class ModelRef(Spec):
@@ -74,12 +76,31 @@ class KServeOptions(Spec):
     accepted and written as the new ones."""
 
     deploymentMode: Literal["Knative", "Standard", "Serverless", "RawDeployment"] = "Knative"
+    # Which ServingRuntime serves the model (default: KServe picks one by modelFormat and
+    # protocolVersion) and the inference protocol it speaks.
+    runtime: Name | None = None
+    runtimeVersion: StrictStr | None = None
+    protocolVersion: Literal["v1", "v2", "grpc-v1", "grpc-v2"] | None = None
+
+
+class Transformer(Spec):
+    """KServe's transformer: pre/post-processing in front of the predictor (e.g. tokenizing for a
+    Triton model), scaled like the predictor; its resources count in quota and capacity."""
+
+    image: StrictStr
+    command: list[StrictStr] = []
+    args: list[StrictStr] = []
+    env: list[EnvVar] = merge_key("name", default=[])
+    resources: Resources = Resources()
 
 
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
     chart: ChartRef = ChartRef()
-    image: StrictStr = promotable()
+    # Optional on KServe only: without it the ServingRuntime's own image serves the model.
+    image: StrictStr | None = promotable(default=None)
+    command: list[StrictStr] = []
+    args: list[StrictStr] = []
     model: ModelRef = promotable()
     replicas: Int32 | ReplicaRange = 1
     autoscaling: Autoscaling | None = None
@@ -89,15 +110,39 @@ class ServiceSpec(Spec):
     probes: Probes = Probes()
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
+    pod: Pod | None = None
+    metadata: ObjectMeta | None = None
+    patches: list[Patch] = merge_key("name", default=[])
     kserve: KServeOptions | None = None
+    transformer: Transformer | None = None
+
+    @field_validator("pod")
+    @classmethod
+    def _ports_are_the_services(cls, pod: Pod | None) -> Pod | None:
+        if pod is not None and pod.ports:
+            raise ValueError("a Service's ports are its `ports` (they also name the probes' ports), not pod.ports")
+        return pod
+
+    @model_validator(mode="after")
+    def _chart_needs_an_image(self) -> ServiceSpec:
+        if self.transformer is not None and self.runtime != "kserve":
+            raise ValueError("transformer is a KServe component: it needs runtime: kserve")
+        if self.image is None and self.runtime == "chart":
+            raise ValueError("image is required with runtime: chart (only KServe can leave the image to its "
+                             "ServingRuntime)")
+        return self
 
     @property
     def max_replicas(self) -> int:
         return self.replicas if isinstance(self.replicas, int) else self.replicas.max
 
     def containers(self) -> tuple[Container, ...]:
-        """The model server: every replica at the maximum, plus the canary's."""
-        return (Container((), self.image, self.resources, self.max_replicas + canary_replicas(self)),)
+        """The model server: every replica at the maximum, plus the canary's; and the transformer's."""
+        server = Container((), self.image or "", self.resources, self.max_replicas + canary_replicas(self))
+        if self.transformer is None:
+            return (server,)
+        return (server, Container(("transformer",), self.transformer.image, self.transformer.resources,
+                                  self.max_replicas, "transformer: "))
 
 
 def canary_replicas(spec: ServiceSpec) -> int:

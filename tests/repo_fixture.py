@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Optional
 
 from click.testing import CliRunner
 
@@ -50,7 +49,7 @@ BASE = {
 }
 
 
-def write_repo(root: Path, files: Optional[dict[str, Optional[str]]] = None, *, base: bool = True) -> Path:
+def write_repo(root: Path, files: dict[str, str | None] | None = None, *, base: bool = True) -> Path:
     """Write BASE (unless base=False) updated with `files`; a None value removes a base file."""
     content = dict(BASE) if base else {}
     content.update(files or {})
@@ -101,3 +100,21 @@ def compile_targets(repo: Path, **selection):
 
 def target(build, identity: str, env: str):
     return next(t for t in build.targets if t.identity == identity and t.env.name == env)
+
+
+def compiled_objects(repo: Path, env: str = "dev") -> dict[str, dict]:
+    """Every object one environment's compile emits, by `Kind/name`."""
+    from compiler.pipeline import compile_repo
+    build = compile_repo(repo, envs=(env,))
+    return {f"{e.obj['kind']}/{e.obj['metadata']['name']}": e.obj for e in build.emitted}
+
+
+def compile_errors(repo: Path, env: str = "dev") -> str:
+    """The rendered problems of a compile that must fail."""
+    import pytest
+
+    from compiler.errors import StrataError
+    from compiler.pipeline import compile_repo
+    with pytest.raises(StrataError) as caught:
+        compile_repo(repo, envs=(env,))
+    return "\n".join(p.render() for p in caught.value.problems)

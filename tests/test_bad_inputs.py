@@ -228,10 +228,10 @@ def test_symlink_leaving_the_repo_is_refused(compiled_repo, tmp_path):
 def test_all_problems_of_a_run_are_reported_together(compiled_repo):
     repo, _ = compiled_repo
     write_repo(repo, {JOB: job("image: a\nimagee: b\nretry: {backoffLimit: x}"),
-                      "projects/demo/other.yaml": "kind: Job\nname: other\nspec: {image: '${nope}'}\n"}, base=False)
+                      "projects/demo/other.yaml": "kind: Job\nname: other\nspec: {image: '${project.nope}'}\n"}, base=False)
     result = run(repo, "compile")
     assert result.exit_code == 1
-    assert "imagee" in result.output and "backoffLimit" in result.output and "${nope}" in result.output
+    assert "imagee" in result.output and "backoffLimit" in result.output and "${project.nope}" in result.output
     assert "strata: " in result.output and "problems; nothing was written" in result.output
 
 

@@ -307,7 +307,7 @@ def test_promotable_fields_are_declared_on_the_schema():
     assert declared == {
         "Dataset": [], "Model": [], "Job": [("image",)], "Notebook": [("image",)],
         "Service": [("chart", "version"), ("image",), ("model",), ("canary",)],
-        "Pipeline": [("steps", ITEMS, "container", "image")],
+        "Pipeline": [("steps", ITEMS, "container", "image"), ("onExit", "image")],   # onExit: a ContainerStep too
     }
 
 

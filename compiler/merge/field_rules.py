@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 
-from schemas.base import MERGE_KEY, PROMOTABLE, REFERENCE, _text
+from schemas.base import INHERITS, MERGE_KEY, PROMOTABLE, REFERENCE, _text
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Rule:
     model: type | None = None        # for "did you mean" suggestions
     promotable: bool = False            # `strata promote` copies this field between environments
     ref: str | None = None           # the field names a resource of this kind (`ref("Dataset")`)
+    inherits: tuple[str, ...] = ()   # each value of this map is merged over these fields of its parent
 
     def child(self, key: Any) -> Rule | None:
         if self.fields is not None:
@@ -54,6 +55,9 @@ def rule_for_model(model: type[BaseModel]) -> Rule:
             rule = replace(rule, promotable=True)
         if REFERENCE in extra:
             rule = replace(rule, ref=str(extra[REFERENCE]))
+        inherited = extra.get(INHERITS)
+        if isinstance(inherited, list):
+            rule = replace(rule, inherits=tuple(str(name) for name in inherited))
         fields[info.alias or name] = rule
     return Rule(fields=fields, model=model)
 

@@ -4,6 +4,11 @@ Known references: env.name, env.group, env.cluster, env.namespace,
 env.vars.<k>, group.vars.<k>, project.name, project.namespace,
 project.vars.<k>, resource.name, resource.kind. `$${` escapes. Every unknown
 reference of a run is reported, each at the file:line of its string.
+
+A `${...}` without a strata prefix (`${NP}`, `${workers[0]}`, `${DIR:-/mnt}`) is a shell's,
+not strata's: it is left as written, so upstream commands work verbatim (issue 16). Only
+when it looks like a strata reference with a typo (`${env.vars.registy}`, `${regstry}` close
+to a known key) is it an error, which also says how to write a shell variable.
 """
 from __future__ import annotations
 
@@ -14,11 +19,19 @@ from compiler.provenance import Value
 from compiler.suggest import closest
 
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+STRATA_PREFIXES = ("env.", "group.", "project.", "resource.")
 
 
 def references(text: str) -> list[str]:
-    """The `${...}` keys of a string, each once, in order (`$${` escapes are not references)."""
-    return list(dict.fromkeys(m.strip() for m in _REF.findall(text) if m.strip()))
+    """The strata `${...}` keys of a string, each once, in order (`$${` escapes and shell
+    variables are not references)."""
+    return list(dict.fromkeys(m.strip() for m in _REF.findall(text) if m.strip().startswith(STRATA_PREFIXES)))
+
+
+def is_shell_variable(key: str, refs: dict[str, str]) -> bool:
+    """No strata prefix and not a near miss of a strata reference: left to the shell."""
+    return not key.startswith(STRATA_PREFIXES) and bool(key) and closest(key, refs, cutoff=0.75) is None \
+        and not any(ref.endswith("." + key) for ref in refs)
 
 
 def reference_value(project, key: str) -> str | None:
@@ -87,6 +100,8 @@ def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:
         key = match.group(1).strip()
         if key in refs:
             return refs[key]
+        if is_shell_variable(key, refs):
+            return match.group(0)
         problems.add(f"unknown reference ${{{key}}}{_hint(key, refs)}", value.origin)
         return match.group(0)
 
@@ -97,9 +112,10 @@ def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:
 
 
 def _hint(key: str, refs: dict[str, str]) -> str:
-    guess = closest(key, refs, cutoff=0.75)
+    guess = closest(key, refs, cutoff=0.75) or next((r for r in refs if r.endswith("." + key)), None)
     if guess is not None:
-        return f"; did you mean ${{{guess}}}?"
+        shell = "" if key.startswith(STRATA_PREFIXES) else f" (for a shell variable write $${{{key}}})"
+        return f"; did you mean ${{{guess}}}?{shell}"
     prefix = key.rsplit(".", 1)[0] + "." if "." in key else ""
     known = sorted(k for k in refs if k.startswith(prefix)) if prefix else []
     if known and len(known) <= 8:

@@ -16,6 +16,7 @@ from compiler.load.documents import Doc
 from compiler.merge import interpolate as interp
 from compiler.merge.command_layer import SET_LAYER
 from compiler.merge.field_rules import rule_for_model
+from compiler.merge.inherit import expand_inherited
 from compiler.merge.rule import merge
 from compiler.merge.world import World
 from compiler.provenance import Origin, Value, plain, relayer
@@ -218,7 +219,8 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     env_layers = world.envs[project.env.name]
     refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,
                           kind=doc.kind, name=doc.name)
-    tree = interp.interpolate(merged, refs, problems, memo)
+    tree = expand_inherited(interp.interpolate(merged, refs, problems, memo), rule_for_model(kind_of(doc.kind).spec),
+                            problems.items.append)
     chain = tuple(layer.label for layer in layers)
     found = Problems()
     own_spec = doc.get("spec")

@@ -7,7 +7,9 @@
 - `null` deletes the key (the schema default applies again), as in Helm;
 - a list whose field declares a merge key merges item by item on it, keeping
   the lower layer's order and appending new items;
-- `!replace` replaces a mapping or list outright; `!append` appends to a list.
+- `!replace` replaces a mapping or list outright; `!append` appends to a list (a list
+  made only of appends keeps the tag, so it can still append to a Job's list when a
+  role is laid over it).
 
 Inputs are never mutated: unchanged subtrees are shared, so a layer used by a
 thousand targets is not copied a thousand times. A value that replaces another
@@ -53,7 +55,9 @@ def normalize(value: Value, rule: Rule, report: Report) -> Value:
         items = [normalize(item, rule.items or ANY, report) for item in data]
         if rule.merge_key:
             _check_keys(items, rule.merge_key, report)
-        return Value(items, value.origin, value.overrode, None, value.key_origin)
+        # An append with nothing below it stays an append: a role's `args: !append [...]`
+        # still appends to the Job's args when the roles are laid over the Job (inherit.py).
+        return Value(items, value.origin, value.overrode, _pending_append(value), value.key_origin)
     if value.tag == APPEND and not isinstance(data, list):
         report(Problem("!append applies to lists only", value.origin))
     return value if value.tag is None else Value(data, value.origin, value.overrode, None, value.key_origin, value.raw)
@@ -75,20 +79,23 @@ def _merge_maps(lower: Value, higher: Value, rule: Rule, report: Report) -> Valu
 def _merge_lists(lower: Value, higher: Value, rule: Rule, report: Report) -> Value:
     items = normalize(higher, rule, report).data
     if higher.tag == APPEND:
-        return Value(list(lower.data) + items, higher.origin, (), None, lower.key_origin)
+        return Value(list(lower.data) + items, higher.origin, (), _pending_append(lower), lower.key_origin)
     if not rule.merge_key:
         return _overriding(Value(items, higher.origin, (), None, higher.key_origin), lower)
-    return Value(_merge_by_key(lower.data, items, rule, report), higher.origin, (), None, lower.key_origin)
+    # An item merging into a lower one is merged as written, so its `null`s delete that item's fields.
+    pairs = list(zip(higher.data, items, strict=True))
+    return Value(_merge_by_key(lower.data, pairs, rule, report), higher.origin, (), None, lower.key_origin)
 
 
-def _merge_by_key(lower: list[Value], higher: list[Value], rule: Rule, report: Report) -> list[Value]:
+def _merge_by_key(lower: list[Value], higher: list[tuple[Value, Value]], rule: Rule, report: Report) -> list[Value]:
+    """`higher` as (as written, normalized) pairs merged into `lower` item by item on the merge key."""
     key = rule.merge_key or ""   # only called for rules that declare one
     merged: list[Value | None] = list(lower)
     position = {_key_of(item, key): i for i, item in enumerate(lower)}
-    for item in higher:
+    for written, item in higher:
         name = _key_of(item, key)
         if name in position:
-            merged[position[name]] = merge(merged[position[name]], item, rule.items or ANY, report)
+            merged[position[name]] = merge(merged[position[name]], written, rule.items or ANY, report)
         else:
             position[name] = len(merged)
             merged.append(item)
@@ -119,6 +126,10 @@ def _overriding(value: Value, lower: Value | None) -> Value:
         return value
     return Value(value.data, value.origin, (lower.origin,) + lower.overrode, None, value.key_origin or lower.key_origin,
                  value.raw)
+
+
+def _pending_append(value: Value) -> str | None:
+    return APPEND if value.tag == APPEND else None
 
 
 def _form(value: Value) -> str:

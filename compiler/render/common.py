@@ -32,5 +32,16 @@ def metadata(target: Target, name: str | None = None, *, namespaced: bool = True
     return meta
 
 
+def main_metadata(target: Target, name: str | None = None, *, labels: dict[str, str] | None = None,
+                  annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """The metadata of a target's main object: strata's labels and annotations, then the spec's own
+    `metadata:` (schemas/pod.py refuses the keys strata writes, so neither overrides the other)."""
+    own = getattr(target.spec, "metadata", None)
+    if own is not None:
+        labels = {**(labels or {}), **own.labels}
+        annotations = {**(annotations or {}), **own.annotations}
+    return metadata(target, name, labels=labels, annotations=annotations)
+
+
 def k8s_object(api_version: str, kind: str, meta: dict[str, Any], **body: Any) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}

@@ -148,7 +148,8 @@ def tier_level(target: Target, ctx: RenderContext, index: int, tier: Tier) -> di
         ctx.error(target, ("cache", "tiers", index),
                   f"cache tier {tier.medium} needs a `path` (the node directory that holds the cache)")
         path = ""
-    return {"mediumtype": tier.medium, "path": path, "quota": tier.quota}
+    level = {"mediumtype": tier.medium, "path": path, "quota": tier.quota}
+    return {**level, **{k: v for k, v in (("high", tier.high), ("low", tier.low)) if v is not None}}
 
 
 def data_load(target: Target) -> dict[str, Any]:

@@ -26,9 +26,11 @@ from typing import Any
 
 from compiler.output import yamlout
 from compiler.render import RenderContext, WorkflowAccess
-from compiler.render.common import k8s_object, metadata, target_labels
+from compiler.render.common import k8s_object, main_metadata, metadata, target_labels
 from compiler.render.cron import check_schedule, cron_spec
-from compiler.render.pod import container, container_resources, pod_parts, pod_spec
+from compiler.render.network import join_network
+from compiler.render.patch import apply_patches
+from compiler.render.pod import container, container_resources, pod_metadata, pod_parts, pod_spec
 from compiler.targets import Target
 from schemas.job import JobSpec
 
@@ -61,6 +63,8 @@ OPERATORS: dict[str, Operator] = {
     "xgboost": Operator("XGBoostJob", "xgbReplicaSpecs", "xgboost", {"master": "Master", "worker": "Worker"}),
     "mpi": Operator("MPIJob", "mpiReplicaSpecs", "mpi", {"launcher": "Launcher", "worker": "Worker"}),
 }
+# Every kind a Job renders as (before a schedule wraps it): its `patches` apply to this object.
+JOB_KINDS = ("Job", *(operator.kind for operator in OPERATORS.values()))
 
 # The role whose success the operator treats as the job's success, in order of preference.
 DECISIVE_ROLES = ("chief", "master", "launcher", "worker")
@@ -92,31 +96,79 @@ def job_api_kind(target: Target) -> tuple[str, str]:
 def job_object(target: Target, ctx: RenderContext, *, generate_name: bool = False) -> dict[str, Any]:
     """The bare job (never cron-wrapped). `generate_name` names it `<name>-<random>`, for
     Argo steps that create a fresh job on every run."""
-    meta = metadata(target, labels=kueue_labels(target))
+    meta = main_metadata(target, labels=kueue_labels(target))
     if generate_name:
         meta = {"generateName": f"{meta.pop('name')}-", **meta}
     spec: JobSpec = target.spec
     if spec.framework == "none":
-        return k8s_object("batch/v1", "Job", meta, spec=batch_job_spec(target, ctx))
-    operator = OPERATORS[spec.framework]
-    return k8s_object(KUBEFLOW, operator.kind, meta, spec=kubeflow_spec(target, ctx, operator))
+        obj = k8s_object("batch/v1", "Job", meta, spec=batch_job_spec(target, ctx))
+    else:
+        operator = OPERATORS[spec.framework]
+        obj = k8s_object(KUBEFLOW, operator.kind, meta, spec=kubeflow_spec(target, ctx, operator))
+    # Patched here, so a CronWorkflow or a pipeline step that embeds the job embeds the patched one.
+    return apply_patches(target, [obj], ctx, kinds=frozenset(JOB_KINDS))[0]
 
 
 def kubeflow_spec(target: Target, ctx: RenderContext, operator: Operator) -> dict[str, Any]:
     """One pod template per role, each its own dict (shared dicts would dump as YAML anchors)."""
     spec: JobSpec = target.spec
-    replicas = {operator.replica_types[role]: {"replicas": count, "restartPolicy": "OnFailure",
-                                               "template": pod_template(target, ctx, operator.container)}
+    replicas = {operator.replica_types[role]: {"replicas": count, "restartPolicy": restart_policy(spec, role),
+                                               "template": pod_template(target, ctx, operator.container, role)}
                 for role, count in spec.role_counts().items()}
     out: dict[str, Any] = {"runPolicy": run_policy(target), operator.replica_field: replicas}
-    if spec.framework == "mpi" and spec.resources.gpu:
-        out["slotsPerWorker"] = spec.resources.gpu  # one MPI slot per GPU
+    if spec.elastic is not None:
+        out.update(elastic_fields(spec))
+    slots = mpi_slots(spec)
+    if slots:
+        out["slotsPerWorker"] = slots
+    return out
+
+
+def restart_policy(spec: JobSpec, role: str) -> str:
+    """The role's own, else `retry.restartPolicy`, else OnFailure (a batch Job: Never)."""
+    default = "Never" if spec.framework == "none" else "OnFailure"
+    return spec.role(role).restartPolicy or spec.retry.restartPolicy or default
+
+
+def mpi_slots(spec: JobSpec) -> int | None:
+    """One MPI slot per GPU of a worker (the launcher's GPUs do not make it a rank host's slots)."""
+    if spec.framework != "mpi":
+        return None
+    return spec.role("worker").resources.gpu or None
+
+
+def elastic_fields(spec: JobSpec) -> dict[str, Any]:
+    """elasticPolicy (+ spec.nprocPerNode): the operator turns them into torchrun's PET_* env."""
+    elastic = spec.elastic
+    assert elastic is not None
+    policy: dict[str, Any] = {"minReplicas": elastic.minReplicas, "maxReplicas": elastic.maxReplicas}
+    if elastic.maxRestarts is not None:
+        policy["maxRestarts"] = elastic.maxRestarts
+    rendezvous = elastic.rendezvous
+    policy["rdzvBackend"] = rendezvous.backend
+    if rendezvous.host is not None:
+        policy["rdzvHost"] = rendezvous.host
+    if rendezvous.port is not None:
+        policy["rdzvPort"] = rendezvous.port
+    if rendezvous.id is not None:
+        policy["rdzvId"] = rendezvous.id
+    if rendezvous.conf:
+        policy["rdzvConf"] = [{"key": k, "value": v} for k, v in sorted(rendezvous.conf.items())]
+    if elastic.autoscale is not None:
+        policy["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": elastic.autoscale.cpuUtilization}}}]
+    out: dict[str, Any] = {"elasticPolicy": policy}
+    if elastic.nprocPerNode is not None:
+        out["nprocPerNode"] = str(elastic.nprocPerNode)
     return out
 
 
 def run_policy(target: Target) -> dict[str, Any]:
     spec: JobSpec = target.spec
-    policy: dict[str, Any] = {"backoffLimit": spec.retry.backoffLimit}
+    policy: dict[str, Any] = {}
+    if spec.cleanup is not None:
+        policy["cleanPodPolicy"] = spec.cleanup.pods
+    policy["backoffLimit"] = spec.retry.backoffLimit
     policy.update(deadlines(spec))
     scheduler = target.env.settings.scheduler
     if scheduler == "volcano":
@@ -128,7 +180,7 @@ def run_policy(target: Target) -> dict[str, Any]:
 
 def volcano_policy(target: Target) -> dict[str, Any]:
     spec: JobSpec = target.spec
-    policy: dict[str, Any] = {"minAvailable": spec.total_replicas if spec.scheduling.gang else 1}
+    policy: dict[str, Any] = {"minAvailable": gang_size(spec) if spec.scheduling.gang else 1}
     queue = queue_name(target)
     if queue:
         policy["queue"] = queue
@@ -137,14 +189,25 @@ def volcano_policy(target: Target) -> dict[str, Any]:
     return policy
 
 
+def gang_size(spec: JobSpec) -> int:
+    """Pods that must start together: every replica of every role; elastic workers from minReplicas."""
+    counts = spec.role_counts()
+    if spec.elastic is not None and "worker" in counts:
+        counts["worker"] = spec.elastic.minReplicas
+    return sum(counts.values())
+
+
 def batch_job_spec(target: Target, ctx: RenderContext) -> dict[str, Any]:
-    """`restartPolicy: Never` so each failure is a failed pod that `backoffLimit` and the
-    generated failure condition (`status.failed`) both count."""
+    """`restartPolicy: Never` (unless `retry.restartPolicy` says OnFailure) so each failure is a
+    failed pod that `backoffLimit` and the generated failure condition (`status.failed`) both count."""
     spec: JobSpec = target.spec
     out: dict[str, Any] = {"backoffLimit": spec.retry.backoffLimit, **deadlines(spec)}
+    for field_name in ("parallelism", "completions", "completionMode"):
+        if getattr(spec, field_name) is not None:
+            out[field_name] = getattr(spec, field_name)
     if target.env.settings.scheduler == "kueue":
         out["suspend"] = True
-    out["template"] = pod_template(target, ctx, target.name, restart_policy="Never")
+    out["template"] = pod_template(target, ctx, target.name, "main", restart_policy=restart_policy(spec, "main"))
     return out
 
 
@@ -159,18 +222,22 @@ def deadlines(spec: JobSpec) -> dict[str, int]:
 
 # --- pods -------------------------------------------------------------------------------------
 
-def pod_template(target: Target, ctx: RenderContext, container_name: str,
+def pod_template(target: Target, ctx: RenderContext, container_name: str, role: str,
                  restart_policy: str | None = None) -> dict[str, Any]:
     spec: JobSpec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
-    main = container(container_name, spec.image, command=spec.command, args=spec.args, env=spec.env,
-                     resources=container_resources(target, spec.resources), mounts=parts.mounts)
-    template_meta: dict[str, Any] = {"labels": {**target_labels(target), **parts.labels}}
-    annotations = pod_annotations(target)
-    if annotations:
-        template_meta["annotations"] = annotations
-    return {"metadata": template_meta,
+    own = spec.role(role)
+    parts = pod_parts(target, own.resources, spec.datasets, ctx, own.pod, role_path(spec, role, "pod"))
+    resources = container_resources(target, own.resources)
+    fabric = join_network(target, ctx, own.network, role_path(spec, role, "network"), parts, resources)
+    main = container(container_name, own.image or spec.image, command=own.command or (), args=own.args or (),
+                     env=[*own.env, *fabric], resources=resources, mounts=parts.mounts, parts=parts)
+    return {"metadata": pod_metadata(parts, target_labels(target), pod_annotations(target)),
             "spec": pod_spec([main], parts, restartPolicy=restart_policy, **pod_scheduling(target))}
+
+
+def role_path(spec: JobSpec, role: str, *path: str) -> tuple:
+    """Where a role's value is in the spec: under `roles.<role>` when the role has its own entry."""
+    return ("roles", role, *path) if role in (spec.roles or {}) else path
 
 
 def pod_scheduling(target: Target) -> dict[str, str | None]:
@@ -228,6 +295,49 @@ def check_job(target: Target, ctx: RenderContext) -> None:
                   f"ttlAfterFinished: {target.env.name} is delivered by {engine} (delivery.engine), which creates "
                   "the job again once its TTL deletes it, so it would run again; unset ttlAfterFinished here "
                   "(`ttlAfterFinished: null`), or deliver the environment with strata apply")
+    check_lifecycle(target, ctx)
+
+
+def check_lifecycle(target: Target, ctx: RenderContext) -> None:
+    """Fields that belong to one kind of job only, and restart policies that would never end it."""
+    spec: JobSpec = target.spec
+    batch = spec.framework == "none"
+    for field_name in ("parallelism", "completions", "completionMode"):
+        if getattr(spec, field_name) is not None and not batch:
+            ctx.error(target, (field_name,), f"{field_name} is for a batch Job (framework none); a "
+                                             f"{spec.framework} job sizes its roles with `replicas`")
+    if spec.cleanup is not None and batch:
+        ctx.error(target, ("cleanup",), "cleanup is for Kubeflow jobs; a batch Job's pods go with "
+                                        "ttlAfterFinished")
+    if spec.elastic is not None:
+        _check_elastic(target, ctx)
+    if batch:
+        policy = spec.retry.restartPolicy
+        if policy not in (None, "Never", "OnFailure"):
+            ctx.error(target, ("retry", "restartPolicy"),
+                      f"a batch Job's pods restart Never or OnFailure, not {policy} (that is a Kubeflow policy)")
+        return
+    counts = spec.role_counts()
+    decisive = next((r for r in DECISIVE_ROLES if r in counts), None)
+    if decisive is not None and restart_policy(spec, decisive) == "Always":
+        where = ("roles", decisive, "restartPolicy") if spec.role(decisive).restartPolicy else ("retry", "restartPolicy")
+        ctx.warn(target, where, f"restartPolicy Always on the {decisive} role: its pods are restarted even "
+                                "after they succeed, so the job never completes")
+
+
+def _check_elastic(target: Target, ctx: RenderContext) -> None:
+    spec: JobSpec = target.spec
+    elastic = spec.elastic
+    assert elastic is not None
+    if spec.framework != "pytorch":
+        ctx.error(target, ("elastic",), f"elastic training is PyTorch's (torchrun); framework {spec.framework} "
+                                        "has no elasticPolicy")
+        return
+    workers = spec.role_counts().get("worker", 0)
+    if not elastic.minReplicas <= workers <= elastic.maxReplicas:
+        ctx.error(target, ("replicas", "worker"), f"replicas.worker ({workers}) must lie within elastic "
+                                                  f"minReplicas..maxReplicas ({elastic.minReplicas}.."
+                                                  f"{elastic.maxReplicas})")
 
 
 # --- completion conditions --------------------------------------------------------------------
@@ -245,7 +355,8 @@ def job_conditions(target: Target) -> tuple[str, str]:
     failed_condition = [f"status.conditions.{slot}.type == Failed" for slot in CONDITION_SLOTS]
     if spec.framework == "none":
         failure = [f"status.failed > {spec.retry.backoffLimit}", *failed_condition]
-        return "status.succeeded > 0", ", ".join(failure)
+        needed = spec.completions or 1   # without completions, one success completes the Job
+        return f"status.succeeded > {needed - 1}", ", ".join(failure)
     operator, counts = OPERATORS[spec.framework], spec.role_counts()
     role = next((r for r in DECISIVE_ROLES if r in counts), next(iter(counts)))
     success = f"status.replicaStatuses.{operator.replica_types[role]}.succeeded == {counts[role]}"

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.render.common import k8s_object, metadata
+from compiler.render.common import k8s_object, main_metadata, metadata
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
-from compiler.render.pod import PodParts, container_resources, env_vars, placement, pod_parts
+from compiler.render.pod import PodParts, container, container_resources, env_vars, placement, pod_parts
 from compiler.render.storage import model_storage, s3_uri, storage_problem
 from compiler.targets import Target
 from schemas.service import Autoscaling, KServeOptions, ServiceSpec
@@ -61,14 +61,25 @@ def render_inference_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
     annotations = {MODE_ANNOTATION: mode, "strata.dev/model": f"{served.name}@{served.version}"}
     if spec.canary is not None:
         annotations["strata.dev/stable-model"] = f"{main.name}@{main.version}"
-    meta = metadata(target, annotations=annotations)
+    meta = main_metadata(target, annotations=annotations)
     objects = []
     storage = model_storage(target.env, served.uri)
     if account and storage is not None and storage.settings is not None and storage.settings.secret:
         objects.append(k8s_object("v1", "ServiceAccount", metadata(target, account),
                                   secrets=[{"name": storage.settings.secret}]))
-    isvc = predictor(target, ctx, served, mode, account or None)
-    return [*objects, k8s_object(API_VERSION, "InferenceService", meta, spec={"predictor": isvc})]
+    body = {"predictor": predictor(target, ctx, served, mode, account or None)}
+    if spec.transformer is not None:
+        body["transformer"] = transformer(target, spec)
+    return [*objects, k8s_object(API_VERSION, "InferenceService", meta, spec=body)]
+
+
+def transformer(target: Target, spec: ServiceSpec) -> dict[str, Any]:
+    """A custom container in front of the predictor, scaled like it (KServe names it kserve-container)."""
+    own = spec.transformer
+    assert own is not None
+    main = container("kserve-container", own.image, command=own.command, args=own.args, env=own.env,
+                     resources=container_resources(target, own.resources))
+    return {**replica_fields(spec), "containers": [main]}
 
 
 def deployment_mode(target: Target, ctx: Any) -> str:
@@ -97,7 +108,7 @@ def storage_account(target: Target, ctx: Any, served: ResolvedModel) -> str | No
 def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str,
               account: str | None = None) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod)
     out: dict[str, Any] = {**replica_fields(spec)}
     if account:
         out["serviceAccountName"] = account
@@ -105,6 +116,8 @@ def predictor(target: Target, ctx: Any, served: ResolvedModel, mode: str,
         out["canaryTrafficPercent"] = spec.canary.weight
     if parts.labels:
         out["labels"] = dict(sorted(parts.labels.items()))
+    if parts.annotations:
+        out["annotations"] = dict(sorted(parts.annotations.items()))
     out["model"] = model_container(target, ctx, served, parts, mode)
     out.update(placement(parts))
     return out
@@ -122,8 +135,15 @@ def replica_fields(spec: ServiceSpec) -> dict[str, Any]:
 def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodParts, mode: str) -> dict[str, Any]:
     spec: ServiceSpec = target.spec
     image = spec.canary.image if spec.canary is not None and spec.canary.image else spec.image
-    out: dict[str, Any] = {"modelFormat": {"name": served.format}, "storageUri": s3_uri(served.uri),
-                           "image": image}
+    out: dict[str, Any] = {"modelFormat": {"name": served.format}, **runtime_fields(spec),
+                           "storageUri": s3_uri(served.uri)}
+    if image:   # none: the ServingRuntime's image serves the model
+        out["image"] = image
+    out.update(parts.container_fields)
+    if spec.command:
+        out["command"] = list(spec.command)
+    if spec.args:
+        out["args"] = list(spec.args)
     if spec.env:
         out["env"] = env_vars(list(spec.env))
     out["ports"] = container_ports(target, ctx, mode)
@@ -134,6 +154,16 @@ def model_container(target: Target, ctx: Any, served: ResolvedModel, parts: PodP
     if parts.mounts:
         out["volumeMounts"] = parts.mounts
     return out
+
+
+def runtime_fields(spec: ServiceSpec) -> dict[str, str]:
+    """The ServingRuntime and protocol the spec picks (none: KServe picks by modelFormat)."""
+    options = spec.kserve
+    if options is None:
+        return {}
+    found = {"runtime": options.runtime, "runtimeVersion": options.runtimeVersion,
+             "protocolVersion": options.protocolVersion}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def container_ports(target: Target, ctx: Any, mode: str) -> list[dict[str, Any]]:

@@ -17,11 +17,11 @@ from typing import Any
 from compiler.render.common import target_labels
 from compiler.render.helm import ChartError, chart_version, find_chart, render_chart
 from compiler.render.model_registry import ResolvedModel, resolve_service_models
-from compiler.render.pod import container_resources, env_vars, pod_parts
+from compiler.render.pod import PodParts, container_resources, env_vars, pod_parts
 from compiler.render.storage import chart_values as storage_values
 from compiler.render.storage import model_storage, storage_problem
 from compiler.targets import Target
-from schemas.service import Autoscaling, Probe, canary_replicas
+from schemas.service import Autoscaling, Probe, ServiceSpec, canary_replicas
 
 # Set by the chart itself; a spec env var of the same name would silently fight it.
 RESERVED_ENV = ("MODEL_PATH", "MODEL_NAME", "MODEL_VERSION", "MODEL_URI")
@@ -99,7 +99,7 @@ def locate_chart(target: Target, ctx: Any) -> Path | None:
 
 def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: ResolvedModel | None) -> ChartValues:
     spec = target.spec
-    parts = pod_parts(target, spec.resources, spec.datasets, ctx)
+    parts = pod_parts(target, spec.resources, spec.datasets, ctx, spec.pod)
     values = ChartValues(target)
     values.put("labels", target_labels(target))
     values.put("podLabels", dict(sorted(parts.labels.items())), ("datasets",))
@@ -118,6 +118,7 @@ def chart_values(target: Target, ctx: Any, main: ResolvedModel, canary: Resolved
                                 [model_storage(target.env, m.uri) for m in (main, canary) if m is not None]
                                 if storage is not None}, ("model",))
     values.put("route", route_values(target))
+    put_pod(values, spec, parts)
     if spec.canary is not None and canary is not None:
         put_canary(values, spec, canary)
     return values
@@ -156,6 +157,21 @@ def check_storage(target: Target, ctx: Any, models: list[ResolvedModel | None]) 
             ctx.error(target, path, problem)
             return False
     return True
+def put_pod(values: ChartValues, spec: ServiceSpec, parts: PodParts) -> None:
+    """The server's command/args and the `pod:` block's values the chart has no other source for
+    (only those set, so a Service without them keeps its values.yaml)."""
+    if parts.annotations:
+        values.put("podAnnotations", dict(sorted(parts.annotations.items())), ("pod", "annotations"))
+    for key, spec_key in (("serviceAccountName", "serviceAccount"), ("imagePullSecrets", "imagePullSecrets"),
+                          ("securityContext", "securityContext")):
+        if key in parts.pod_fields:
+            values.put(key, parts.pod_fields[key], ("pod", spec_key))
+    for key in ("command", "args"):
+        if getattr(spec, key):
+            values.put(key, list(getattr(spec, key)), (key,))
+    for key in ("imagePullPolicy", "workingDir"):
+        if key in parts.container_fields:
+            values.put(key, parts.container_fields[key], ("pod", key))
 
 
 def put_model(values: ChartValues, key: tuple, model: ResolvedModel, spec_path: tuple) -> dict[str, str]:

@@ -19,6 +19,8 @@ from compiler.errors import Problem
 from compiler.graph.build import Graph
 from compiler.kinds import PLATFORM, PLATFORM_RESOURCE, kind_of
 from compiler.render import RenderContext, Rendered
+from compiler.render.job import JOB_KINDS as KUBEFLOW_KINDS
+from compiler.render.patch import apply_patches
 from compiler.targets import Emitted, Key, Project, Target, target_key
 
 
@@ -47,6 +49,10 @@ def render_target(target: Target, references: Mapping[tuple[str, str], Target | 
     policy.check_policies(target, ctx)
     renderer = kind_of(target.kind).renderer
     objects = renderer.render(target, ctx) if renderer is not None else []
+    if target.kind == "Job":   # job.py patched the job object itself (it may be embedded in a workflow)
+        objects = apply_patches(target, objects, ctx, pods=False, exclude=frozenset(KUBEFLOW_KINDS))
+    else:
+        objects = apply_patches(target, objects, ctx)
     policy.check_objects(target, objects, ctx)
     return ctx.rendered(for_delivery(target.env, objects))
 

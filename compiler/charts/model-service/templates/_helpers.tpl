@@ -122,9 +122,20 @@ metadata:
   annotations:
     checksum/model: {{ include "model-service.modelChecksum" .model }}
     strata.dev/model: {{ printf "%s@%s" .model.name (toString .model.version) | quote }}
+    {{- with $values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 spec:
   {{- with ($storage.serviceAccountName | default $values.serviceAccountName) }}
   serviceAccountName: {{ . }}
+  {{- end }}
+  {{- with $values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
   {{- end }}
   initContainers:
     - name: model-downloader
@@ -161,6 +172,17 @@ spec:
     - name: server
       image: {{ .image | quote }}
       imagePullPolicy: {{ $values.imagePullPolicy }}
+      {{- with $values.command }}
+      command:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.args }}
+      args:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.workingDir }}
+      workingDir: {{ . | quote }}
+      {{- end }}
       ports:
         {{- range $values.ports }}
         - name: {{ .name }}
