@@ -154,7 +154,7 @@ def test_capacity_headroom_and_cost(reported):
     h800 = reported["environments"]["prod-sh"]["pools"]["h800"]
     assert h800["capacity"] == {"ack-sh-prod-canary": 56, "ack-sh-prod": 64}         # per cluster, by name
     assert h800["quota_headroom"] == {"ack-sh-prod-canary": 16, "ack-sh-prod": 24}
-    assert a100["cost_per_month"] == {"steady": 11096.0, "peak": 11096.0}   # 1.90 × 8 × 730
+    assert a100["cost_per_month"] == {"steady": 22192.0, "peak": 22192.0}   # 1.90 × 8 × 730 × 2 clusters
     t4 = reported["environments"]["dev"]["pools"]["t4"]
     assert t4["oversubscription"] == 1.5 and t4["quota_headroom"] == {"ack-hz-dev": 16}   # 16 × 1.5 − 8
     assert reported["environments"]["prod-sh"]["hours_per_month"] == 730
@@ -188,9 +188,9 @@ def test_capacity_text_and_env_filter(example):
     assert "Environment prod-sh (clusters ack-sh-prod-canary, ack-sh-prod)" in out and "Environment dev" not in out
     assert [" ".join(line.split()) for line in out.splitlines() if line.strip().startswith(("a100", "h800"))] == [
         "a100 ack-sh-prod-canary 32, ack-sh-prod 32 8 16 ack-sh-prod-canary 16, ack-sh-prod 16 2–8 8 "
-        "ack-sh-prod-canary 24, ack-sh-prod 24 1.90 11,096.00 11,096.00",
+        "ack-sh-prod-canary 24, ack-sh-prod 24 1.90 22,192.00 22,192.00",   # × 2 clusters
         "h800 ack-sh-prod-canary 56, ack-sh-prod 64 8 40 ack-sh-prod-canary 16, ack-sh-prod 24 0 40 "
-        "ack-sh-prod-canary 16, ack-sh-prod 24 3.20 0.00 93,440.00"]
+        "ack-sh-prod-canary 16, ack-sh-prod 24 3.20 0.00 186,880.00"]
     assert "cv-shoe-identify/job.train-vit-ddp" in out and "Master 1 × 8 GPU + Worker 3 × 8 GPU" in out
 
 

@@ -42,12 +42,12 @@ def test_raising_a_service_s_max_replicas(repo):
     assert a100["quota"] == {"before": 16, "after": 16, "delta": 0}
     assert a100["quota_headroom"] == {cluster: {"before": 16, "after": 16, "delta": 0}
                                       for cluster in ("ack-sh-prod-canary", "ack-sh-prod")}
-    assert a100["cost_per_month"] == {"steady": {"delta": 5548.0}, "peak": {"delta": 5548.0}}   # 1.90 × 4 × 730
+    assert a100["cost_per_month"] == {"steady": {"delta": 11096.0}, "peak": {"delta": 11096.0}}   # 1.90 × 4 × 730 × 2 clusters
     assert envs["prod-sh"]["projects"]["cv-shoe-identify"]["a100"] == {
         "steady": {"delta": 4}, "peak": {"delta": 4}, "quota": {"before": 16, "after": 16, "delta": 0}}
     text = render(result, "text")
     assert ("  prod-sh      a100  ack-sh-prod-canary 32, ack-sh-prod 32        +4      +4     16  ack-sh-prod-canary 16, "
-            "ack-sh-prod 16            +5,548.00          +5,548.00") in text.splitlines()
+            "ack-sh-prod 16           +11,096.00         +11,096.00") in text.splitlines()
     assert "  prod-bj      cv-shoe-identify  a100        +4      +4     16" in text.splitlines()
     md = render(result, "markdown")
     assert "| `prod-bj` | a100 | 24 | +4 | +4 | 16 | 8 | +5,548.00 | +5,548.00 |" in md
@@ -82,7 +82,7 @@ def test_moving_a_job_to_another_pool(repo):
     project = envs["prod-sh"]["projects"]["cv-shoe-identify"]
     assert (project["a100"]["peak"], project["h800"]["peak"]) == ({"delta": 8}, {"delta": -8})
     assert ("| `prod-sh` | h800 | ack-sh-prod-canary 56, ack-sh-prod 64 | 0 | −8 | 40 | ack-sh-prod-canary 16, "
-            "ack-sh-prod 24 | 0.00 | −18,688.00 |") in render(result, "markdown")
+            "ack-sh-prod 24 | 0.00 | −37,376.00 |")   # 3.20 × 8 × 730 × 2 clusters in render(result, "markdown")
     same_as_rendering_everything(repo, result)
 
 
@@ -185,3 +185,22 @@ def test_a_quota_for_a_project_without_resources_yet(repo):
     assert h800["quota_headroom"]["ack-sh-prod"] == {"before": 24, "after": 8, "delta": -16}
     assert section(result)["environments"]["prod-sh"]["projects"] == {"new-team": {"h800": {
         "steady": {"delta": 0}, "peak": {"delta": 0}, "quota": {"before": None, "after": 16, "delta": 16}}}}
+
+
+def test_a_second_cluster_costs_the_whole_demand_again():
+    """Every cluster of an environment runs every object: adding one adds its GPUs' cost, with no
+    change of demand (price 2.00 × 4 GPUs × 730 h)."""
+    from decimal import Decimal
+
+    from compiler.capacity.report import Demand, EnvFacts, PoolFacts
+    from compiler.plan.capacity import pool_change
+
+    def facts(clusters: tuple[str, ...]) -> EnvFacts:
+        return EnvFacts("prod", clusters, {"a100": PoolFacts({c: 8 for c in clusters}, 8, 2.0)}, 1.0, {})
+
+    demand = Demand(steady_min=4, steady=4, peak=4)
+    change = pool_change("a100", facts(("one",)), facts(("one", "two")), demand, demand)
+    assert (change.steady, change.peak) == (0, 0)
+    assert change.cost == (Decimal("5840.00"), Decimal("5840.00"))
+    same = pool_change("a100", facts(("one", "two")), facts(("one", "two")), demand, Demand(4, 6, 6))
+    assert same.cost == (Decimal("5840.00"), Decimal("5840.00"))   # +2 GPUs on each of 2 clusters

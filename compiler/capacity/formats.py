@@ -14,7 +14,8 @@ NUMERIC = re.compile(r"^(—|[+−-]?[\d.,]+(–[\d.,]+)?( \(×[\d.]+\))?)$")
 FORMAT_VERSION = "1.0"
 LEGEND = ("GPUs. steady: services and notebooks at their most replicas (fewest–most); peak: steady plus "
           "every job and pipeline run at once; quota headroom: capacity × allowed oversubscription − "
-          f"the projects' quotas; cost: price per GPU-hour × {HOURS_PER_MONTH} hours a month.")
+          f"the projects' quotas; cost: price per GPU-hour × {HOURS_PER_MONTH} hours a month × the environment's "
+          "clusters (each runs every object).")
 POOL_HEADERS = ("pool", "capacity", "per node", "quota", "quota headroom", "steady", "peak", "peak headroom",
                 "price/GPU-h", "steady/month", "peak/month")
 PROJECT_HEADERS = ("project", "pool", "quota", "steady", "peak")

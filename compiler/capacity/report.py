@@ -118,6 +118,7 @@ class PoolRow:
     oversubscription: float
     quota: int
     demand: Demand
+    clusters: int = 1                 # every cluster of the environment runs the whole demand
 
     def quota_headroom(self) -> dict[str, float]:
         return {c: gpus * self.oversubscription - self.quota for c, gpus in self.capacity.items()}
@@ -126,7 +127,8 @@ class PoolRow:
         return {c: gpus - self.demand.peak for c, gpus in self.capacity.items()}
 
     def cost(self, gpus: int) -> Decimal | None:
-        return monthly_cost(self.price, gpus)
+        """Per month, on all the environment's clusters: each runs every object (SPEC §8)."""
+        return monthly_cost(self.price, gpus * self.clusters)
 
 
 def monthly_cost(price: float | None, gpus: int) -> Decimal | None:
@@ -204,7 +206,8 @@ def summarize(facts: EnvFacts, lines: Iterable[Line], *, complete: bool = True) 
         quota = sum(count for (_, p), count in facts.quotas.items() if p == name)
         demand = by_pool.get(name, Demand())
         if pool.capacity or quota or demand.peak:
-            rows.append(PoolRow(name, pool.capacity, pool.per_node, pool.price, facts.oversubscription, quota, demand))
+            rows.append(PoolRow(name, pool.capacity, pool.per_node, pool.price, facts.oversubscription, quota, demand,
+                                max(1, len(facts.clusters))))
     keys = sorted(set(by_project) | {k for k, count in facts.quotas.items() if count},
                   key=lambda k: (k[0], _pool_order(k[1])))
     project_rows = tuple(ProjectRow(project, pool, facts.quotas.get((project, pool)),

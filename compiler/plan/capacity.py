@@ -143,15 +143,19 @@ def pool_change(pool: str, old: EnvFacts, new: EnvFacts, before: Demand, after: 
     price = (was.price if was else None, now.price if now else None)
     demand = after - before
     return PoolChange(pool, capacity, (old.oversubscription, new.oversubscription), price, demand.steady, demand.peak,
-                      quota, headroom, _cost(price, demand))
+                      quota, headroom, _cost(price, before, after, (len(old.clusters or new.clusters), len(new.clusters))))
 
 
-def _cost(price: tuple[float | None, float | None], delta: Demand) -> tuple[Decimal, Decimal] | None:
-    """Δ per month: only when the price is the same on both sides (a price change alone would
-    need the whole environment's demand, which a plan does not render)."""
+def _cost(price: tuple[float | None, float | None], before: Demand, after: Demand,
+          clusters: tuple[int, int]) -> tuple[Decimal, Decimal] | None:
+    """Δ per month on all the environment's clusters (each runs every object): only when the
+    price is the same on both sides (a price change alone would need the whole environment's
+    demand, which a plan does not render)."""
     if price[1] is None or price[0] not in (None, price[1]):
         return None
-    steady, peak = monthly_cost(price[1], delta.steady), monthly_cost(price[1], delta.peak)
+    was, now = (max(1, n) for n in clusters)
+    steady = monthly_cost(price[1], after.steady * now - before.steady * was)
+    peak = monthly_cost(price[1], after.peak * now - before.peak * was)
     return (steady, peak) if steady is not None and peak is not None else None
 
 
