@@ -3,8 +3,9 @@
 Per kind: the pydantic model of its `spec:` (schemas/), its renderer
 (compiler/render/), whether it is deployed (a Model is not: Services resolve it,
 it has no output folder), whether the quota counts it as a workload, its output
-folder and `strata.dev/resource` label, and its rank in apply order (`strata
-apply`, Argo CD sync waves). The references a kind makes are declared on its
+folder and `strata.dev/resource` label. The order objects are applied in is per
+Kubernetes kind, in one place: compiler/order.py (`strata apply`, Argo CD sync waves).
+The references a kind makes are declared on its
 schema's fields (`ref("Dataset")`) and read from there.
 
 Adding a kind (e.g. RayJob) touches this file, one schema module and one
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from compiler.merge.field_rules import reference_fields
+from compiler.order import NAMESPACES, PREREQUISITES
 from schemas.dataset import DatasetSpec
 from schemas.job import JobSpec
 from schemas.model import ModelSpec
@@ -29,10 +31,10 @@ from schemas.service import ServiceSpec
 if TYPE_CHECKING:
     from compiler.render import Renderer
 
-# Apply order of what is not a resource kind: objects an environment shares between
-# projects, then each project's Namespace, quota, LimitRange, queues and RBAC.
-PLATFORM_RANK = 0
-PROJECT_RANK = 1
+# The Argo CD root's order of Applications: the objects an environment shares between projects,
+# then the projects' — the stages of compiler/order.py their first objects belong to.
+PLATFORM_RANK = PREREQUISITES
+PROJECT_RANK = NAMESPACES
 
 # The environment-wide target: `out/<env>/_platform/manifests.yaml`, apply group `_platform`.
 # No project can take the name (project names are DNS labels).
@@ -49,7 +51,6 @@ class Kind:
     name: str                       # as written in `kind:`
     spec: type[BaseModel]           # the model of its `spec:`
     renderer: Renderer | None       # None: not deployed (no folder, no objects)
-    rank: int | None = None         # apply order (lower first); None when not deployed
     workload: bool = False          # runs pods the project's quota counts
     unknown: str = "no {Kind} {name!r} in project {project} here"   # a reference to a missing one
     verb: str = "uses"              # "it embeds Job train": what a target referencing one does with it
@@ -93,14 +94,14 @@ def _registry() -> dict[str, Kind]:
     from compiler.render.service import ServiceRenderer
 
     kinds = (
-        Kind("Dataset", DatasetSpec, DatasetRenderer(), rank=2, verb="mounts",
+        Kind("Dataset", DatasetSpec, DatasetRenderer(), verb="mounts",
              unknown="{kind} {name!r} is not defined in project {project} here"),
-        Kind("Job", JobSpec, JobRenderer(), rank=4, workload=True, verb="embeds", feeds=False),
+        Kind("Job", JobSpec, JobRenderer(), workload=True, verb="embeds", feeds=False),
         Kind("Model", ModelSpec, None, verb="serves",
              unknown="unknown {kind} {name!r}: no {Kind} named so in project {project}"),
-        Kind("Service", ServiceSpec, ServiceRenderer(), rank=3, workload=True),
-        Kind("Pipeline", PipelineSpec, PipelineRenderer(), rank=5),
-        Kind("Notebook", NotebookSpec, NotebookRenderer(), rank=6, workload=True),
+        Kind("Service", ServiceSpec, ServiceRenderer(), workload=True),
+        Kind("Pipeline", PipelineSpec, PipelineRenderer()),
+        Kind("Notebook", NotebookSpec, NotebookRenderer(), workload=True),
     )
     return {kind.name: kind for kind in kinds}
 

@@ -38,15 +38,20 @@ def test_every_kind_in_schemas_has_exactly_one_registry_entry():
 
 
 def test_apply_order():
-    """Platform objects, then project objects, then Dataset, Service, Job, Pipeline, Notebook."""
-    deployed = sorted((k for k in kinds() if k.deployed), key=lambda k: k.rank)
-    assert [k.name for k in deployed] == ["Dataset", "Service", "Job", "Pipeline", "Notebook"]
-    assert PLATFORM_RANK < PROJECT_RANK < deployed[0].rank
-    assert len({k.rank for k in deployed}) == len(deployed)
+    """Shared objects, then project objects, then data, services and run-to-completion work: one
+    table per Kubernetes kind (compiler/order.py), which the Argo CD root's ranks follow."""
+    from compiler.order import apply_rank
+
+    assert apply_rank("scheduling.k8s.io/v1", "PriorityClass")[0] == PLATFORM_RANK
+    assert apply_rank("v1", "Namespace")[0] == PROJECT_RANK
+    kinds_in_order = [("v1", "Namespace"), ("v1", "ResourceQuota"), ("data.fluid.io/v1alpha1", "Dataset"),
+                      ("apps/v1", "Deployment"), ("kubeflow.org/v1", "PyTorchJob"), ("argoproj.io/v1alpha1", "CronWorkflow")]
+    ranks = [apply_rank(*kind) for kind in kinds_in_order]
+    assert ranks == sorted(ranks) and PLATFORM_RANK < PROJECT_RANK
 
 
 def test_a_model_is_not_deployed_and_workloads_are_the_quota_kinds():
-    assert not kind_of("Model").deployed and kind_of("Model").rank is None
+    assert not kind_of("Model").deployed
     assert [k.name for k in kinds() if k.workload] == ["Job", "Service", "Notebook"]
 
 
