@@ -22,7 +22,18 @@ REPO_FREE = ("schema", "init")   # commands that work outside a config repositor
 
 
 class StrataGroup(click.Group):
-    """Runs every command inside the single error handler."""
+    """Runs every command inside the single error handler; loads a subcommand's module only when
+    that subcommand is invoked (or listed by --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from compiler.commands import COMMANDS
+
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from compiler.commands import load_command
+
+        return load_command(cmd_name)
 
     def main(self, *args, **kwargs):
         kwargs.setdefault("standalone_mode", False)
@@ -80,15 +91,6 @@ def main(ctx: click.Context, repo: Path | None) -> None:
     needs_repo = not ctx.resilient_parsing and ctx.invoked_subcommand not in REPO_FREE
     ctx.obj["repo"] = find_repo(Path.cwd(), repo) if needs_repo else repo
 
-
-def _register() -> None:
-    from compiler.commands import COMMANDS
-
-    for command in COMMANDS():
-        main.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -116,7 +116,7 @@ def check_command_line(line: str) -> None:
     split = next(i for i, t in enumerate(rest) if not t.startswith("-") and (i == 0 or not rest[i - 1].startswith("--repo")))
     assert _positionals(main, rest[:split]) == []
     name, args = rest[split], rest[split + 1:]
-    command = main.commands.get(name)
+    command = main.get_command(click.Context(main), name)
     assert command is not None, f"no command `strata {name}`"
     positionals = _positionals(command, args)
     arguments = [p for p in command.params if isinstance(p, click.Argument)]

@@ -6,25 +6,37 @@ from pathlib import Path
 import click
 
 
-def COMMANDS() -> list[click.Command]:
-    from compiler.commands.apply import apply_command
-    from compiler.commands.capacity import capacity_command
-    from compiler.commands.compile import compile_command
-    from compiler.commands.diff import diff_command
-    from compiler.commands.docs import docs_command
-    from compiler.commands.explain import explain_command
-    from compiler.commands.init import init_command
-    from compiler.commands.new import new_command
-    from compiler.commands.promote import promote_command
-    from compiler.commands.publish import publish_command
-    from compiler.commands.run import run_command, runs_command
-    from compiler.commands.schema import schema_command
-    from compiler.commands.validate import validate_command
-    from compiler.plan.command import plan
+# Every subcommand, by name: the module and attribute of its click command. The CLI imports only
+# the one invoked (compiler/cli.py), so `strata --version` or a no-change `compile` never pays for
+# the imports of the others (capacity reports, Helm, git, ...).
+COMMANDS: dict[str, str] = {
+    "compile": "compiler.commands.compile:compile_command",
+    "validate": "compiler.commands.validate:validate_command",
+    "plan": "compiler.plan.command:plan",
+    "apply": "compiler.commands.apply:apply_command",
+    "run": "compiler.commands.run:run_command",
+    "runs": "compiler.commands.run:runs_command",
+    "publish": "compiler.commands.publish:publish_command",
+    "explain": "compiler.commands.explain:explain_command",
+    "promote": "compiler.commands.promote:promote_command",
+    "diff": "compiler.commands.diff:diff_command",
+    "capacity": "compiler.commands.capacity:capacity_command",
+    "docs": "compiler.commands.docs:docs_command",
+    "schema": "compiler.commands.schema:schema_command",
+    "init": "compiler.commands.init:init_command",
+    "new": "compiler.commands.new:new_command",
+}
 
-    return [compile_command, validate_command, plan, apply_command, run_command, runs_command, publish_command,
-            explain_command, promote_command, diff_command, capacity_command, docs_command, schema_command,
-            init_command, new_command]
+
+def load_command(name: str) -> click.Command | None:
+    """The click command called `name`, importing only its module; None for an unknown name."""
+    from importlib import import_module
+
+    where = COMMANDS.get(name)
+    if where is None:
+        return None
+    module, attribute = where.split(":")
+    return getattr(import_module(module), attribute)
 
 
 def repo_of(ctx: click.Context) -> Path:
