@@ -84,7 +84,7 @@ def _report(exc: StrataError) -> None:
 @click.pass_context
 def main(ctx: click.Context, repo: Path | None) -> None:
     """strata: compile layered ML-platform specs into Helm values and Kubernetes manifests."""
-    from compiler.load.discover import find_repo
+    from compiler.load.root import find_repo
 
     ctx.ensure_object(dict)
     ctx.obj["repo_option"] = repo

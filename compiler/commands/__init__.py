@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-
 # Every subcommand, by name: the module and attribute of its click command. The CLI imports only
 # the one invoked (compiler/cli.py), so `strata --version` or a no-change `compile` never pays for
 # the imports of the others (capacity reports, Helm, git, ...).

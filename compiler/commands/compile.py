@@ -22,16 +22,22 @@ from compiler.commands import deployed_count, env_option, project_option, repo_o
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
                     out_dir: Path | None, no_cache: bool) -> int:
     """Compile specs into Helm values and manifests under out/."""
+    from compiler.incremental import snapshot
+    from compiler.output.state import State
+
+    repo = repo_of(ctx)
+    started, started_ns = time.perf_counter(), time.time_ns()
+    request = snapshot.Request(str(repo), str(out_dir.resolve()) if out_dir else None, envs, projects)
+    previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
+    if previous is not None:                         # nothing it read has changed: out/ is up to date
+        return _summary(previous, started)
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
     from compiler.output.cache import reuse_key
     from compiler.output.guard import output_folder
-    from compiler.output.state import State
     from compiler.output.write import HalfSwapped, recover, write_output
     from compiler.pipeline import compile_repo
 
-    repo = repo_of(ctx)
-    started = time.perf_counter()
     config = read_config(repo)
     shown = _shown(out_dir or repo / config.output)
     try:
@@ -51,11 +57,20 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         error.unchanged = error.unchanged or f"{shown} is unchanged"
         raise
     state.write_cache(reuse_key(build.config.digest, out))
-    print_warnings(build.warnings)
-    deployed = deployed_count(build.targets)
-    kept = f", {build.reused} unchanged" if build.reused else ""
-    click.echo(f"Compiled {deployed} targets ({deployed - build.reused} rendered{kept}, {len(build.files)} files) "
-               f"into {_shown(out)} in {time.perf_counter() - started:.2f}s.")
+    done = snapshot.Previous(str(out), tuple(w.render() for w in build.warnings), deployed_count(build.targets),
+                             len(build.files))
+    snapshot.record(request, str(state.folder), started_ns, done)
+    return _summary(done, started, build.reused)
+
+
+def _summary(done, started: float, reused: int | None = None) -> int:
+    """The warnings and the one-line summary; `reused` None: nothing rendered, all kept (no change)."""
+    for warning in done.warnings:
+        click.secho(warning, err=True, fg="yellow")
+    reused = done.deployed if reused is None else reused
+    kept = f", {reused} unchanged" if reused else ""
+    click.echo(f"Compiled {done.deployed} targets ({done.deployed - reused} rendered{kept}, {done.files} files) "
+               f"into {_shown(Path(done.out))} in {time.perf_counter() - started:.2f}s.")
     return 0
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import Problem, StrataError
+from compiler.load.root import CONFIG_FILE, find_repo  # noqa: F401  (find_repo: re-exported)
 from compiler.provenance import Origin
 from schemas.repo import JsonnetLimits
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
-CONFIG_FILE = "strata.yaml"
 # In strata.yaml `charts:`, this entry stands for the charts that ship inside strata (compiler/charts/).
 BUILTIN_CHARTS = "@strata"
 BUILTIN_CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
@@ -51,19 +51,6 @@ class SourceFiles:
     def all(self) -> list[str]:
         files = self.layers + self.groups + self.environments + list(self.projects.values())
         return sorted(files + [f for fs in self.resources.values() for f in fs])
-
-
-def find_repo(start: Path, explicit: Path | None = None) -> Path:
-    """`--repo DIR`, else the nearest folder upward with strata.yaml or layers/ + environments/."""
-    if explicit is not None:
-        if not explicit.is_dir():
-            raise StrataError(f"--repo {explicit}: not a directory")
-        return explicit.resolve()
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / CONFIG_FILE).is_file() or ((folder / "layers").is_dir() and (folder / "environments").is_dir()):
-            return folder
-    raise StrataError(f"no strata repository at or above {start} (looked for {CONFIG_FILE}, or layers/ and "
-                      "environments/); pass --repo DIR")
 
 
 def read_config(root: Path) -> RepoConfig:

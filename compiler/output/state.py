@@ -5,6 +5,13 @@
                          releases it when strata exits, however it exits)
     .strata/swap.json    the journal of an output swap in progress (compiler.output.write)
     .strata/cache.json   what the output was last written with (compiler.output.cache)
+    .strata/snapshot.bin every input of the last compile by its metadata, for the no-change
+                         fast path (compiler.incremental.snapshot)
+    .strata/index.bin    file metadata → sha256, so an unchanged file is hashed without reading
+                         it (compiler.incremental.index)
+
+Everything here but the lock and the journal is a cache: deleting `.strata/` (when no
+compile is running) only makes the next compile slower.
 
 Only `strata compile` and `strata docs generate` (its site is swapped in the same way) write
 here (`strata publish` only takes the lock, to read out/ whole); `plan`, `validate` and
@@ -122,7 +129,11 @@ class State:
         _replace(self.cache, json.dumps(record, sort_keys=True) + "\n")
 
     def clear_cache(self) -> None:
+        """Forget what out/ was written with (about to change): no reuse, no no-change fast path."""
+        from compiler.incremental.snapshot import forget
+
         self.cache.unlink(missing_ok=True)
+        forget(str(self.folder))
 
 
 def _holder(path: Path) -> str:

@@ -1,0 +1,11 @@
+"""Incremental state in `.strata/` (compiler/output/state.py's folder): what lets a compile skip work.
+
+- `sealed`: the one file format, a versioned header, a sha256 of the payload and marshal data;
+  a corrupt, foreign-version or copied file reads as absent, never as trusted data.
+- `snapshot`: every input of the last successful compile by its file metadata; when nothing
+  changed, `strata compile` prints the previous summary without importing the pipeline.
+- `index`: path → (size, mtime, inode, ctime) → sha256, so an unchanged file is hashed without
+  being read (strata's own code for its fingerprint, the inputs for the target digests).
+
+Everything here is a cache: deleting `.strata/` only makes the next compile slower.
+"""

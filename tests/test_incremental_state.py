@@ -1,0 +1,165 @@
+"""`.strata/`'s incremental state: sealed files, the no-change snapshot and its racy-clean rule, the
+lazy CLI that lets a no-change compile skip the pipeline's imports."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from repo_fixture import run, write_repo
+
+from compiler.incremental import sealed, snapshot
+
+TICK_NS = 20_000_000
+
+
+@pytest.fixture
+def fast(monkeypatch) -> list[bool]:
+    """A short filesystem tick, and a record of what each compile's snapshot check decided."""
+    monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
+    decided: list[bool] = []
+    unchanged = snapshot.unchanged
+
+    def spy(*args):
+        found = unchanged(*args)
+        decided.append(found is not None)
+        return found
+
+    monkeypatch.setattr(snapshot, "unchanged", spy)
+    return decided
+
+
+def settle() -> None:
+    time.sleep(2 * TICK_NS / 1e9)
+
+
+def compiled(repo: Path, *args: str) -> str:
+    result = run(repo, "compile", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_sealed_file_round_trip_and_refusals(tmp_path):
+    path = str(tmp_path / "state.bin")
+    sealed.write_sealed(path, "kind", {"a": (1, "b")})
+    assert sealed.read_sealed(path, "kind") == {"a": (1, "b")}
+    assert sealed.read_sealed(path, "other-kind") is None
+    data = bytearray(Path(path).read_bytes())
+    data[-2] ^= 1
+    Path(path).write_bytes(bytes(data))            # same inode, damaged payload
+    assert sealed.read_sealed(path, "kind") is None
+    sealed.write_sealed(path, "kind", [1])
+    shutil.copy(path, path + ".copy")              # a copy (or a checkout) is not the file strata wrote
+    assert sealed.read_sealed(path + ".copy", "kind") is None
+    Path(path).write_bytes(Path(path).read_bytes()[:20])
+    assert sealed.read_sealed(path, "kind") is None
+    assert sealed.read_sealed(str(tmp_path / "absent"), "kind") is None
+
+
+def test_a_no_change_compile_repeats_the_summary_and_warnings(tmp_path, fast):
+    repo = write_repo(tmp_path, {"projects/demo/empty.yaml": "# nothing yet\n"})
+    settle()
+    first = compiled(repo)
+    assert "holds no document" in first
+    second = compiled(repo)
+    assert fast == [False, True]
+    assert second.split(" in ")[0] == first.split(" in ")[0].replace("(2 rendered,", "(0 rendered, 2 unchanged,")
+    assert "holds no document" in second
+
+
+def test_an_edit_keeping_size_and_mtime_is_seen(tmp_path, fast):
+    repo = write_repo(tmp_path)
+    settle()
+    compiled(repo)
+    spec = repo / "projects/demo/train.yaml"
+    before = spec.stat()
+    spec.write_text(spec.read_text().replace("train:1.0", "train:1.1"))
+    os.utime(spec, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (spec.stat().st_size, spec.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    compiled(repo)
+    assert fast == [False, False]
+    assert "train:1.1" in (repo / "out/dev/demo/job-train/manifests.yaml").read_text()
+
+
+def test_a_file_changed_within_a_tick_of_the_compile_leaves_no_snapshot(tmp_path, fast, monkeypatch):
+    monkeypatch.setattr(snapshot, "TICK_NS", 3600 * 10**9)   # every file is "racy"
+    repo = write_repo(tmp_path)
+    compiled(repo)
+    assert not (repo / ".strata" / snapshot.FILE).exists()
+    compiled(repo)
+    assert fast == [False, False]
+
+
+@pytest.mark.parametrize("change", ["new file", "deleted file", "copied manifest", "swap journal", "other out",
+                                   "selection", "tampered snapshot", "strata code"])
+def test_what_makes_a_compile_go_the_slow_way(tmp_path, fast, change, monkeypatch):
+    repo = write_repo(tmp_path, {"projects/demo/other.yaml": "kind: Job\nname: other\nspec: {image: reg/o:1}\n"})
+    settle()
+    compiled(repo)
+    args: tuple[str, ...] = ()
+    state = repo / ".strata"
+    if change == "new file":
+        (repo / "projects/demo/more.yaml").write_text("kind: Job\nname: more\nspec: {image: reg/m:1}\n")
+    elif change == "deleted file":
+        (repo / "projects/demo/other.yaml").unlink()
+    elif change == "copied manifest":
+        manifest = repo / "out/manifest.json"
+        shutil.copy(manifest, manifest.with_suffix(".tmp"))
+        os.replace(manifest.with_suffix(".tmp"), manifest)
+    elif change == "swap journal":
+        assert snapshot.unchanged(snapshot.Request(str(repo), None), str(state)) is not None
+        (state / "swap.json").write_text("{}")
+        assert snapshot.unchanged(snapshot.Request(str(repo), None), str(state)) is None
+        return
+    elif change == "other out":
+        args = ("--out", str(tmp_path / "elsewhere"))
+    elif change == "selection":
+        args = ("--env", "dev")
+    elif change == "tampered snapshot":
+        data = bytearray((state / snapshot.FILE).read_bytes())
+        data[-1] ^= 1
+        (state / snapshot.FILE).write_bytes(bytes(data))
+    elif change == "strata code":
+        monkeypatch.setattr(snapshot, "tool_tree", lambda: {"compiler/new.py": (0o100644, 1, 0, 0, 1, 1)})
+    compiled(repo, *args)
+    assert fast == [False, False]
+
+
+def test_an_unwritable_state_folder_is_only_slower(tmp_path, fast, monkeypatch):
+    repo = write_repo(tmp_path)
+    settle()
+
+    def refuse(*args):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(snapshot, "write_sealed", refuse)
+    compiled(repo)
+    compiled(repo)
+    assert fast == [False, False]
+
+
+def test_no_change_compile_does_not_import_the_pipeline(tmp_path):
+    """A fresh process, as a user runs it: the second compile decides from `.strata/` alone."""
+    repo = write_repo(tmp_path)
+    time.sleep(snapshot.TICK_NS / 1e9 + 0.1)    # the real tick: the files must be older than it
+    script = ("import sys, json\nfrom compiler.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('compiler', 'schemas', 'yaml')))))")
+    command = [sys.executable, "-c", script, "--repo", str(repo), "compile"]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    second = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "compiler.pipeline" in json.loads(first.stdout.splitlines()[-1])
+    modules = json.loads(second.stdout.splitlines()[-1])
+    assert "compiler.pipeline" not in modules and "schemas" not in modules and "yaml" not in modules
+    assert second.stdout.splitlines()[0].startswith("Compiled 2 targets (0 rendered, 2 unchanged")
+
+
+def test_version_imports_no_command():
+    script = ("import sys\nfrom compiler.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.startswith('compiler.')))")
+    result = subprocess.run([sys.executable, "-c", script, "--version"], capture_output=True, text=True, check=True)
+    assert "compiler.commands.compile" not in result.stdout and "compiler.capacity" not in result.stdout
