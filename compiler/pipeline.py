@@ -14,6 +14,7 @@ from compiler.delivery.target import DeliveryTarget, Plan, folder_of
 from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
 from compiler.graph.digest import target_digests
+from compiler.incremental.parsed import ParseCache
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
 from compiler.merge.command_layer import CommandLayer
@@ -50,20 +51,22 @@ class Build:
 
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
-               overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None) -> Build:
+               overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None,
+               parsed: ParseCache | None = None) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
 
     Raises StrataError with every problem found, unless the caller passes its own
     `problems` list to collect them in (and decides when to raise). `overlay` maps
     repo-relative YAML files to the text to read instead of theirs (an edit not yet written);
-    `command` is `strata run`'s `--set` layer over one target.
+    `command` is `strata run`'s `--set` layer over one target; `parsed` shares YAML parse
+    results by content between loads (compiler/incremental/parsed.py: a plan's two sides).
     """
     collect = problems is not None
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    docs = load_documents(root, disc.discover(root), problems, overlay, config.jsonnet)
+    docs = load_documents(root, disc.discover(root), problems, overlay, config.jsonnet, parsed)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     projects, targets = build_targets(world, docs, selection, problems, command)

@@ -163,3 +163,50 @@ def test_version_imports_no_command():
               "print(sorted(m for m in sys.modules if m.startswith('compiler.')))")
     result = subprocess.run([sys.executable, "-c", script, "--version"], capture_output=True, text=True, check=True)
     assert "compiler.commands.compile" not in result.stdout and "compiler.capacity" not in result.stdout
+
+
+# --- YAML parse results by content ----------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent
+
+
+def load_example(parsed):
+    from compiler.errors import Problems
+    from compiler.load import discover as disc
+    from compiler.load.documents import load_documents
+
+    return load_documents(EXAMPLE, disc.discover(EXAMPLE), Problems(), parsed=parsed)
+
+
+def test_a_shared_parse_cache_gives_the_same_documents():
+    from compiler.incremental.parsed import ParseCache
+
+    cache = ParseCache()
+    assert load_example(cache) == load_example(None) and cache.hits == 0 and cache.misses > 0
+    assert load_example(cache) == load_example(None) and cache.hits == cache.misses
+
+
+def test_parse_results_are_keyed_by_path_and_content():
+    from compiler.incremental.parsed import ParseCache
+    from compiler.load.yaml_files import load_yaml
+
+    cache = ParseCache()
+    assert cache.parse("a: 1\n", "f.yaml", load_yaml) == load_yaml("a: 1\n", "f.yaml")
+    assert cache.parse("a: 1\n", "g.yaml", load_yaml)[0].origin.file == "g.yaml"
+    assert cache.parse("a: 2\n", "f.yaml", load_yaml)[0].data["a"].data == 2
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_a_plan_parses_an_unchanged_file_once(tmp_path):
+    from compiler.plan import plan
+    from compiler.plan.build import StrataCompiler
+    from test_plan_support import commit, init_repo
+
+    repo = write_repo(init_repo(tmp_path / "config"))
+    commit(repo, "base")
+    (repo / "projects/demo/train.yaml").write_text((repo / "projects/demo/train.yaml").read_text()
+                                                   .replace("train:1.0", "train:1.1"))
+    compiler = StrataCompiler()
+    result = plan(repo, "main", compiler=compiler)
+    assert result.has_changes
+    assert compiler.parsed.misses == 6 and compiler.parsed.hits == 4   # 5 files, 1 changed, each side

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import Problems, clip
+from compiler.incremental.parsed import ParseCache
 from compiler.kinds import kind_names
 from compiler.load.discover import SourceFiles
 from compiler.load.jsonnet import JsonnetEvaluator
@@ -60,41 +61,49 @@ class Documents:
 
 
 def load_documents(root: Path, files: SourceFiles, problems: Problems,
-                   overlay: Mapping[str, str] | None = None, jsonnet: JsonnetLimits | None = None) -> Documents:
+                   overlay: Mapping[str, str] | None = None, jsonnet: JsonnetLimits | None = None,
+                   parsed: ParseCache | None = None) -> Documents:
     """Every discovered file's documents; `overlay` (repo-relative path → YAML text) stands in
     for the content of those files, so an edit can be compiled before it is written (promote).
-    `jsonnet` bounds the evaluation of Jsonnet files (compiler/load/jsonnet.py)."""
+    `jsonnet` bounds the evaluation of Jsonnet files (compiler/load/jsonnet.py); `parsed` shares
+    YAML parse results by content between loads (compiler/incremental/parsed.py)."""
     with JsonnetEvaluator(root, jsonnet) as evaluator:
-        docs = _load_all(root, files, problems, overlay or {}, evaluator)
+        docs = _load_all(root, files, problems, overlay or {}, _Readers(evaluator, parsed))
     docs.reads = {rel: reads for rel, reads in evaluator.reads.items() if reads}
     _check_unique(docs, problems)
     return docs
 
 
+@dataclass(frozen=True)
+class _Readers:
+    jsonnet: JsonnetEvaluator
+    parsed: ParseCache | None
+
+
 def _load_all(root: Path, files: SourceFiles, problems: Problems, overlay: Mapping[str, str],
-              jsonnet: JsonnetEvaluator) -> Documents:
+              readers: _Readers) -> Documents:
     docs = Documents()
-    docs.layers = _load_role(root, files.layers, "layer", problems, overlay, jsonnet)
-    docs.groups = _load_role(root, files.groups, "group", problems, overlay, jsonnet)
-    docs.environments = _load_role(root, files.environments, "environment", problems, overlay, jsonnet)
+    docs.layers = _load_role(root, files.layers, "layer", problems, overlay, readers)
+    docs.groups = _load_role(root, files.groups, "group", problems, overlay, readers)
+    docs.environments = _load_role(root, files.environments, "environment", problems, overlay, readers)
     for project_dir, project_file in files.projects.items():
-        found = _load_role(root, [project_file], "project", problems, overlay, jsonnet)
+        found = _load_role(root, [project_file], "project", problems, overlay, readers)
         if found:
             docs.projects[project_dir] = found[0]
     for project_dir, resource_files in files.resources.items():
         if project_dir not in files.projects:
             problems.add(f"{project_dir} has no project.yaml", Origin(project_dir, 1, 1))
             continue
-        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems, overlay, jsonnet)
+        docs.resources[project_dir] = _load_role(root, resource_files, "resource", problems, overlay, readers)
     return docs
 
 
 def _load_role(root: Path, files: list[str], role: str, problems: Problems, overlay: Mapping[str, str],
-               jsonnet: JsonnetEvaluator) -> list[Doc]:
+               readers: _Readers) -> list[Doc]:
     found = []
     for rel in files:
         try:
-            values = load_file(root, rel, overlay.get(rel), jsonnet)
+            values = load_file(root, rel, overlay.get(rel), readers.jsonnet, readers.parsed)
         except LoadError as exc:
             problems.extend([exc.problem])
             continue

@@ -26,6 +26,7 @@ from compiler.errors import Problem, clip
 from compiler.provenance import APPEND, REPLACE, Origin, Value
 
 if TYPE_CHECKING:
+    from compiler.incremental.parsed import ParseCache
     from compiler.load.jsonnet import JsonnetEvaluator
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -360,9 +361,12 @@ def from_plain(data: Any, origin: Origin, depth: int = 0) -> Value:
     return Value(data, origin)
 
 
-def load_file(repo: Path, rel: str, text: str | None = None, jsonnet: JsonnetEvaluator | None = None) -> list[Value]:
+def load_file(repo: Path, rel: str, text: str | None = None, jsonnet: JsonnetEvaluator | None = None,
+              parsed: ParseCache | None = None) -> list[Value]:
     """A spec file's documents; `text` stands in for a YAML file's content (an edit not yet written),
-    `jsonnet` evaluates .jsonnet files (one bounded worker for a whole load)."""
+    `jsonnet` evaluates .jsonnet files (one bounded worker for a whole load), `parsed` shares YAML
+    parse results by content between loads (compiler/incremental/parsed.py)."""
     if rel.endswith(".jsonnet"):
         return load_jsonnet(repo, rel, jsonnet)
-    return load_yaml(read_text(repo, rel) if text is None else text, rel)
+    text = read_text(repo, rel) if text is None else text
+    return load_yaml(text, rel) if parsed is None else parsed.parse(text, rel, load_yaml)

@@ -43,13 +43,24 @@ class Side:
 
 
 class StrataCompiler:
-    """strata's own stages: `compiler.pipeline.load_stage`, then `compiler.render.stage.render_all`."""
+    """strata's own stages: `compiler.pipeline.load_stage`, then `compiler.render.stage.render_all`.
+
+    Both sides share one YAML parse cache (compiler/incremental/parsed.py): a file unchanged
+    since the base is parsed once.
+    """
+
+    parsed: Any = None   # a subclass that skips __init__ parses every file on both sides
+
+    def __init__(self) -> None:
+        from compiler.incremental.parsed import ParseCache
+
+        self.parsed = ParseCache()
 
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
         from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
-        return load_stage(root, Selection(tuple(envs), tuple(projects)))
+        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed)
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.pipeline import render_stage
