@@ -4,8 +4,7 @@
   a corrupt, foreign-version or copied file reads as absent, never as trusted data.
 - `snapshot`: every input of the last successful compile by its file metadata; when nothing
   changed, `strata compile` prints the previous summary without importing the pipeline.
-- `index`: path → (size, mtime, inode, ctime) → sha256, so an unchanged file is hashed without
-  being read (strata's own code for its fingerprint, the inputs for the target digests).
+- `parsed`: YAML parse results by path and content, shared by a `plan`'s two loads.
 
 Everything here is a cache: deleting `.strata/` only makes the next compile slower.
 """

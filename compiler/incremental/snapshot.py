@@ -2,12 +2,13 @@
 
 After a successful `strata compile`, `.strata/snapshot.bin` records the metadata (type, size,
 mtime, inode, ctime; a symlink's target) of every entry of the repository (but `.git`,
-`.strata` and the output folder) and of strata's own code and built-in charts, the command's
-selection and output folder, the identity of the manifest.json it wrote, and what it printed
-(the summary's counts, the warnings). The next compile with the same command compares them
-first, with nothing but `os` imported: when every entry matches, out/ is still exactly what
-that compile would write, so it prints the same summary and warnings and stops (~50 ms
-instead of loading, merging and checking every spec).
+`.strata` and the output folder) and of strata's own code and built-in charts; the command's
+selection and output folder; the Python and the packages installed beside strata; the
+identity of the manifest.json it wrote; and what it printed (the summary's counts, the
+warnings). The next compile with the same command compares them first, with nothing but `os`
+imported: when every entry matches, out/ is still exactly what that compile would write, so
+it prints the same summary and warnings and stops (tens of milliseconds instead of loading,
+merging and checking every spec).
 
 Why metadata is enough: every change to a file's content sets its ctime to the current time
 (even an edit that restores size and mtime with `touch -d`), and nobody can set a ctime
@@ -53,7 +54,7 @@ class Request:
     projects: tuple[str, ...] = ()
 
     def key(self) -> tuple:
-        return (self.repo, self.out, self.envs, self.projects, sys.version, sys.prefix)
+        return (self.repo, self.out, self.envs, self.projects, sys.version, sys.prefix, installed())
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,16 @@ def output_identity(out: str) -> tuple:
     parent, name = os.path.split(out)
     temporary = tuple(os.path.lexists(os.path.join(parent, f".{name}.strata-{end}")) for end in ("new", "old"))
     return (_stamp(out), _stamp(os.path.join(out, MANIFEST)), temporary)
+
+
+def installed() -> tuple:
+    """The packages strata runs with (PyYAML, pydantic, Helm...): an upgrade renames their
+    `*.dist-info` folders, so the listing of every site-packages folder tells one apart."""
+    found = []
+    for folder in sys.path:
+        if os.path.basename(folder) in ("site-packages", "dist-packages") and os.path.isdir(folder):
+            found.append((folder, tuple(sorted(os.listdir(folder)))))
+    return tuple(found)
 
 
 def tool_tree() -> Tree:

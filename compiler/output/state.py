@@ -7,8 +7,6 @@
     .strata/cache.json   what the output was last written with (compiler.output.cache)
     .strata/snapshot.bin every input of the last compile by its metadata, for the no-change
                          fast path (compiler.incremental.snapshot)
-    .strata/index.bin    file metadata → sha256, so an unchanged file is hashed without reading
-                         it (compiler.incremental.index)
 
 Everything here but the lock and the journal is a cache: deleting `.strata/` (when no
 compile is running) only makes the next compile slower.
@@ -18,8 +16,9 @@ here (`strata publish` only takes the lock, to read out/ whole); `plan`, `valida
 `explain` read nothing from it.
 A pull request could commit `.strata/` anyway (`git add -f`), so nothing here is trusted
 blindly: the folder and its files must not be symlinks, the journal may only name strata's
-own temporary folders (compiler.output.write), and the reuse stamp names the very file
-strata wrote (compiler.output.cache).
+own temporary folders (compiler.output.write), the reuse stamp names the very file
+strata wrote (compiler.output.cache), and the snapshot is sealed with a sha256 and the inode
+of the file strata wrote (compiler.incremental.sealed).
 """
 from __future__ import annotations
 
