@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -57,6 +56,8 @@ class StrataGroup(click.Group):
             click.echo(f"strata: internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo("please report it; set STRATA_DEBUG=1 to see the traceback", err=True)
             if os.environ.get("STRATA_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             sys.exit(EXIT_ERROR)
         sys.exit(result if isinstance(result, int) else EXIT_OK)
