@@ -110,7 +110,9 @@ def record(request: Request, state_dir: str, started_ns: int, previous: Previous
 
 
 def forget(state_dir: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    """Remove the snapshot. One that cannot be removed is harmless: it names the manifest.json it
+    was taken with, and a compile that writes out/ replaces that file."""
+    with contextlib.suppress(OSError):
         os.unlink(os.path.join(state_dir, FILE))
 
 
