@@ -16,6 +16,7 @@ from repo_fixture import run, write_repo
 from compiler.incremental import sealed, snapshot
 
 TICK_NS = 20_000_000
+OPTIONS = (("envs", "()"), ("projects", "()"))   # what a plain `strata compile` passes to the snapshot
 
 
 @pytest.fixture
@@ -112,9 +113,9 @@ def test_what_makes_a_compile_go_the_slow_way(tmp_path, fast, change, monkeypatc
         shutil.copy(manifest, manifest.with_suffix(".tmp"))
         os.replace(manifest.with_suffix(".tmp"), manifest)
     elif change == "swap journal":
-        assert snapshot.unchanged(snapshot.Request(str(repo), None), str(state)) is not None
+        assert snapshot.unchanged(snapshot.Request(str(repo), None, OPTIONS), str(state)) is not None
         (state / "swap.json").write_text("{}")
-        assert snapshot.unchanged(snapshot.Request(str(repo), None), str(state)) is None
+        assert snapshot.unchanged(snapshot.Request(str(repo), None, OPTIONS), str(state)) is None
         return
     elif change == "other out":
         args = ("--out", str(tmp_path / "elsewhere"))

@@ -27,7 +27,11 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
 
     repo = repo_of(ctx)
     started, started_ns = time.perf_counter(), time.time_ns()
-    request = snapshot.Request(str(repo), str(out_dir.resolve()) if out_dir else None, envs, projects)
+    # Every option but --out and --no-cache is part of what the snapshot was taken for, so an option
+    # added later (a selection, a shard) can never reuse another invocation's snapshot.
+    options = tuple(sorted((name, repr(value)) for name, value in ctx.params.items()
+                           if name not in ("out_dir", "no_cache")))
+    request = snapshot.Request(str(repo), str(out_dir.resolve()) if out_dir else None, options)
     previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
     if previous is not None:                         # nothing it read has changed: out/ is up to date
         return _summary(previous, started)

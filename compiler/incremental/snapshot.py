@@ -50,11 +50,10 @@ class Request:
 
     repo: str                    # resolved repository root
     out: str | None              # --out, resolved (None: strata.yaml's `output`, a file in the snapshot)
-    envs: tuple[str, ...] = ()
-    projects: tuple[str, ...] = ()
+    options: tuple = ()          # every other option of the command as given (--env, --project, ...)
 
     def key(self) -> tuple:
-        return (self.repo, self.out, self.envs, self.projects, sys.version, sys.prefix, installed())
+        return (self.repo, self.out, self.options, sys.version, sys.prefix, installed())
 
 
 @dataclass(frozen=True)
