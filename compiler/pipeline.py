@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.delivery.target import DeliveryTarget, Plan, folder_of
 from compiler.errors import Problems, StrataError, group
@@ -24,6 +25,9 @@ from compiler.output.assemble import object_ref
 from compiler.render import Rendered
 from compiler.render.stage import RenderSettings, render_all
 from compiler.targets import Emitted, Key, Project, Target
+
+if TYPE_CHECKING:
+    from compiler.shard import Shard
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ class Build:
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
                overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None,
-               parsed: ParseCache | None = None) -> Build:
+               parsed: ParseCache | None = None,
+               narrow: Callable[[World, Documents, Selection], Selection] | None = None) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
 
@@ -60,7 +65,9 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     `problems` list to collect them in (and decides when to raise). `overlay` maps
     repo-relative YAML files to the text to read instead of theirs (an edit not yet written);
     `command` is `strata run`'s `--set` layer over one target; `parsed` shares YAML parse
-    results by content between loads (compiler/incremental/parsed.py: a plan's two sides).
+    results by content between loads (compiler/incremental/parsed.py: a plan's two sides);
+    `narrow` (a shard of a sharded compile, compiler/shard) picks the (environment, project)
+    pairs to build once the world is known.
     """
     collect = problems is not None
     selection = selection or Selection()
@@ -69,6 +76,8 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     docs = load_documents(root, disc.discover(root), problems, overlay, config.jsonnet, parsed)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
+    if narrow is not None and not problems.items:   # with errors, build everything: they are all reported
+        selection = narrow(world, docs, selection)
     projects, targets = build_targets(world, docs, selection, problems, command)
     envs = [layers.env for name, layers in sorted(world.envs.items()) if not selection.envs or name in selection.envs]
     graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs, reads=docs.reads,
@@ -81,16 +90,21 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
                  render_only: Callable[[Target], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 reuse_from: Path | None = None) -> Build:
+                 reuse_from: Path | None = None, shard: Shard | None = None) -> Build:
     """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
 
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
     whose digest did not change (compiler.output.cache) instead of rendering them again;
     `.strata/cache.json` must say that folder was written by this strata with this strata.yaml.
+    `shard` compiles one shard's partial output instead (compiler/shard, docs/sharding.md).
     """
     from compiler.output.assemble import assemble
     from compiler.output.cache import reusable, reuse_key
     from compiler.output.state import State
+
+    if shard is not None:
+        from compiler.shard.partial import compile_shard
+        return compile_shard(repo, shard, envs=envs, projects=projects, progress=progress)
 
     build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
     reused = {} if reuse_from is None else reusable(
@@ -141,11 +155,12 @@ def delivery_stage(build: Build, reused: Mapping | None = None) -> Build:
 
 
 def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Build:
-    """Render a loaded build in memory (no output files): its objects and warnings (the load's too)."""
+                 progress: Callable[[int, int], None] | None = None, peers: list[Project] | None = None) -> Build:
+    """Render a loaded build in memory (no output files): its objects and warnings (the load's too).
+    `peers`: every project the cross-project checks compare (default: the build's)."""
     settings = RenderSettings(build.root, build.config.chart_dirs)
     result = render_all(build.targets, build.projects, build.graph, settings,
-                        render_only=render_only, progress=progress)
+                        render_only=render_only, progress=progress, peers=peers)
     capacity = check_capacity_of(build, result.emitted)
     if result.problems or capacity.items:
         raise StrataError([*result.problems, *capacity.items])

@@ -184,6 +184,20 @@ class EnvFacts:
         return cls(env.name, tuple(clusters), pools, settings.policy.capacity.oversubscription,
                    quota_by_project(projects))
 
+    def record(self) -> dict[str, Any]:
+        """Every fact as JSON data (a shard records its environments'; `strata merge` sums them)."""
+        return {"env": self.env, "clusters": list(self.clusters), "oversubscription": self.oversubscription,
+                "pools": {name: {"capacity": pool.capacity, "gpusPerNode": pool.per_node, "price": pool.price}
+                          for name, pool in self.pools.items()},
+                "quotas": [[project, pool, gpus] for (project, pool), gpus in sorted(self.quotas.items())]}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> EnvFacts:
+        pools = {name: PoolFacts(dict(row["capacity"]), row["gpusPerNode"], row["price"])
+                 for name, row in data["pools"].items()}
+        return cls(data["env"], tuple(data["clusters"]), pools, data["oversubscription"],
+                   {(project, pool): gpus for project, pool, gpus in data["quotas"]})
+
     @classmethod
     def from_json(cls, env: str, block: Mapping[str, Any]) -> EnvFacts:
         pools = {name: PoolFacts(dict(row.get("capacity") or {}), row.get("gpusPerNode"), row.get("price"))

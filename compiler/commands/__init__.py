@@ -10,6 +10,7 @@ import click
 # the imports of the others (capacity reports, Helm, git, ...).
 COMMANDS: dict[str, str] = {
     "compile": "compiler.commands.compile:compile_command",
+    "merge": "compiler.commands.merge:merge_command",
     "validate": "compiler.commands.validate:validate_command",
     "plan": "compiler.plan.command:plan",
     "apply": "compiler.commands.apply:apply_command",

@@ -18,9 +18,11 @@ from compiler.commands import deployed_count, env_option, project_option, repo_o
               help="Output folder (default: strata.yaml `output`, else out/ in the repo). It must be absent, "
                    "empty or strata's own output.")
 @click.option("--no-cache", is_flag=True, help="Render every target, even those whose inputs are unchanged.")
+@click.option("--shard", metavar="K/N", default=None, callback=lambda ctx, param, value: _shard(value),
+              help="Render only shard K of N into a partial output, for `strata merge` (docs/sharding.md).")
 @click.pass_context
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
-                    out_dir: Path | None, no_cache: bool) -> int:
+                    out_dir: Path | None, no_cache: bool, shard) -> int:
     """Compile specs into Helm values and manifests under out/."""
     from compiler.incremental import snapshot
     from compiler.output.state import State
@@ -51,7 +53,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
             _tell(recover(state, out))               # what a killed compile left half done
         with _progress() as progress:
             build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
-                                 reuse_from=None if no_cache else out)
+                                 reuse_from=None if no_cache else out, shard=shard)
         state.clear_cache()                          # from here until written, out/ may be neither old nor new
         write_output(state, out, dict(build.files), partial=bool(envs or projects), lock_timeout=config.lock_timeout,
                      waiting=_waiting)
@@ -76,6 +78,12 @@ def _summary(done, started: float, reused: int | None = None) -> int:
     click.echo(f"Compiled {done.deployed} targets ({done.deployed - reused} rendered{kept}, {done.files} files) "
                f"into {_shown(Path(done.out))} in {time.perf_counter() - started:.2f}s.")
     return 0
+
+
+def _shard(value: str | None):
+    from compiler.shard import Shard
+
+    return None if value is None else Shard.parse(value)
 
 
 def print_warnings(warnings: Iterable) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from compiler.errors import Problems
 from compiler.provenance import Origin, Value
@@ -38,6 +40,20 @@ class DeliverySettings:
     def revision(self) -> str:
         """Fully qualified, so Argo CD never guesses between a branch and a tag of that name."""
         return f"refs/heads/{self.branch}"
+
+    def record(self) -> dict[str, Any]:
+        """As JSON data: a shard records it, `strata merge` builds the delivery target from it
+        (a cluster's labels as pairs: their order is the order of the Applications' labels)."""
+        found: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clusters"}
+        found["clusters"] = [{"name": c.name, "server": c.server, "labels": list(c.labels.items()), "ring": c.ring}
+                             for c in self.clusters]
+        return found
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> DeliverySettings:
+        clusters = tuple(Cluster(name=c["name"], server=c["server"], labels=dict(c["labels"]), ring=c["ring"])
+                         for c in data["clusters"])
+        return cls(**{k: v for k, v in data.items() if k != "clusters"}, clusters=clusters)
 
 
 def default_branch(env: str) -> str:

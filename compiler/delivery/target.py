@@ -19,10 +19,10 @@ from compiler import __version__
 from compiler.delivery.argocd import argocd_files
 from compiler.delivery.flux import flux_files
 from compiler.delivery.groups import PLATFORM, RESERVED, env_groups
-from compiler.delivery.settings import delivered_by_engine, delivery_of
+from compiler.delivery.settings import DeliverySettings, delivered_by_engine, delivery_of
 from compiler.errors import Problems
 from compiler.graph.build import Graph
-from compiler.targets import Env, Key
+from compiler.targets import Env, Key, Project
 
 SCHEME = "strata-delivery-digest/1"
 PROJECT = "_delivery"        # the `project` of a delivery target's manifest entry
@@ -35,7 +35,7 @@ def folder_of(engine: str, env: str) -> str:
 
 @dataclass(frozen=True)
 class DeliveryTarget:
-    env: Env
+    env: str                                  # the environment's name
     engine: str
     digest: str
     members: tuple[str, ...]                  # the identities of the environment's targets
@@ -45,7 +45,7 @@ class DeliveryTarget:
 
     @property
     def folder(self) -> str:
-        return folder_of(self.engine, self.env.name)
+        return folder_of(self.engine, self.env)
 
     @property
     def identity(self) -> str:
@@ -55,7 +55,7 @@ class DeliveryTarget:
         """Its manifest.json entry, in the shape of a target's."""
         from compiler.output.assemble import sha256
 
-        return {"id": self.identity, "env": self.env.name, "project": PROJECT, "kind": KIND, "name": self.engine,
+        return {"id": self.identity, "env": self.env, "project": PROJECT, "kind": KIND, "name": self.engine,
                 "folder": self.folder, "digest": self.digest, "references": list(self.members),
                 "inputs": dict(self.inputs), "outputs": {path: sha256(data) for path, data in sorted(self.files.items())},
                 "objects": list(self.objects)}
@@ -84,47 +84,66 @@ def delivery_plans(graph: Graph, envs: Iterable[Env], problems: Problems) -> lis
                 problems.add(f"project {RESERVED} cannot be delivered by {env.settings.delivery.engine}: its engine "
                              f"objects would take the names of the environment's shared objects ({env.name}."
                              f"{RESERVED}); rename the project", project.origin, env=env.name)
-        plans.append(Plan(env, env.settings.delivery.engine, {p.name: p.namespace for p in projects},
-                          tuple(sorted({*env.files, *(p.file for p in projects)})),
-                          tuple(sorted(key for key in graph.nodes if key[0] == env.name))))
+        plans.append(plan_of(env, projects, (key for key in graph.nodes if key[0] == env.name)))
     return plans
+
+
+def plan_of(env: Env, projects: Iterable[Project], members: Iterable[Key]) -> Plan:
+    """The plan of an environment from its projects and its graph nodes' keys."""
+    projects = list(projects)
+    return Plan(env, env.settings.delivery.engine, {p.name: p.namespace for p in projects},
+                tuple(sorted({*env.files, *(p.file for p in projects)})), tuple(sorted(members)))
 
 
 def delivery_digest(plan: Plan, graph: Graph, hashes: Mapping[str, str], digests: Mapping[Key, str], config: str = "",
                     version: str = __version__) -> str:
-    parts = [f"{SCHEME}\0{version}\0{config}\0{plan.engine}\0{plan.env.name}\n"]
-    parts += [f"file\0{path}\0{hashes.get(path, '')}\n" for path in plan.files]
-    parts += [f"target\0{graph.nodes[key].target.identity}\0{digests.get(key, '')}\n" for key in plan.members]
+    return digest_of(plan.engine, plan.env.name, [(path, hashes.get(path, "")) for path in plan.files],
+                     [(graph.nodes[key].target.identity, digests.get(key, "")) for key in plan.members], config, version)
+
+
+def digest_of(engine: str, env: str, files: Iterable[tuple[str, str]], members: Iterable[tuple[str, str]],
+              config: str = "", version: str = __version__) -> str:
+    """The delivery digest from its parts: (path, sha256) of its files, (identity, digest) of the
+    environment's targets in key order (`strata merge` computes it from the shards' records)."""
+    parts = [f"{SCHEME}\0{version}\0{config}\0{engine}\0{env}\n"]
+    parts += [f"file\0{path}\0{digest}\n" for path, digest in files]
+    parts += [f"target\0{identity}\0{digest}\n" for identity, digest in members]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 def build_delivery(plan: Plan, graph: Graph, digest: str, hashes: Mapping[str, str],
                    refs: Iterable[tuple[str, dict[str, str]]]) -> DeliveryTarget:
     """The delivery target of one environment; `refs` are (folder, object ref) of the whole compile."""
+    files, objects = engine_files(delivery_of(plan.env), plan.env.settings.scheduler, plan.namespaces, refs)
+    members = tuple(sorted(graph.nodes[key].target.identity for key in plan.members))
+    inputs = {path: hashes.get(path, "") for path in plan.files}
+    return DeliveryTarget(plan.env.name, plan.engine, digest, members, inputs, files, tuple(objects))
+
+
+def engine_files(settings: DeliverySettings, scheduler: str, namespaces: Mapping[str, str],
+                 refs: Iterable[tuple[str, dict[str, str]]]) -> tuple[dict[str, bytes], list[dict[str, str]]]:
+    """The engine's files of one environment (relative to out/) and the refs of the objects in them."""
     from compiler.output.assemble import dump_documents
 
-    settings = delivery_of(plan.env)
-    groups = env_groups(plan.env.name, dict(plan.namespaces), refs)
-    if plan.engine == "argocd":
-        content: dict[str, Any] = argocd_files(settings, groups, plan.env.settings.scheduler)
+    groups = env_groups(settings.env, dict(namespaces), refs)
+    if settings.engine == "argocd":
+        content: dict[str, Any] = argocd_files(settings, groups, scheduler)
     else:
         content = dict(flux_files(settings, groups))
-    folder = folder_of(plan.engine, plan.env.name)
+    folder = folder_of(settings.engine, settings.env)
     files: dict[str, bytes] = {}
     objects: list[dict[str, str]] = []
     for name, value in sorted(content.items()):
         if isinstance(value, dict):       # a parameter file of the ApplicationSet's git files generator
             files[f"{folder}/{name}"] = (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
         else:
-            files[f"{folder}/{name}"] = _header(plan, name) + dump_documents(value)
+            files[f"{folder}/{name}"] = _header(settings, name) + dump_documents(value)
             objects += [_ref(obj) for obj in value]
-    members = tuple(sorted(graph.nodes[key].target.identity for key in plan.members))
-    inputs = {path: hashes.get(path, "") for path in plan.files}
-    return DeliveryTarget(plan.env, plan.engine, digest, members, inputs, files, tuple(objects))
+    return files, objects
 
 
-def _header(plan: Plan, name: str) -> bytes:
-    return (f"# {plan.engine} objects of {plan.env.name}: {name}, generated by strata (do not edit; "
+def _header(settings: DeliverySettings, name: str) -> bytes:
+    return (f"# {settings.engine} objects of {settings.env}: {name}, generated by strata (do not edit; "
             "see docs/delivery.md)\n").encode()
 
 
@@ -134,4 +153,5 @@ def _ref(obj: dict[str, Any]) -> dict[str, str]:
     return object_ref(obj)
 
 
-__all__ = ["PLATFORM", "DeliveryTarget", "Plan", "build_delivery", "delivery_digest", "delivery_plans"]
+__all__ = ["PLATFORM", "DeliveryTarget", "Plan", "build_delivery", "delivery_digest", "delivery_plans", "digest_of",
+           "engine_files", "plan_of"]

@@ -22,9 +22,11 @@ UNKNOWN_SELECTION = "unknown-selection"   # Problem.code of an --env/--project t
 class Selection:
     envs: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
+    cells: frozenset[tuple[str, str]] | None = None   # only these (env, project) pairs: a shard's (compiler/shard)
 
     def wants(self, env: str, project: str) -> bool:
-        return (not self.envs or env in self.envs) and (not self.projects or project in self.projects)
+        return ((not self.envs or env in self.envs) and (not self.projects or project in self.projects)
+                and (self.cells is None or (env, project) in self.cells))
 
 
 def check_selection(world: World, selection: Selection, problems: Problems) -> None:

@@ -59,7 +59,11 @@ def render_target(target: Target, references: Mapping[tuple[str, str], Target | 
 
 def render_all(targets: list[Target], projects: list[Project], graph: Graph, settings: RenderSettings, *,
                render_only: Callable[[Target], bool] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> RenderResult:
+               progress: Callable[[int, int], None] | None = None,
+               peers: list[Project] | None = None) -> RenderResult:
+    """Every target `render_only` accepts, then the projects' objects and checks, then each
+    environment's platform target. `peers`: the projects the cross-project checks compare
+    (queue names, namespaces), when more than `projects` (a shard renders some, checks all)."""
     ordered = sorted(targets, key=_order)
     todo = [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
     rendered: dict[Key, Rendered] = {}
@@ -74,7 +78,7 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
     emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
                for t in todo for obj in rendered[target_key(t)].objects]
     report = RenderContext(repo=settings.repo)   # project objects and cross-project checks
-    emitted += _render_projects(projects, graph, report)
+    emitted += _render_projects(projects, graph, report, peers)
     emitted += _render_platforms(graph)
     problems = [p for r in rendered.values() for p in r.problems] + report.problems.items
     warnings = [w for r in rendered.values() for w in r.warnings] + report.warnings.items
@@ -98,16 +102,15 @@ def _render_platforms(graph: Graph) -> list[Emitted]:
             for node in graph.platforms for obj in for_delivery(node.env, render_platform(node.env))]
 
 
-def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext) -> list[Emitted]:
-    """Per environment: each project's objects and the cross-project checks."""
+def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext,
+                     peers: list[Project] | None = None) -> list[Emitted]:
+    """Per environment: each project's objects and the cross-project checks (among `peers`, if given)."""
     from compiler.check.quota import check_quota
     from compiler.render.project import check_namespaces, check_queue_names, render_projects
 
     members = {(p.project.env.name, p.project.name): [graph.nodes[k].target for k in p.members]
                for p in graph.projects}
-    by_env: dict[str, list[Project]] = {}
-    for project in all_projects:
-        by_env.setdefault(project.env.name, []).append(project)
+    by_env = _by_env(all_projects)
     emitted: list[Emitted] = []
     for env, projects in sorted(by_env.items()):
         targets_of = {p.name: sorted(members.get((env, p.name), []), key=_order) for p in projects}
@@ -117,6 +120,14 @@ def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderConte
         for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
             emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, by_name[name])
                         for obj in for_delivery(by_name[name].env, objects)]
-    check_queue_names(by_env, ctx.problems)
-    check_namespaces(by_env, ctx.problems)
+    compared = by_env if peers is None else _by_env(peers)
+    check_queue_names(compared, ctx.problems)
+    check_namespaces(compared, ctx.problems)
     return emitted
+
+
+def _by_env(projects: list[Project]) -> dict[str, list[Project]]:
+    by_env: dict[str, list[Project]] = {}
+    for project in projects:
+        by_env.setdefault(project.env.name, []).append(project)
+    return by_env
