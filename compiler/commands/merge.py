@@ -21,7 +21,6 @@ def merge_command(ctx: click.Context, shards: tuple[Path, ...], out_dir: Path | 
     from compiler.commands.compile import _shown, _tell, _waiting
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
-    from compiler.output.cache import reuse_key
     from compiler.output.guard import output_folder
     from compiler.output.state import State
     from compiler.output.write import HalfSwapped, recover, write_output
@@ -34,19 +33,19 @@ def merge_command(ctx: click.Context, shards: tuple[Path, ...], out_dir: Path | 
     try:
         out = output_folder(repo, config, out_dir)
         _check_apart(out, shards)
-        files = merge_shards(shards)
+        joined = merge_shards(shards)
         state = State(repo)
         with state.locked(config.lock_timeout, _waiting):
             _tell(recover(state, out))
-        state.clear_cache()
-        write_output(state, out, files, lock_timeout=config.lock_timeout, waiting=_waiting)
+        state.clear_cache()   # no reuse of a merged output: the shards' strata may be another build
+        write_output(state, out, joined.files, links=joined.links, lock_timeout=config.lock_timeout,
+                     waiting=_waiting)
     except HalfSwapped:
         raise
     except StrataError as error:
         error.unchanged = error.unchanged or f"{shown} is unchanged"
         raise
-    state.write_cache(reuse_key(config.digest, out))   # the output a full compile writes: it may be reused
-    click.echo(f"Merged {len(shards)} shards ({len(files)} files) into {_shown(out)} in "
+    click.echo(f"Merged {len(shards)} shards ({len(joined)} files) into {_shown(out)} in "
                f"{time.perf_counter() - started:.2f}s.")
     return 0
 

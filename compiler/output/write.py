@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from compiler.capacity.report import merged_blocks
@@ -33,9 +33,11 @@ class HalfSwapped(StrataError):
 
 def write_output(state: State, out_dir: Path, files: dict[str, bytes], *, partial: bool = False,
                  lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None,
-                 marker: str = MANIFEST) -> None:
+                 marker: str = MANIFEST, links: Mapping[str, Path] | None = None) -> None:
     """Replace `out_dir` (resolved, already checked by compiler.output.guard) with `files`; `marker`
     is the file that says a folder is strata's (the docs site writes its own folder the same way).
+    `links`: more files, each from an existing file with its bytes (hard-linked where the file
+    system allows, else copied): `strata merge` places the shards' verified files this way.
 
     Raises StrataError leaving `out_dir` as it was, or HalfSwapped when it could not be.
     """
@@ -44,7 +46,7 @@ def write_output(state: State, out_dir: Path, files: dict[str, bytes], *, partia
         why = refusal(out_dir, marker)   # again, now that no other strata can be writing it
         if why:
             raise StrataError(why)
-        _write(state, out_dir, files, partial, marker)
+        _write(state, out_dir, files, partial, marker, links or {})
 
 
 def recover(state: State, out_dir: Path) -> str | None:
@@ -110,27 +112,38 @@ def temporary_folders(out_dir: Path) -> tuple[Path, Path]:
     return out_dir.with_name(f".{out_dir.name}.strata-new"), out_dir.with_name(f".{out_dir.name}.strata-old")
 
 
-def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool, marker: str) -> None:
+def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool, marker: str,
+           links: Mapping[str, Path]) -> None:
     new, old = temporary_folders(out_dir)   # `recover` has removed any a killed compile left
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if partial and (out_dir / MANIFEST).is_file():
             files = _merge_with_previous(out_dir, files)
-        if _already_written(out_dir, files):
+        if not links and _already_written(out_dir, files):
             return
-        _stage(new, files)
+        _stage(new, files, links)
     except OSError as exc:
         _remove_quietly(new)
         raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
     _swap(state, out_dir, new, old, marker)
 
 
-def _stage(new: Path, files: dict[str, bytes]) -> None:
+def _stage(new: Path, files: dict[str, bytes], links: Mapping[str, Path]) -> None:
     os.mkdir(new)
-    for folder in sorted({os.path.dirname(rel) for rel in files} - {""}):
+    for folder in sorted({os.path.dirname(rel) for rel in (*files, *links)} - {""}):
         os.makedirs(new / folder, exist_ok=True)
     for rel, data in sorted(files.items()):
         _write_file(new / rel, data)
+    base = str(new)
+    for rel, source in sorted(links.items()):
+        _place(str(source), os.path.join(base, rel))
+
+
+def _place(source: str, path: str) -> None:
+    try:
+        os.link(source, path)
+    except OSError:              # another file system, or one without hard links
+        shutil.copyfile(source, path)
 
 
 def _write_file(path: Path, data: bytes) -> None:

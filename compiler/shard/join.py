@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compiler import __version__
 from compiler.errors import Problem, StrataError
 
 MANIFEST = "manifest.json"   # compiler.output.assemble.MANIFEST (not imported: merge starts light)
@@ -29,11 +30,11 @@ ENTRY_LISTS = ("targets", "projects", "platforms")
 
 @dataclass(frozen=True)
 class Part:
-    """One shard folder as read: its manifest, its `shard` record and its files."""
+    """One shard folder as read: its manifest, its `shard` record and the sha256 of its files."""
 
     folder: Path
     doc: dict[str, Any]
-    files: dict[str, bytes]
+    files: dict[str, str]          # relative path → sha256 of its content (manifest.json aside)
 
     @property
     def record(self) -> dict[str, Any]:
@@ -48,9 +49,20 @@ class Part:
         return str(self.folder)
 
 
-def merge_shards(folders: Iterable[Path]) -> dict[str, bytes]:
-    """The full output (relative path → bytes) of the shards in `folders`; StrataError with one
-    line per reason when they are not a complete, untouched set of one compile's shards."""
+@dataclass(frozen=True)
+class Joined:
+    """The full output: files made here, and the shards' files (relative path → where it is)."""
+
+    files: dict[str, bytes]
+    links: dict[str, Path]
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.links)
+
+
+def merge_shards(folders: Iterable[Path]) -> Joined:
+    """The full output of the shards in `folders`; StrataError with one line per reason when they
+    are not a complete, untouched set of one compile's shards."""
     parts = [read_part(Path(folder)) for folder in folders]
     problems = [p for part in parts for p in verify(part)]
     problems += check_set(parts)
@@ -72,7 +84,7 @@ def read_part(folder: Path) -> Part:
     if not isinstance(doc, dict) or not _is_record(doc.get(RECORD)):
         raise StrataError(f"{folder}: not a shard (its {MANIFEST} has no shard record); "
                           "a shard is the output of strata compile --shard K/N")
-    return Part(folder, doc, _read_files(folder))
+    return Part(folder, doc, _hash_files(folder))
 
 
 def _is_record(record: Any) -> bool:
@@ -81,20 +93,20 @@ def _is_record(record: Any) -> bool:
     return isinstance(record, dict) and all(isinstance(record.get(k), t) for k, t in keys.items())
 
 
-def _read_files(folder: Path) -> dict[str, bytes]:
-    paths = []
-    for base, dirs, names in os.walk(folder):
-        dirs.sort()
-        paths += [os.path.join(base, name) for name in sorted(names)]
-    with ThreadPoolExecutor(max_workers=4) as pool:   # reads release the GIL
-        contents = list(pool.map(_read, paths))
-    return {Path(path).relative_to(folder).as_posix(): data for path, data in zip(paths, contents, strict=True)
-            if Path(path).name != MANIFEST or Path(path).parent != folder}
+def _hash_files(folder: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under `folder` but its manifest.json."""
+    found = []
+    for base, _dirs, names in os.walk(folder):
+        rel = os.path.relpath(base, folder)
+        found += [name if rel == "." else f"{rel}/{name}" for name in names]
+    found = [rel.replace(os.sep, "/") for rel in found if rel != MANIFEST]
+    with ThreadPoolExecutor(max_workers=4) as pool:   # reading and hashing release the GIL
+        return dict(zip(found, pool.map(lambda rel: _sha256(folder / rel), found), strict=True))
 
 
-def _read(path: str) -> bytes:
+def _sha256(path: Path) -> str:
     with open(path, "rb") as handle:
-        return handle.read()
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def verify(part: Part) -> list[str]:
@@ -112,7 +124,7 @@ def verify(part: Part) -> list[str]:
     for rel in sorted(set(part.files) - set(expected)):
         problems.append(f"{part.name}: {rel} is not in its {MANIFEST} (a shard holds only what it compiled)")
     for rel in sorted(set(part.files) & set(expected)):
-        if hashlib.sha256(part.files[rel]).hexdigest() != expected[rel]:
+        if part.files[rel] != expected[rel]:
             problems.append(f"{part.name}: {rel} was changed after the compile (its sha256 is not the one "
                             f"{MANIFEST} records)")
     return problems
@@ -126,9 +138,7 @@ def _cell(folder: str) -> str:
 # --- the set -----------------------------------------------------------------------------------------
 
 def check_set(parts: list[Part]) -> list[str]:
-    """One compile's shards 1..N, each once, same source and strata (this one), disjoint folders."""
-    from compiler.shard.source import tool_of
-
+    """One compile's shards 1..N, each once, same source and strata (this version), disjoint folders."""
     first = parts[0]
     problems = [f"{p.name} is shard {p.label} but {first.name} is shard {first.label}: shards of different "
                 "splits (compile every shard with the same N)" for p in parts if p.record["count"] != first.record["count"]]
@@ -144,12 +154,9 @@ def check_set(parts: list[Part]) -> list[str]:
                  f"{', '.join(sorted(p.label for p in parts))})" for index in range(1, count + 1) if index not in by_index]
     for part in parts[1:]:
         problems += _foreign(part, first)
-    own = tool_of()
-    if first.record["tool"] != own:
-        problems.append(f"{first.name} was compiled by strata {first.record['tool'].get('version')} "
-                        f"(fingerprint {str(first.record['tool'].get('fingerprint'))[:12]}), this is strata "
-                        f"{own['version']} (fingerprint {own['fingerprint'][:12]}): merge with the strata that "
-                        "compiled the shards")
+    if first.record["tool"].get("version") != __version__:
+        problems.append(f"{first.name} was compiled by strata {first.record['tool'].get('version')}, this is "
+                        f"strata {__version__}: merge with the strata that compiled the shards")
     if not problems:
         problems += _overlaps(parts)
     return problems
@@ -188,18 +195,17 @@ def _overlaps(parts: list[Part]) -> list[str]:
 
 # --- joining -----------------------------------------------------------------------------------------
 
-def join(parts: list[Part]) -> dict[str, bytes]:
+def join(parts: list[Part]) -> Joined:
     """Every shard's files, the delivery targets, and manifest.json as a full compile writes it."""
+    links = {rel: Path(os.path.join(part.folder, rel)) for part in parts for rel in part.files}
     files: dict[str, bytes] = {}
-    for part in parts:
-        files.update(part.files)
     entries = {key: [e for part in parts for e in part.doc.get(key, [])] for key in ENTRY_LISTS}
     deliveries = delivery_targets(parts, [e for key in ENTRY_LISTS for e in entries[key]])
     for delivery in deliveries:
         files.update(delivery.files)
     entries["targets"] += [delivery.entry() for delivery in deliveries]
     files[MANIFEST] = manifest(parts, entries)
-    return files
+    return Joined(files, links)
 
 
 def manifest(parts: list[Part], entries: dict[str, list[dict]]) -> bytes:
