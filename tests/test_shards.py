@@ -307,3 +307,34 @@ def test_compile_refuses_a_bad_shard_value(small, tmp_path, value, message):
 def test_a_shard_compiles_the_whole_repository(small, tmp_path):
     result = run(small, "compile", "--shard", "1/2", "--env", "dev", "--out", str(tmp_path / "out"))
     assert result.exit_code == 1 and "drop --env and --project" in result.output
+
+
+def test_a_gang_over_another_projects_queue_is_reported_by_the_shard_holding_it(tmp_path):
+    """demo's Job runs in project platform's Volcano queue `burst` (4 GPUs) as a gang of 2 × 4:
+    every shard with a demo cell renders platform's queue too, to see its limit."""
+    from test_capacity_checks import GROUP, group, project
+
+    repo = write_repo(tmp_path, {
+        GROUP: group("capacity: 64", scheduler="volcano"),
+        "projects/demo/project.yaml": project("demo", 16, "queue: {name: demo}"),
+        "projects/platform/project.yaml": project("platform", 4, "queue: {name: burst}"),
+        "projects/demo/train.yaml": """
+            kind: Job
+            name: train
+            spec:
+              framework: pytorch
+              image: reg/demo/train:1.0
+              replicas: {master: 1, worker: 1}
+              resources: {gpu: 4, gpuType: t4}
+              scheduling: {queue: burst, gang: true}
+            """})
+    reported = set()
+    for k in (1, 2, 3, 4):
+        result = run(repo, "compile", "--shard", f"{k}/4", "--out", str(tmp_path / f"s{k}"))
+        owned = {f for f in json.loads((tmp_path / f"s{k}/manifest.json").read_text())["shard"]["folders"]} \
+            if result.exit_code == 0 else set()
+        assert (result.exit_code == 1) == ("more than volcano queue burst allows (4" in result.output), result.output
+        assert not {"dev/demo", "staging/demo"} & owned
+        if result.exit_code == 1:
+            reported |= set(re.search(r"demo/Job/train in ([^:]+):", result.output).group(1).split(", "))
+    assert reported == {"dev", "staging"}

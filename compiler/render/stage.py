@@ -62,8 +62,8 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
                progress: Callable[[int, int], None] | None = None,
                peers: list[Project] | None = None) -> RenderResult:
     """Every target `render_only` accepts, then the projects' objects and checks, then each
-    environment's platform target. `peers`: the projects the cross-project checks compare
-    (queue names, namespaces), when more than `projects` (a shard renders some, checks all)."""
+    environment's platform target. `peers`: every project, when `projects` are some of them (a
+    shard's): the cross-project checks compare them all (see `_render_projects`)."""
     ordered = sorted(targets, key=_order)
     todo = [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
     rendered: dict[Key, Rendered] = {}
@@ -104,25 +104,29 @@ def _render_platforms(graph: Graph) -> list[Emitted]:
 
 def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext,
                      peers: list[Project] | None = None) -> list[Emitted]:
-    """Per environment: each project's objects and the cross-project checks (among `peers`, if given)."""
+    """Per environment: each project's objects and the cross-project checks. With `peers` (a
+    shard's: every project), their objects are rendered too, for the capacity checks (a Job may
+    name another project's Volcano queue), and compared; only `all_projects` are quota-checked
+    (each with its targets) and written."""
     from compiler.check.quota import check_quota
     from compiler.render.project import check_namespaces, check_queue_names, render_projects
 
     members = {(p.project.env.name, p.project.name): [graph.nodes[k].target for k in p.members]
                for p in graph.projects}
-    by_env = _by_env(all_projects)
+    checked = {(p.env.name, p.name) for p in all_projects}
+    by_env = _by_env(all_projects if peers is None else peers)
     emitted: list[Emitted] = []
     for env, projects in sorted(by_env.items()):
         targets_of = {p.name: sorted(members.get((env, p.name), []), key=_order) for p in projects}
         for project in sorted(projects, key=lambda p: p.name):
-            check_quota(project, targets_of[project.name], ctx.problems)
+            if (env, project.name) in checked:
+                check_quota(project, targets_of[project.name], ctx.problems)
         by_name = {p.name: p for p in projects}
         for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
             emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, by_name[name])
                         for obj in for_delivery(by_name[name].env, objects)]
-    compared = by_env if peers is None else _by_env(peers)
-    check_queue_names(compared, ctx.problems)
-    check_namespaces(compared, ctx.problems)
+    check_queue_names(by_env, ctx.problems)
+    check_namespaces(by_env, ctx.problems)
     return emitted
 
 
