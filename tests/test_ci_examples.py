@@ -1,7 +1,7 @@
 """The CI examples that `strata init` writes (examples/ci/ links to them) and the pre-commit hook.
 
 Every `strata ...` command line in them is checked against the real click options of the
-command it calls; the shell and Python snippets they carry are run here for real (the
+command it calls, and the sharded compile's lines build a starter repository's out/; the shell and Python snippets they carry are run here for real (the
 base-revision fallback in a scratch git repository, the GitLab sticky note against a loopback
 HTTP server that speaks the notes API's paging).
 """
@@ -436,3 +436,64 @@ def test_github_comment_on_a_read_only_token_warns_and_a_failed_plan_says_so(tmp
     result, calls = run_comment_script(no_plan, [], plan=False)
     assert calls[-1][0] == "create" and "plan failed** for abcdef012345" in calls[-1][2]
     assert "https://github.com/acme/config/actions/runs/99" in calls[-1][2]
+
+
+# --- compile in shards, merge, publish -------------------------------------------------------------
+
+def _job_lines(job: dict) -> list[str]:
+    return [line for text in shell_texts(job) for line in text.replace("\\\n", " ").splitlines()
+            if line.strip().startswith("strata ")]
+
+
+def test_github_compiles_four_shards_merges_them_and_publishes_the_merged_output():
+    jobs = load(GITHUB)["jobs"]
+    compile_job, merge, publish = jobs["compile"], jobs["merge"], jobs["publish"]
+    assert compile_job["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert _job_lines(compile_job) == ['strata compile --shard "${{ matrix.shard }}/4" --out "shards/shard-${{ matrix.shard }}"']
+    upload = next(s for s in compile_job["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["name"] == "strata-shard-${{ matrix.shard }}" and upload["with"]["path"] == "shards/"
+    assert merge["needs"] == "compile"
+    download = next(s for s in merge["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    assert download["with"] == {"pattern": "strata-shard-*", "path": "shards", "merge-multiple": True}
+    assert _job_lines(merge) == ["strata merge " + " ".join(f"shards/shard-{k}" for k in range(1, 5)) + " --out out"]
+    uploaded = next(s for s in merge["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))["with"]
+    assert publish["needs"] == "merge" and publish["concurrency"]["cancel-in-progress"] is False
+    fetched = next(s for s in publish["steps"] if s.get("uses", "").startswith("actions/download-artifact"))["with"]
+    assert fetched == {"name": uploaded["name"], "path": "out"} and uploaded["path"] == "out/"
+    assert [line.strip() for line in _job_lines(publish)] == [
+        'strata publish --env "$env" --push --remote "$RENDERED_REPO"']
+    assert "vars.STRATA_PUBLISH_ENVS != ''" in publish["if"]
+
+
+def test_gitlab_compiles_four_shards_merges_them_and_publishes_the_merged_output():
+    ci = load(GITLAB)
+    assert ci["compile"]["parallel"] == 4 and ci["compile"]["artifacts"]["paths"] == ["shards/"]
+    assert _job_lines(ci["compile"]) == [
+        'strata compile --shard "$CI_NODE_INDEX/$CI_NODE_TOTAL" --out "shards/shard-$CI_NODE_INDEX"']
+    assert ci["merge"]["needs"] == ["compile"] and ci["merge"]["artifacts"]["paths"] == ["out/"]
+    assert ci["publish"]["needs"] == ["merge"] and ci["publish"]["resource_group"] == "strata-publish"
+    assert "$STRATA_PUBLISH_ENVS" in ci["publish"]["rules"][0]["if"]
+    assert ci["stages"].index("compile") < ci["stages"].index("merge") < ci["stages"].index("publish")
+
+
+@pytest.mark.parametrize("path", [GITHUB, GITLAB])
+def test_the_shard_and_merge_lines_build_a_starter_repos_output(tmp_path, path):
+    """The compile line, once per shard with the CI's variables filled in, then the merge line, run
+    in a `strata init` repository: out/ is what one `strata compile` writes."""
+    from test_scaffold import init, strata
+
+    repo = init(tmp_path)
+    jobs = load(path)["jobs"] if path == GITHUB else load(path)
+    (compile_line,), (merge_line,) = _job_lines(jobs["compile"]), _job_lines(jobs["merge"])
+    for k in range(1, 5):
+        filled = (compile_line.replace("${{ matrix.shard }}", str(k))
+                  .replace("$CI_NODE_INDEX", str(k)).replace("$CI_NODE_TOTAL", "4"))
+        result = strata(*shlex.split(filled)[1:], cwd=repo)
+        assert result.exit_code == 0, result.output
+    result = strata(*shlex.split(merge_line)[1:], cwd=repo)
+    assert result.exit_code == 0 and result.output.startswith("Merged 4 shards"), result.output
+    assert strata("compile", "--out", str(tmp_path / "full"), cwd=repo).exit_code == 0
+    files = {p.relative_to(repo / "out").as_posix(): p.read_bytes() for p in (repo / "out").rglob("*") if p.is_file()}
+    full = {p.relative_to(tmp_path / "full").as_posix(): p.read_bytes()
+            for p in (tmp_path / "full").rglob("*") if p.is_file()}
+    assert files == full
