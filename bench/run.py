@@ -1,6 +1,8 @@
-"""Time strata on a large repo: full compile, no-change recompile, one-file change, plan.
+"""Time strata on a large repo: full compile, 4 shards and their merge, no-change recompile,
+one-file change, plan.
 
-Runs `strata --repo R compile --out O` three times and `strata --repo R plan --base HEAD~1`.
+Runs `strata --repo R compile --out O` three times, `strata compile --shard K/4` for K = 1..4
+and `strata merge` of the four (docs/sharding.md), and `strata --repo R plan --base HEAD~1`.
 
     python bench/run.py                               # generate 200 x 3 x 6 = 3,600 targets, time it
     python bench/run.py --projects 50 --envs 4        # a smaller generated repo
@@ -31,6 +33,13 @@ REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts", "
 IMAGE_TAG = re.compile(r"^(\s*image:\s*\S+:)(\S+?)(\s*)$", re.MULTILINE)
 GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.invalid",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+SHARDS = 4
+FULL = "strata compile (full)"
+SLOWEST = f"slowest of {SHARDS} shards"
+MERGE = f"strata merge ({SHARDS} shards)"
+GOALS = {SLOWEST: 0.35, MERGE: 0.05}      # of the full compile (issue 17)
 
 
 @dataclass
@@ -110,7 +119,7 @@ def has_command(strata: list[str], name: str, cwd: Path) -> bool:
 def run_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
     compile_cmd = [*strata, "--repo", str(repo), "compile", "--out", str(out)]
     steps = [timed("baseline: PyYAML C load + merge + dump", [sys.executable, str(BENCH / "baseline.py"), str(repo)], repo)]
-    steps.append(timed("strata compile (full)", compile_cmd, repo))
+    steps.append(timed(FULL, compile_cmd, repo))
     steps.append(timed("strata compile (no change)", compile_cmd, repo))
     changed = change_one_file(repo)
     steps.append(timed("strata compile (one file changed)", compile_cmd, repo))
@@ -122,16 +131,63 @@ def run_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
         steps.append(timed("strata plan --base HEAD~1", plan, repo))
     else:
         steps.append(Step("strata plan --base HEAD~1", None, None, "not available"))
+    if has_command(strata, "merge", repo):   # last: a shard's compile leaves out/ no reuse stamp
+        steps += shard_steps(repo, out, strata)
     return steps
+
+
+def shard_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
+    """Each shard from scratch, one after the other (a CI matrix runs them at once: the slowest is
+    what it waits for), then their merge into a new folder, compared file by file with `out`
+    (the last compile of the same tree)."""
+    folder = out.parent / "shards"
+    shards = [folder / f"shard-{k}" for k in range(1, SHARDS + 1)]
+    steps = [timed(f"strata compile --shard {k}/{SHARDS}",
+                   [*strata, "--repo", str(repo), "compile", "--shard", f"{k}/{SHARDS}", "--out", str(shard)], repo)
+             for k, shard in enumerate(shards, 1)]
+    timings = [s for s in steps if s.ok and s.seconds is not None]
+    slowest = max(timings, key=lambda s: s.seconds or 0.0) if len(timings) == SHARDS else None
+    steps.append(Step(SLOWEST, slowest.seconds if slowest else None, None,
+                      slowest.name.removeprefix("strata compile ") if slowest else "a shard failed",
+                      ok=slowest is not None))
+    merge = timed(MERGE, [*strata, "--repo", str(repo), "merge", *map(str, shards), "--out", str(folder / "merged")],
+                  repo)
+    if merge.ok:
+        same = _files(folder / "merged") == _files(out)
+        merge.note = ("identical to the full compile; " if same else "DIFFERS from the full compile; ") + merge.note
+        merge.ok = same
+    return [*steps, merge]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def ratio(step: Step, steps: list[Step]) -> str:
+    """`0.31x full` for the shard and merge rows (with the goal), `Nx baseline` for the full compile."""
+    full = next((s.seconds for s in steps if s.name == FULL and s.ok), None)
+    base = steps[0].seconds if steps and steps[0].name.startswith("baseline") and steps[0].ok else None
+    if step.seconds is None:
+        return ""
+    if step.name in GOALS and full:
+        value = step.seconds / full
+        return f"{value:.2f}x full (goal <= {GOALS[step.name]}: {'met' if value <= GOALS[step.name] else 'not met'})"
+    if step.name.startswith("strata compile --shard") and full:
+        return f"{step.seconds / full:.2f}x full"
+    if step.name == FULL and base:
+        return f"{step.seconds / base:.1f}x baseline"
+    return ""
 
 
 def print_table(steps: list[Step]) -> None:
     width = max(len(s.name) for s in steps)
-    print(f"{'step':<{width}}  {'seconds':>8}  {'exit':>4}  note")
-    for step in steps:
+    ratios = [ratio(s, steps) for s in steps]
+    wide = max((len(r) for r in ratios), default=0)
+    print(f"{'step':<{width}}  {'seconds':>8}  {'exit':>4}  {'ratio':<{wide}}  note")
+    for step, text in zip(steps, ratios, strict=True):
         seconds = f"{step.seconds:8.2f}" if step.seconds is not None else f"{'-':>8}"
         code = f"{step.code:>4}" if step.code is not None else f"{'-':>4}"
-        print(f"{step.name:<{width}}  {seconds}  {code}  {step.note}")
+        print(f"{step.name:<{width}}  {seconds}  {code}  {text:<{wide}}  {step.note}")
 
 
 def machine(strata: list[str]) -> str:
@@ -151,10 +207,10 @@ def machine(strata: list[str]) -> str:
 def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
     print(f"{summary}. Machine: {machine(strata)}; one run, wall clock, each step a fresh process.\n")
-    print("| step | seconds |\n|---|---:|")
+    print("| step | seconds | ratio |\n|---|---:|---|")
     for step in steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
-        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} |")
+        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {ratio(step, steps)} |")
 
 
 def workload_options(description: str) -> argparse.ArgumentParser:
@@ -204,7 +260,7 @@ def workload(steps: list[Step], repo: Path, out: Path) -> str:
     """`N targets (M input files, K output files)`, from what the run produced."""
     inputs = sum(1 for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
     outputs = sum(1 for p in out.rglob("*") if p.is_file()) if out.is_dir() else 0
-    compiled = next((s.note for s in steps if s.name == "strata compile (full)"), "")
+    compiled = next((s.note for s in steps if s.name == FULL), "")
     targets = re.search(r"Compiled (\d+) targets", compiled)
     return f"{targets.group(1) if targets else '?'} targets, {inputs:,} input files, {outputs:,} output files"
 
