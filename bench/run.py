@@ -166,7 +166,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def ratio(step: Step, steps: list[Step]) -> str:
     """`0.31x full` for the shard and merge rows (with the goal), `Nx baseline` for the full compile."""
     full = next((s.seconds for s in steps if s.name == FULL and s.ok), None)
-    base = steps[0].seconds if steps and steps[0].name.startswith("baseline") and steps[0].ok else None
+    base = next((s.seconds for s in steps if s.name.startswith("baseline") and s.ok), None)
     if step.seconds is None:
         return ""
     if step.name in GOALS and full:

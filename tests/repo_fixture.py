@@ -65,6 +65,23 @@ def write_repo(root: Path, files: dict[str, str | None] | None = None, *, base: 
     return root
 
 
+def copy_example(folder: Path, entries: tuple[str, ...] = ("strata.yaml", "layers", "environments", "projects",
+                                                             "charts")) -> Path:
+    """The example config repository (this checkout's) copied into `folder`, which it creates."""
+    import shutil
+
+    from conftest import ROOT
+
+    folder.mkdir(parents=True)
+    for name in entries:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name)
+        elif source.is_file():
+            shutil.copy(source, folder / name)
+    return folder
+
+
 # Every repo a test compiled without errors, as {path: text} of its spec files: the editor
 # schema must accept all of them (tests/test_editor_schema.py, which runs last).
 COMPILED: list[dict[str, str]] = []

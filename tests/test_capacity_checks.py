@@ -129,24 +129,26 @@ def test_unschedulable_may_be_a_warning(tmp_path):
     assert result.exit_code == 0 and "warning: " in result.output and "can never be scheduled" in result.output
 
 
+# demo's job runs in the `burst` queue of project platform, which allows 4 GPUs; the job's
+# 2 pods × 4 GPUs must start together (gang). demo's own quota is large enough.
+GANG_OVER_ANOTHER_QUEUE = {
+    GROUP: group("capacity: 64", scheduler="volcano"),
+    "projects/demo/project.yaml": project("demo", 16, "queue: {name: demo}"),
+    "projects/platform/project.yaml": project("platform", 4, "queue: {name: burst}"),
+    "projects/demo/train.yaml": """
+        kind: Job
+        name: train
+        spec:
+          framework: pytorch
+          image: reg/demo/train:1.0
+          replicas: {master: 1, worker: 1}
+          resources: {gpu: 4, gpuType: t4}
+          scheduling: {queue: burst, gang: true}
+        """}
+
+
 def test_a_gang_larger_than_its_queue_is_never_admitted(tmp_path):
-    """demo's job runs in the `burst` queue of project platform, which allows 4 GPUs; the
-    job's 2 pods × 4 GPUs must start together (gang). demo's own quota is large enough."""
-    files = {
-        GROUP: group("capacity: 64", scheduler="volcano"),
-        "projects/demo/project.yaml": project("demo", 16, "queue: {name: demo}"),
-        "projects/platform/project.yaml": project("platform", 4, "queue: {name: burst}"),
-        "projects/demo/train.yaml": """
-            kind: Job
-            name: train
-            spec:
-              framework: pytorch
-              image: reg/demo/train:1.0
-              replicas: {master: 1, worker: 1}
-              resources: {gpu: 4, gpuType: t4}
-              scheduling: {queue: burst, gang: true}
-            """}
-    repo = write_repo(tmp_path, files)
+    repo = write_repo(tmp_path, GANG_OVER_ANOTHER_QUEUE)
     result = run(repo, "compile")
     assert result.exit_code == 1, result.output
     line = line_of(repo, "projects/demo/train.yaml", "replicas:")

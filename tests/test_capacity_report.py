@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import ROOT
-from repo_fixture import run
+from repo_fixture import copy_example, run
 
 EXAMPLE = ("strata.yaml", "layers", "environments", "projects")
 POOL_LABEL = "node.example.com/gpu"      # the example names its pools after this node label's values
@@ -23,11 +21,7 @@ POOL_LABEL = "node.example.com/gpu"      # the example names its pools after thi
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("capacity") / "config"
-    repo.mkdir()
-    for name in EXAMPLE:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, repo / name)
+    repo = copy_example(tmp_path_factory.mktemp("capacity") / "config", EXAMPLE)
     result = run(repo, "compile")
     assert result.exit_code == 0, result.output
     return repo

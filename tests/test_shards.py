@@ -14,11 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from repo_fixture import run, write_repo
+from repo_fixture import copy_example, run, write_repo
 from test_bench_generator import generate
 
-EXAMPLE_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts")
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
 
 
@@ -61,15 +59,7 @@ def _assert_same(merged: dict[str, bytes], full: dict[str, bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("example") / "repo"
-    repo.mkdir()
-    for entry in EXAMPLE_ENTRIES:
-        source = ROOT / entry
-        if source.is_dir():
-            shutil.copytree(source, repo / entry)
-        elif source.is_file():
-            shutil.copy2(source, repo / entry)
-    return repo
+    return copy_example(tmp_path_factory.mktemp("example") / "repo")
 
 
 @pytest.fixture(scope="module")
@@ -312,22 +302,9 @@ def test_a_shard_compiles_the_whole_repository(small, tmp_path):
 def test_a_gang_over_another_projects_queue_is_reported_by_the_shard_holding_it(tmp_path):
     """demo's Job runs in project platform's Volcano queue `burst` (4 GPUs) as a gang of 2 × 4:
     every shard with a demo cell renders platform's queue too, to see its limit."""
-    from test_capacity_checks import GROUP, group, project
+    from test_capacity_checks import GANG_OVER_ANOTHER_QUEUE
 
-    repo = write_repo(tmp_path, {
-        GROUP: group("capacity: 64", scheduler="volcano"),
-        "projects/demo/project.yaml": project("demo", 16, "queue: {name: demo}"),
-        "projects/platform/project.yaml": project("platform", 4, "queue: {name: burst}"),
-        "projects/demo/train.yaml": """
-            kind: Job
-            name: train
-            spec:
-              framework: pytorch
-              image: reg/demo/train:1.0
-              replicas: {master: 1, worker: 1}
-              resources: {gpu: 4, gpuType: t4}
-              scheduling: {queue: burst, gang: true}
-            """})
+    repo = write_repo(tmp_path, GANG_OVER_ANOTHER_QUEUE)
     reported = set()
     for k in (1, 2, 3, 4):
         result = run(repo, "compile", "--shard", f"{k}/4", "--out", str(tmp_path / f"s{k}"))
