@@ -277,6 +277,22 @@ def test_merge_refuses_an_edited_added_or_removed_file(small, tmp_path):
     _refused(_merge(small, folders, tmp_path / "out"), "stray.yaml is not in its manifest.json")
 
 
+def test_merge_refuses_a_symbolic_link_in_a_shard(small, tmp_path):
+    folders = _cli_shards(small, 1, tmp_path)
+    values = next(iter(sorted(folders[0].rglob("values.yaml"))))
+    (tmp_path / "elsewhere.yaml").write_bytes(values.read_bytes())
+    values.unlink()
+    values.symlink_to(tmp_path / "elsewhere.yaml")
+    _refused(_merge(small, folders, tmp_path / "out"), "is not a regular file")
+
+
+def test_more_shards_than_cells_leaves_some_empty_and_still_merges(small, tmp_path):
+    full = _full(small)
+    folders = _shards(small, 8, tmp_path)
+    assert any(json.loads((f / "manifest.json").read_text())["shard"]["folders"] == [] for f in folders)
+    _assert_same(_merged(folders), full)
+
+
 def test_merge_refuses_a_full_output_and_an_out_that_is_a_shard(small, tmp_path):
     assert run(small, "compile", "--out", str(tmp_path / "full")).exit_code == 0
     _refused(_merge(small, [tmp_path / "full"], tmp_path / "out"), "not a shard")

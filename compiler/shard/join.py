@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -93,8 +94,12 @@ def _is_record(record: Any) -> bool:
     return isinstance(record, dict) and all(isinstance(record.get(k), t) for k, t in keys.items())
 
 
+NOT_A_FILE = ""   # the "sha256" of a symbolic link or other non-regular file: never a manifest's
+
+
 def _hash_files(folder: Path) -> dict[str, str]:
-    """Relative path → sha256 of every file under `folder` but its manifest.json."""
+    """Relative path → sha256 of every file under `folder` but its manifest.json (links and other
+    special files are not followed: NOT_A_FILE)."""
     found = []
     for base, _dirs, names in os.walk(folder):
         rel = os.path.relpath(base, folder)
@@ -105,8 +110,13 @@ def _hash_files(folder: Path) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    try:
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return NOT_A_FILE
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return NOT_A_FILE
 
 
 def verify(part: Part) -> list[str]:
@@ -124,7 +134,9 @@ def verify(part: Part) -> list[str]:
     for rel in sorted(set(part.files) - set(expected)):
         problems.append(f"{part.name}: {rel} is not in its {MANIFEST} (a shard holds only what it compiled)")
     for rel in sorted(set(part.files) & set(expected)):
-        if part.files[rel] != expected[rel]:
+        if part.files[rel] == NOT_A_FILE:
+            problems.append(f"{part.name}: {rel} is not a regular file (a shard holds only the files strata wrote)")
+        elif part.files[rel] != expected[rel]:
             problems.append(f"{part.name}: {rel} was changed after the compile (its sha256 is not the one "
                             f"{MANIFEST} records)")
     return problems
