@@ -266,15 +266,21 @@ def test_merge_refuses_shards_of_another_strata(small, tmp_path):
     _refused(_merge(small, folders, tmp_path / "out"), "this is strata", "merge with the strata that compiled")
 
 
-def test_merge_refuses_an_edited_added_or_removed_file(small, tmp_path):
+def test_merge_refuses_an_edited_or_removed_file(small, tmp_path):
     folders = _cli_shards(small, 2, tmp_path)
     values = next(p for folder in folders for p in sorted(folder.rglob("values.yaml")))
     values.write_text(values.read_text() + "# edited\n")
     _refused(_merge(small, folders, tmp_path / "out"), "was changed after the compile")
     values.unlink()
     _refused(_merge(small, folders, tmp_path / "out"), "is missing (its manifest.json lists it)")
-    (folders[0] / "stray.yaml").write_text("x: 1\n")
-    _refused(_merge(small, folders, tmp_path / "out"), "stray.yaml is not in its manifest.json")
+
+
+def test_merge_leaves_out_a_file_no_manifest_lists(small, tmp_path):
+    folders = _cli_shards(small, 2, tmp_path)
+    (folders[0] / "dev" / "stray.yaml").write_text("x: 1\n")
+    assert _merge(small, folders, tmp_path / "out").exit_code == 0
+    assert run(small, "compile", "--out", str(tmp_path / "full")).exit_code == 0
+    assert _files(tmp_path / "out") == _files(tmp_path / "full")
 
 
 def test_merge_refuses_a_symbolic_link_in_a_shard(small, tmp_path):

@@ -1,7 +1,7 @@
 """`strata merge`: verify the shards, refuse a set that is not one compile's, join them.
 
-Each shard folder must be a `strata compile --shard K/N` output whose every file matches the
-sha256 its manifest.json records, and holds nothing else. The set must be shards 1..N of one
+Each shard folder must be a `strata compile --shard K/N` output whose every listed file matches
+the sha256 its manifest.json records (files it does not list are left out of the merge). The set must be shards 1..N of one
 N, each once, of the same source (commit and inputs), by the same strata as this one, owning
 disjoint folders. Then the output is the shards' files plus what needs every shard: the
 manifest's capacity figures (from the owning shard's facts and every target's `gpus` lines)
@@ -35,7 +35,7 @@ class Part:
 
     folder: Path
     doc: dict[str, Any]
-    files: dict[str, str]          # relative path → sha256 of its content (manifest.json aside)
+    files: dict[str, str]          # listed file → sha256 of its content (NOT_A_FILE: not a regular file)
 
     @property
     def record(self) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def merge_shards(folders: Iterable[Path]) -> Joined:
 # --- reading and verifying one shard -----------------------------------------------------------------
 
 def read_part(folder: Path) -> Part:
-    """Its manifest and every file in it (read once, verified by `verify`)."""
+    """Its manifest and the sha256 of every file it lists (compared by `verify`)."""
     try:
         doc = json.loads((folder / MANIFEST).read_bytes())
     except FileNotFoundError:
@@ -85,7 +85,7 @@ def read_part(folder: Path) -> Part:
     if not isinstance(doc, dict) or not _is_record(doc.get(RECORD)):
         raise StrataError(f"{folder}: not a shard (its {MANIFEST} has no shard record); "
                           "a shard is the output of strata compile --shard K/N")
-    return Part(folder, doc, _hash_files(folder))
+    return Part(folder, doc, _hash_files(folder, _listed(doc)))
 
 
 def _is_record(record: Any) -> bool:
@@ -95,32 +95,40 @@ def _is_record(record: Any) -> bool:
 
 
 NOT_A_FILE = ""   # the "sha256" of a symbolic link or other non-regular file: never a manifest's
+MISSING = "-"     # of a listed file that is not there
 
 
-def _hash_files(folder: Path) -> dict[str, str]:
-    """Relative path → sha256 of every file under `folder` but its manifest.json (links and other
-    special files are not followed: NOT_A_FILE)."""
-    found = []
-    for base, _dirs, names in os.walk(folder):
-        rel = os.path.relpath(base, folder)
-        found += [name if rel == "." else f"{rel}/{name}" for name in names]
-    found = [rel.replace(os.sep, "/") for rel in found if rel != MANIFEST]
+def _listed(doc: dict[str, Any]) -> list[str]:
+    """The output files the manifest's entries list (anything else in the folder is left out)."""
+    entries = [e for key in ENTRY_LISTS for e in doc.get(key, []) if isinstance(e, dict)]
+    return sorted({str(rel) for e in entries for rel in e.get("outputs", {})})
+
+
+def _hash_files(folder: Path, listed: list[str]) -> dict[str, str]:
+    """Relative path → sha256 of each listed file that is there (links and other special files
+    are not followed: NOT_A_FILE). The folder is not walked: at thousands of folders, listing
+    them cost more than hashing."""
     with ThreadPoolExecutor(max_workers=4) as pool:   # reading and hashing release the GIL
-        return dict(zip(found, pool.map(lambda rel: _sha256(folder / rel), found), strict=True))
+        found = dict(zip(listed, pool.map(lambda rel: _sha256(folder / rel), listed), strict=True))
+    return {rel: digest for rel, digest in found.items() if digest is not MISSING}
 
 
 def _sha256(path: Path) -> str:
+    if ".." in path.parts:
+        return NOT_A_FILE             # a manifest naming a file outside its shard
     try:
         with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return NOT_A_FILE
             return hashlib.sha256(handle.read()).hexdigest()
+    except FileNotFoundError:
+        return MISSING
     except OSError:
         return NOT_A_FILE
 
 
 def verify(part: Part) -> list[str]:
-    """Every file its manifest lists, with that sha256, and no other; every entry in its folders."""
+    """Every file its manifest lists, there with that sha256; every entry in its folders."""
     expected: dict[str, str] = {}
     problems = []
     owned = set(part.record["folders"])
@@ -131,8 +139,6 @@ def verify(part: Part) -> list[str]:
                 problems.append(f"{part.name}: {entry['folder']} is not among the folders shard {part.label} owns")
     for rel in sorted(set(expected) - set(part.files)):
         problems.append(f"{part.name}: {rel} is missing (its {MANIFEST} lists it)")
-    for rel in sorted(set(part.files) - set(expected)):
-        problems.append(f"{part.name}: {rel} is not in its {MANIFEST} (a shard holds only what it compiled)")
     for rel in sorted(set(part.files) & set(expected)):
         if part.files[rel] == NOT_A_FILE:
             problems.append(f"{part.name}: {rel} is not a regular file (a shard holds only the files strata wrote)")
