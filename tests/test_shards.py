@@ -337,3 +337,14 @@ def test_a_gang_over_another_projects_queue_is_reported_by_the_shard_holding_it(
         if result.exit_code == 1:
             reported |= set(re.search(r"demo/Job/train in ([^:]+):", result.output).group(1).split(", "))
     assert reported == {"dev", "staging"}
+
+
+def test_merge_reads_shards_named_by_relative_paths_and_never_outside_them(small, tmp_path, monkeypatch):
+    folders = _cli_shards(small, 2, tmp_path / "deep")
+    monkeypatch.chdir(tmp_path / "deep")
+    assert run(small, "merge", "../deep/s1of2", "../deep/s2of2", "--out", str(tmp_path / "out")).exit_code == 0
+    manifest = json.loads((folders[0] / "manifest.json").read_text())
+    entry = manifest["targets"][0]
+    entry["outputs"] = {"../../elsewhere.yaml": next(iter(entry["outputs"].values()))}
+    (folders[0] / "manifest.json").write_text(json.dumps(manifest))
+    _refused(_merge(small, folders, tmp_path / "out2"), "../../elsewhere.yaml is not a regular file")

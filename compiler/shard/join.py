@@ -109,13 +109,14 @@ def _hash_files(folder: Path, listed: list[str]) -> dict[str, str]:
     are not followed: NOT_A_FILE). The folder is not walked: at thousands of folders, listing
     them cost more than hashing."""
     with ThreadPoolExecutor(max_workers=4) as pool:   # reading and hashing release the GIL
-        found = dict(zip(listed, pool.map(lambda rel: _sha256(folder / rel), listed), strict=True))
+        found = dict(zip(listed, pool.map(lambda rel: _sha256(folder, rel), listed), strict=True))
     return {rel: digest for rel, digest in found.items() if digest is not MISSING}
 
 
-def _sha256(path: Path) -> str:
-    if ".." in path.parts:
+def _sha256(folder: Path, rel: str) -> str:
+    if ".." in Path(rel).parts or Path(rel).is_absolute():
         return NOT_A_FILE             # a manifest naming a file outside its shard
+    path = folder / rel
     try:
         with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
