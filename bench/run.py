@@ -20,6 +20,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,16 +50,23 @@ class Step:
     code: int | None
     note: str = ""
     ok: bool = True
+    cpu: float | None = None      # user + system seconds of the process (steadier than wall on a shared machine)
 
 
 def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = (0,)) -> Step:
     """Run a command, wall-clock timed; note its last output line, or its error if it failed."""
+    before = _children_cpu()
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     ok = result.returncode in expected
     note = _tail(result.stdout, 1) if ok else _tail(result.stderr or result.stdout)
-    return Step(name, seconds, result.returncode, note, ok)
+    return Step(name, seconds, result.returncode, note, ok, _children_cpu() - before)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -149,7 +157,7 @@ def shard_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
     slowest = max(timings, key=lambda s: s.seconds or 0.0) if len(timings) == SHARDS else None
     steps.append(Step(SLOWEST, slowest.seconds if slowest else None, None,
                       slowest.name.removeprefix("strata compile ") if slowest else "a shard failed",
-                      ok=slowest is not None))
+                      ok=slowest is not None, cpu=max((s.cpu or 0.0) for s in timings) if slowest else None))
     merge = timed(MERGE, [*strata, "--repo", str(repo), "merge", *map(str, shards), "--out", str(folder / "merged")],
                   repo)
     if merge.ok:
@@ -164,16 +172,18 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def ratio(step: Step, steps: list[Step]) -> str:
-    """`0.31x full` for the shard and merge rows (with the goal), `Nx baseline` for the full compile."""
-    full = next((s.seconds for s in steps if s.name == FULL and s.ok), None)
+    """`0.31x full` for the shard and merge rows (wall; CPU after it; the goal), `Nx baseline` for
+    the full compile. The slowest shard's CPU is the most any shard used."""
+    full = next((s for s in steps if s.name == FULL and s.ok), None)
     base = next((s.seconds for s in steps if s.name.startswith("baseline") and s.ok), None)
     if step.seconds is None:
         return ""
-    if step.name in GOALS and full:
-        value = step.seconds / full
-        return f"{value:.2f}x full (goal <= {GOALS[step.name]}: {'met' if value <= GOALS[step.name] else 'not met'})"
-    if step.name.startswith("strata compile --shard") and full:
-        return f"{step.seconds / full:.2f}x full"
+    if full and full.seconds and (step.name in GOALS or step.name.startswith("strata compile --shard")):
+        value = step.seconds / full.seconds
+        cpu = f" (CPU {step.cpu / full.cpu:.2f}x)" if step.cpu is not None and full.cpu else ""
+        goal = GOALS.get(step.name)
+        verdict = f"; goal <= {goal}: {'met' if value <= goal else 'not met'}" if goal is not None else ""
+        return f"{value:.2f}x full{cpu}{verdict}"
     if step.name == FULL and base:
         return f"{step.seconds / base:.1f}x baseline"
     return ""
@@ -183,11 +193,12 @@ def print_table(steps: list[Step]) -> None:
     width = max(len(s.name) for s in steps)
     ratios = [ratio(s, steps) for s in steps]
     wide = max((len(r) for r in ratios), default=0)
-    print(f"{'step':<{width}}  {'seconds':>8}  {'exit':>4}  {'ratio':<{wide}}  note")
+    print(f"{'step':<{width}}  {'seconds':>8}  {'cpu s':>6}  {'exit':>4}  {'ratio':<{wide}}  note")
     for step, text in zip(steps, ratios, strict=True):
         seconds = f"{step.seconds:8.2f}" if step.seconds is not None else f"{'-':>8}"
+        cpu = f"{step.cpu:6.2f}" if step.cpu is not None else f"{'-':>6}"
         code = f"{step.code:>4}" if step.code is not None else f"{'-':>4}"
-        print(f"{step.name:<{width}}  {seconds}  {code}  {text:<{wide}}  {step.note}")
+        print(f"{step.name:<{width}}  {seconds}  {cpu}  {code}  {text:<{wide}}  {step.note}")
 
 
 def machine(strata: list[str]) -> str:
@@ -207,10 +218,11 @@ def machine(strata: list[str]) -> str:
 def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
     print(f"{summary}. Machine: {machine(strata)}; one run, wall clock, each step a fresh process.\n")
-    print("| step | seconds | ratio |\n|---|---:|---|")
+    print("| step | seconds | CPU seconds | ratio |\n|---|---:|---:|---|")
     for step in steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
-        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {ratio(step, steps)} |")
+        cpu = f"{step.cpu:.1f}" if step.cpu is not None else ""
+        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {cpu} | {ratio(step, steps)} |")
 
 
 def workload_options(description: str) -> argparse.ArgumentParser:
