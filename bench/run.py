@@ -217,7 +217,7 @@ def machine(strata: list[str]) -> str:
 
 def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
-    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock, each step a fresh process.\n")
+    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock (and CPU seconds), each step a fresh process.\n")
     print("| step | seconds | CPU seconds | ratio |\n|---|---:|---:|---|")
     for step in steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
