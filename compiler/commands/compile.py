@@ -81,9 +81,11 @@ def _summary(done, started: float, reused: int | None = None) -> int:
 
 
 def _shard(value: str | None):
+    if value is None:
+        return None
     from compiler.shard import Shard
 
-    return None if value is None else Shard.parse(value)
+    return Shard.parse(value)
 
 
 def print_warnings(warnings: Iterable) -> None:

@@ -20,17 +20,20 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler.errors import StrataError
 from compiler.shard import Shard
 from compiler.shard.assign import Assignment, assign, units_of
 
+if TYPE_CHECKING:
+    from compiler.pipeline import Build
+
 RECORD = "shard"       # its key in a shard's manifest.json (a full compile's has none)
 
 
 def compile_shard(repo: Path, shard: Shard, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
-                  progress: Callable[[int, int], None] | None = None):
+                  progress: Callable[[int, int], None] | None = None) -> Build:
     """The shard's Build, `files` its partial output (manifest.json with its `shard` record)."""
     from compiler.merge.world import projects_in_env
     from compiler.pipeline import digest_stage, load_stage, render_stage
