@@ -16,7 +16,7 @@ from repo_fixture import run, write_repo
 from compiler.incremental import sealed, snapshot
 
 TICK_NS = 20_000_000
-OPTIONS = (("envs", "()"), ("projects", "()"))   # what a plain `strata compile` passes to the snapshot
+OPTIONS = (("envs", "()"), ("projects", "()"), ("shard", "None"))   # what a plain `strata compile` passes
 
 
 @pytest.fixture
