@@ -2,13 +2,17 @@
 one-file change, plan.
 
 Runs `strata --repo R compile --out O` three times, `strata compile --shard K/4` for K = 1..4
-and `strata merge` of the four (docs/sharding.md), and `strata --repo R plan --base HEAD~1`.
+and `strata merge` of the four (docs/sharding.md), `strata --repo R plan --base HEAD~1`, and a
+full compile with `-j 1` into another folder; with `--scale 10`, a cold compile of a repo ten
+times as big.
 
     python bench/run.py                               # generate 200 x 3 x 6 = 3,600 targets, time it
     python bench/run.py --projects 50 --envs 4        # a smaller generated repo
     python bench/run.py --repo .                      # an existing repo (copied first, never modified)
+    python bench/run.py -j 2 --scale 10               # compiles with -j 2; also 36,000 targets
 
-Every step is timed with the wall clock, as a user would see it, from a fresh process. The
+Every step is timed with the wall clock, as a user would see it, from a fresh process, and its
+process tree's memory sampled from /proc (the peak of the summed RSS and of the summed PSS). The
 baseline is bench/baseline.py (PyYAML C loader + deep merge + C dumper) on the same repo. The
 work happens in a scratch copy that is a git repository, so `strata plan --base HEAD~1` can
 compare the one-file change with the commit before it. Slowness never fails the run; a step
@@ -38,6 +42,7 @@ GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.in
 
 SHARDS = 4
 FULL = "strata compile (full)"
+FULL_ONE_JOB = "strata compile (full, -j 1)"
 SLOWEST = f"slowest of {SHARDS} shards"
 MERGE = f"strata merge ({SHARDS} shards)"
 GOALS = {SLOWEST: 0.35, MERGE: 0.05}      # of the full compile (issue 17)
@@ -51,22 +56,61 @@ class Step:
     note: str = ""
     ok: bool = True
     cpu: float | None = None      # user + system seconds of the process (steadier than wall on a shared machine)
+    rss_mib: float | None = None  # the most memory the step's process tree held at once: RSS summed
+    pss_mib: float | None = None  # ... and PSS summed (shared pages counted once)
 
 
 def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = (0,)) -> Step:
-    """Run a command, wall-clock timed; note its last output line, or its error if it failed."""
+    """Run a command, wall-clock timed and its memory sampled; note its last output line, or its error if it failed."""
     before = _children_cpu()
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    ok = result.returncode in expected
-    note = _tail(result.stdout, 1) if ok else _tail(result.stderr or result.stdout)
-    return Step(name, seconds, result.returncode, note, ok, _children_cpu() - before)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, text=True)
+        rss = pss = 0
+        while process.poll() is None:
+            now = tree_memory(process.pid)
+            rss, pss = max(rss, now[0]), max(pss, now[1])
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    ok = process.returncode in expected
+    note = _tail(stdout, 1) if ok else _tail(stderr or stdout)
+    return Step(name, seconds, process.returncode, note, ok, _children_cpu() - before, rss / 1024 or None,
+                pss / 1024 or None)
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """KiB held now by `root` and every process below it (Linux /proc; 0 elsewhere), summed: RSS
+    (pages that forked workers share with their parent count once in each) and PSS (each shared
+    page split between its sharers: what the tree really holds)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(_kib(pid, "status", "VmRSS:") for pid in tree), sum(_kib(pid, "smaps_rollup", "Pss:") for pid in tree)
+
+
+def _kib(pid: int, file: str, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/{file}", encoding="utf-8") as handle:
+            return next((int(line.split()[1]) for line in handle if line.startswith(field)), 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -95,11 +139,25 @@ def copy_repo(source: Path, target: Path) -> None:
             shutil.copy2(path, target / entry)
 
 
-def generate(args: argparse.Namespace, target: Path) -> Step:
+def generate(args: argparse.Namespace, target: Path, scale: int = 1) -> Step:
     command = [sys.executable, str(BENCH / "generate.py"), "--out", str(target),
-               "--projects", str(args.projects), "--envs", str(args.envs), "--app-types", str(args.app_types),
+               "--projects", str(args.projects * scale), "--envs", str(args.envs), "--app-types", str(args.app_types),
                "--resources-per-project", str(args.resources_per_project), "--seed", str(args.seed)]
-    return timed("generate repo", command, BENCH)
+    return timed("generate repo" + (f" ({scale}x projects)" if scale > 1 else ""), command, BENCH)
+
+
+def scaled_steps(args: argparse.Namespace, scratch: Path, strata: list[str]) -> list[Step]:
+    """`--scale N`: a cold full compile of a repo with N times the projects (time linear in targets?)."""
+    repo = scratch / f"repo-x{args.scale}"
+    steps = [generate(args, repo, args.scale)]
+    if steps[-1].ok:
+        command = [*strata, "--repo", str(repo), "compile", "--out", str(scratch / f"out-x{args.scale}"), *_jobs(args)]
+        steps.append(timed(f"strata compile (full, {args.scale}x targets)", command, repo))
+    return steps
+
+
+def _jobs(args: argparse.Namespace) -> tuple[str, ...]:
+    return ("-j", str(args.jobs)) if args.jobs else ()
 
 
 def git_commit(repo: Path, message: str) -> None:
@@ -124,8 +182,8 @@ def has_command(strata: list[str], name: str, cwd: Path) -> bool:
     return subprocess.run([*strata, name, "--help"], cwd=cwd, capture_output=True).returncode == 0
 
 
-def run_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
-    compile_cmd = [*strata, "--repo", str(repo), "compile", "--out", str(out)]
+def run_steps(repo: Path, out: Path, strata: list[str], jobs: tuple[str, ...] = ()) -> list[Step]:
+    compile_cmd = [*strata, "--repo", str(repo), "compile", "--out", str(out), *jobs]
     steps = [timed("baseline: PyYAML C load + merge + dump", [sys.executable, str(BENCH / "baseline.py"), str(repo)], repo)]
     steps.append(timed(FULL, compile_cmd, repo))
     steps.append(timed("strata compile (no change)", compile_cmd, repo))
@@ -139,6 +197,9 @@ def run_steps(repo: Path, out: Path, strata: list[str]) -> list[Step]:
         steps.append(timed("strata plan --base HEAD~1", plan, repo))
     else:
         steps.append(Step("strata plan --base HEAD~1", None, None, "not available"))
+    if jobs != ("-j", "1"):   # a full compile in the compile's own process, for comparison (late: it
+        one = [*strata, "--repo", str(repo), "compile", "--out", str(out.with_name("out-j1")), "-j", "1"]
+        steps.append(timed(FULL_ONE_JOB, one, repo))   # stamps .strata/ for its folder)
     if has_command(strata, "merge", repo):   # last: a shard's compile leaves out/ no reuse stamp
         steps += shard_steps(repo, out, strata)
     return steps
@@ -184,7 +245,7 @@ def ratio(step: Step, steps: list[Step]) -> str:
         goal = GOALS.get(step.name)
         verdict = f"; goal <= {goal}: {'met' if value <= goal else 'not met'}" if goal is not None else ""
         return f"{value:.2f}x full{cpu}{verdict}"
-    if step.name == FULL and base:
+    if step.name in (FULL, FULL_ONE_JOB) and base:
         return f"{step.seconds / base:.1f}x baseline"
     return ""
 
@@ -193,12 +254,18 @@ def print_table(steps: list[Step]) -> None:
     width = max(len(s.name) for s in steps)
     ratios = [ratio(s, steps) for s in steps]
     wide = max((len(r) for r in ratios), default=0)
-    print(f"{'step':<{width}}  {'seconds':>8}  {'cpu s':>6}  {'exit':>4}  {'ratio':<{wide}}  note")
+    print(f"{'step':<{width}}  {'seconds':>8}  {'cpu s':>6}  {'RSS MiB':>8}  {'PSS MiB':>8}  {'exit':>4}  "
+          f"{'ratio':<{wide}}  note")
     for step, text in zip(steps, ratios, strict=True):
         seconds = f"{step.seconds:8.2f}" if step.seconds is not None else f"{'-':>8}"
         cpu = f"{step.cpu:6.2f}" if step.cpu is not None else f"{'-':>6}"
         code = f"{step.code:>4}" if step.code is not None else f"{'-':>4}"
-        print(f"{step.name:<{width}}  {seconds}  {cpu}  {code}  {text:<{wide}}  {step.note}")
+        print(f"{step.name:<{width}}  {seconds}  {cpu}  {_mib(step.rss_mib):>8}  {_mib(step.pss_mib):>8}  {code}  "
+              f"{text:<{wide}}  {step.note}")
+
+
+def _mib(value: float | None) -> str:
+    return f"{value:,.0f}" if value else "–"
 
 
 def machine(strata: list[str]) -> str:
@@ -218,11 +285,12 @@ def machine(strata: list[str]) -> str:
 def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
     print(f"{summary}. Machine: {machine(strata)}; one run, wall clock (and CPU seconds), each step a fresh process.\n")
-    print("| step | seconds | CPU seconds | ratio |\n|---|---:|---:|---|")
+    print("| step | seconds | CPU seconds | peak RSS, MiB | peak PSS, MiB | ratio |\n|---|---:|---:|---:|---:|---|")
     for step in steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
         cpu = f"{step.cpu:.1f}" if step.cpu is not None else ""
-        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {cpu} | {ratio(step, steps)} |")
+        print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {cpu} | {_mib(step.rss_mib)} "
+              f"| {_mib(step.pss_mib)} | {ratio(step, steps)} |")
 
 
 def workload_options(description: str) -> argparse.ArgumentParser:
@@ -243,6 +311,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
     parser.add_argument("--markdown", action="store_true",
                         help="print the figures as the README's Markdown table, with the machine they ran on")
+    parser.add_argument("-j", "--jobs", type=int, help="passed to every `strata compile` (default: strata's own)")
+    parser.add_argument("--scale", type=int, default=0,
+                        help="also time a cold compile of a repo with this many times the projects (10: 36,000 targets)")
     return parser.parse_args(argv)
 
 
@@ -255,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         steps = _prepare(args, repo)
         if steps[-1].ok:
             git_commit(repo, "bench: initial")
-            steps += run_steps(repo, out, strata)
+            steps += run_steps(repo, out, strata, _jobs(args))
+        if args.scale > 1 and args.repo is None:
+            steps += scaled_steps(args, scratch, strata)
         if args.markdown:
             print_markdown(steps, workload(steps, repo, out), strata)
         else:

@@ -2,11 +2,12 @@
 
 discover → load → merge (world, targets) → graph (references, inputs) →
 render → assemble output. `plan`, `validate`, `explain` and the CLI all build
-on this function; nothing writes to disk here (see `write`).
+on these stages; nothing here writes to disk but through the sink `compile_repo` is
+given (`strata compile`: the staging folder of compiler.output.write.staged_output).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,11 +23,14 @@ from compiler.merge.command_layer import CommandLayer
 from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.merge.world import World, build_world
 from compiler.output.assemble import object_ref
-from compiler.render import Rendered
-from compiler.render.stage import RenderSettings, render_all
+from compiler.render import RenderContext, Rendered
+from compiler.render.stage import RenderSettings, render_all, render_shared, renderable
 from compiler.targets import Emitted, Key, Project, Target
 
 if TYPE_CHECKING:
+    from compiler.capacity.demand import Workload
+    from compiler.output.spool import Sink
+    from compiler.render.workers import TargetResult
     from compiler.shard import Shard
 
 
@@ -44,7 +48,9 @@ class Build:
     graph: Graph                # the targets' references and input files
     rendered: Mapping[Key, Rendered] = field(default_factory=dict)   # what each rendered target produced
     emitted: tuple[Emitted, ...] = ()                        # every object, in output order
-    files: Mapping[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json
+    results: tuple[TargetResult, ...] = ()                   # per target compile rendered: refs, records, file hashes
+    files: Mapping[str, bytes] = field(default_factory=dict)   # relative to out/, incl. manifest.json (in memory)
+    written: Mapping[str, str] = field(default_factory=dict)   # every output file → its sha256
     warnings: list = field(default_factory=list)             # sorted by file:line
     hashes: Mapping[str, str] = field(default_factory=dict)    # input file → sha256
     digests: Mapping[Key, str] = field(default_factory=dict)   # target → content digest (compiler/graph/digest.py)
@@ -90,30 +96,67 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
                  render_only: Callable[[Target], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 reuse_from: Path | None = None, shard: Shard | None = None) -> Build:
-    """Compile the repo (or a selection) in memory; raises StrataError with every problem found.
+                 reuse_from: Path | None = None, shard: Shard | None = None, jobs: int = 1,
+                 sink: Sink | None = None) -> Build:
+    """Compile the repo (or a selection); raises StrataError with every problem found.
 
+    With `sink` (`strata compile`: a compiler.output.spool.Spool on the staging folder) every
+    file is written there as it is produced, targets rendered by `jobs` worker processes, and
+    only the files' sha256 are kept (`Build.written`). Without, the files are kept in memory
+    (`Build.files`), with every object (`Build.emitted`, `Build.rendered`).
     `reuse_from` (an existing out/ folder) keeps the previous output of targets
     whose digest did not change (compiler.output.cache) instead of rendering them again;
     `.strata/cache.json` must say that folder was written by this strata with this strata.yaml.
     `shard` compiles one shard's partial output instead (compiler/shard, docs/sharding.md).
     """
-    from compiler.output.assemble import assemble
+    from compiler.output.assemble import write_rest
     from compiler.output.cache import reusable, reuse_key
+    from compiler.output.spool import MemorySink
     from compiler.output.state import State
 
-    if shard is not None:
+    into: Sink = sink if sink is not None else MemorySink()
+    memory = into if sink is None and isinstance(into, MemorySink) else None
+    if shard is not None:   # in memory (a shard is a slice), then into the sink
         from compiler.shard.partial import compile_shard
-        return compile_shard(repo, shard, envs=envs, projects=projects, progress=progress)
-
+        build = compile_shard(repo, shard, envs=envs, projects=projects, progress=progress)
+        for rel, data in sorted(build.files.items()):
+            into.write(rel, data)
+        return replace(build, files=build.files if memory else {}, written=dict(into.hashes))
     build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
     reused = {} if reuse_from is None else reusable(
         State(repo), reuse_from, reuse_key(build.config.digest, reuse_from), build)
     wanted = render_only or (lambda t: True)
-    build = render_stage(replace(build, reused=len(reused)),
-                         render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
+    build = emit_stage(replace(build, reused=len(reused)), into, jobs=jobs, keep=memory is not None,
+                       render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
     build = delivery_stage(build, reused)
-    return replace(build, files=assemble(build, reused))
+    write_rest(build, reused, into)
+    return replace(build, files=memory.files if memory else {}, written=dict(into.hashes))
+
+
+def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
+               render_only: Callable[[Target], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Build:
+    """Render every target, writing its files into `sink` as it finishes (compiler.render.workers),
+    then the project and platform objects and the checks over all of them; `keep` keeps every
+    object in memory too (`rendered`, `emitted`), as `render_stage` does."""
+    from compiler.render.workers import emit_all
+
+    settings = RenderSettings(build.root, build.config.chart_dirs)
+    results = emit_all(renderable(build.targets, render_only), build.graph, settings, sink, jobs=jobs, keep=keep,
+                       progress=progress)
+    report = RenderContext(repo=build.root)
+    shared = render_shared(build.projects, build.graph, report)
+    targets = {key: node.target for key, node in build.graph.nodes.items()}
+    capacity = check_capacity_of(build, tuple(shared), [(targets[r.key], r.workloads) for r in results])
+    problems = [p for r in results for p in r.problems] + report.problems.items
+    if problems or capacity.items:
+        raise StrataError([*problems, *capacity.items])
+    warnings = group([*build.warnings, *(w for r in results for w in r.warnings), *report.warnings.items,
+                      *capacity.warnings])
+    rendered = {r.key: r.rendered for r in results if r.rendered is not None}
+    emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
+               for r in results if r.rendered is not None for t in (targets[r.key],) for obj in r.rendered.objects]
+    return replace(build, rendered=rendered, emitted=(*emitted, *shared), results=tuple(results), warnings=warnings)
 
 
 def digest_stage(build: Build) -> Build:
@@ -147,7 +190,8 @@ def delivery_stage(build: Build, reused: Mapping | None = None) -> Build:
 
     if not build.delivery_plans:
         return build
-    refs = [(item.folder, object_ref(item.obj)) for item in build.emitted]
+    refs = [(result.folder, ref) for result in build.results for ref in result.refs]
+    refs += [(item.folder, object_ref(item.obj)) for item in build.emitted if item.target is None]
     refs += [(folder, ref) for folder, kept in sorted((reused or {}).items()) for ref in kept.entry.get("objects", [])]
     targets = tuple(build_delivery(plan, build.graph, build.delivery_digests[folder_of(plan.engine, plan.env.name)],
                                    build.hashes, refs) for plan in build.delivery_plans)
@@ -168,13 +212,16 @@ def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None =
     return replace(build, rendered=result.rendered, emitted=result.emitted, warnings=warnings)
 
 
-def check_capacity_of(build: Build, emitted: tuple[Emitted, ...]) -> Problems:
+def check_capacity_of(build: Build, emitted: tuple[Emitted, ...],
+                      workloads: Sequence[tuple[Target, Sequence[Workload]]] = ()) -> Problems:
     """The capacity checks (compiler/capacity/checks.py) of the selected environments' rendered
-    objects, with every project's quota there (selected or not); `.warnings` holds the warnings."""
+    objects (and targets' `workloads`, rendered elsewhere), with every project's quota there
+    (selected or not); `.warnings` holds the warnings."""
     from compiler.capacity.checks import check_capacity
     from compiler.merge.world import projects_in_env
 
     problems, warnings = Problems(), Problems()
     envs = {p.env.name: p.env for p in build.projects}
-    check_capacity(emitted, lambda env: projects_in_env(build.world, env, build.projects), envs, problems, warnings)
+    check_capacity(emitted, lambda env: projects_in_env(build.world, env, build.projects), envs, problems, warnings,
+                   workloads)
     return Problems(problems.items, warnings.items)

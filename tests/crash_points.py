@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from compiler.output import write
+from compiler.output import spool, write
 
 STEPS = [                    # (step, n): where the crash lands
     ("stage", 1),            # one file staged
-    ("stage", 2000),         # about half of the big repo's files staged (the small repo: never)
+    ("stage", 2000),         # about half of the big repo's files staged by one process (the small repo: never)
     ("journal-before", 1),   # everything staged, no journal yet
     ("journal-after", 1),    # journal written, nothing renamed
     ("rename", 1),           # between the renames: no out/ at all
@@ -21,6 +21,14 @@ STEPS = [                    # (step, n): where the crash lands
     ("clear-journal", 1),    # journal removed, old output not yet
     ("remove-old", 3),       # part-way through removing the old output
 ]
+
+
+def _after(function: Callable, count: Callable) -> Callable:
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        count()
+        return result
+    return wrapper
 
 
 def inject(step: str, nth: int, crash: Callable[[], None], patch: Callable) -> None:
@@ -40,7 +48,9 @@ def inject(step: str, nth: int, crash: Callable[[], None], patch: Callable) -> N
         return wrapper
 
     if step == "stage":
-        patch(write, "_write_file", counting(write._write_file))
+        staged = counting(lambda *args: None)   # files written (in a render worker too: each counts its own)
+        for name in ("write_file", "link_file"):   # ... and unchanged targets' files linked from out/
+            patch(spool, name, _after(getattr(spool, name), staged))
     elif step in ("journal-before", "journal-after"):
         patch(write.State, "write_journal", counting(write.State.write_journal, before=step == "journal-before"))
     elif step == "rename":

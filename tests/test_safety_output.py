@@ -199,12 +199,14 @@ def _strata(repo: Path, *args: str, **kwargs) -> subprocess.Popen:
 
 # --- crash safety: SIGKILL at every step of the swap and at random instants -------------------------
 
-# `strata compile` SIGKILLing itself at one step of compiler.output.write (tests/crash_points.py).
+# `strata compile` SIGKILLed at one step of compiler.output.write (tests/crash_points.py): by itself,
+# or by the render worker that reaches the step (its workers then die with it).
 KILLER = """
 import os, signal, sys
 sys.path.insert(0, "tests")
 from crash_points import inject
-inject(sys.argv[1], int(sys.argv[2]), lambda: os.kill(os.getpid(), signal.SIGKILL), setattr)
+compile_pid = os.getpid()
+inject(sys.argv[1], int(sys.argv[2]), lambda: os.kill(compile_pid, signal.SIGKILL), setattr)
 from compiler.cli import main
 sys.argv = ["strata", *sys.argv[3:]]
 main()

@@ -13,7 +13,7 @@ rendered Volcano Queues and Kueue LocalQueue → ClusterQueue → ResourceFlavor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,24 +74,31 @@ class Report:
 
 
 def check_capacity(emitted: Iterable[Emitted], quotas: Callable[[str], list[Project]], envs: Mapping[str, Env],
-                   problems: Problems, warnings: Problems) -> None:
+                   problems: Problems, warnings: Problems,
+                   workloads: Iterable[tuple[Target, Sequence[Workload]]] = ()) -> None:
     """Every capacity check of the rendered objects of each environment, and of its quotas.
 
     `quotas(env)` gives every project of an environment (selected or not: a pool's quotas are
     only known whole); it is asked only where a pool declares its capacity. `envs`: the
-    environments checked.
+    environments checked. `workloads`: targets whose objects are not in `emitted` (rendered by
+    compile's workers), with their demand already read (`target_workloads` with the
+    environment's pools), checked after those in `emitted`.
     """
     report = Report(problems, warnings)
     by_env: dict[str, list[Emitted]] = defaultdict(list)
     for item in emitted:
         by_env[item.env].append(item)
+    given: dict[str, list[tuple[Target, Sequence[Workload]]]] = defaultdict(list)
+    for target, works in workloads:
+        given[target.env.name].append((target, works))
     for name, env in sorted(envs.items()):
         if any(pool.capacity is not None for pool in env.settings.gpuPools.values()):
             check_oversubscription(env, quotas(name), report)
         items = by_env.get(name, [])
         queues = QueueLimits.of(items, pools_of(env.settings.gpuPools))
-        for target, objects in _by_target(items):
-            for work in target_workloads(objects, queues.pools):
+        found = [(target, target_workloads(objects, queues.pools)) for target, objects in _by_target(items)]
+        for target, works in found + given.get(name, []):
+            for work in works:
                 check_pods(target, work, report)
                 for gang in work.gangs:
                     check_gang(target, work, gang, queues, report)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from compiler.capacity.demand import target_workloads
+from compiler.capacity.demand import Workload, target_workloads
 from compiler.capacity.gpus import pools_of
 from compiler.targets import Emitted, Env, Project
 
@@ -49,9 +49,13 @@ class Line:
 
 def target_lines(project: str, resource: str, objects: Iterable[Mapping[str, Any]], env: Env) -> list[Line]:
     """The GPU lines of one target's rendered objects."""
+    return workload_lines(project, resource, target_workloads(objects, pools_of(env.settings.gpuPools)))
+
+
+def workload_lines(project: str, resource: str, workloads: Iterable[Workload]) -> list[Line]:
+    """The GPU lines of one target's workloads (compiler.capacity.demand.target_workloads)."""
     return [Line(project, resource, w.kind, w.name, pool or NO_POOL, low, high, w.steady, w.detail)
-            for w in target_workloads(objects, pools_of(env.settings.gpuPools))
-            for pool, low, high in w.totals if high]
+            for w in workloads for pool, low, high in w.totals if high]
 
 
 def lines_of(emitted: Iterable[Emitted], envs: Mapping[str, Env]) -> dict[str, list[Line]]:

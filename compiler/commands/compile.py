@@ -20,19 +20,22 @@ from compiler.commands import deployed_count, env_option, project_option, repo_o
 @click.option("--no-cache", is_flag=True, help="Render every target, even those whose inputs are unchanged.")
 @click.option("--shard", metavar="K/N", default=None, callback=lambda ctx, param, value: _shard(value),
               help="Render only shard K of N into a partial output, for `strata merge` (docs/sharding.md).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, envvar="STRATA_JOBS", show_envvar=True,
+              help="Render in this many processes (default: the CPUs strata may use, at most 8; 1: in this process).")
 @click.pass_context
 def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[str, ...],
-                    out_dir: Path | None, no_cache: bool, shard) -> int:
+                    out_dir: Path | None, no_cache: bool, shard, jobs: int | None) -> int:
     """Compile specs into Helm values and manifests under out/."""
     from compiler.incremental import snapshot
     from compiler.output.state import State
 
     repo = repo_of(ctx)
     started, started_ns = time.perf_counter(), time.time_ns()
-    # Every option but --out and --no-cache is part of what the snapshot was taken for, so an option
-    # added later (a selection, a shard) can never reuse another invocation's snapshot.
+    # Every option but --out, --no-cache and -j (the same bytes for any N) is part of what the snapshot
+    # was taken for, so an option added later (a selection, a shard) can never reuse another
+    # invocation's snapshot.
     options = tuple(sorted((name, repr(value)) for name, value in ctx.params.items()
-                           if name not in ("out_dir", "no_cache")))
+                           if name not in ("out_dir", "no_cache", "jobs")))
     request = snapshot.Request(str(repo), str(out_dir.resolve()) if out_dir else None, options)
     previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
     if previous is not None:                         # nothing it read has changed: out/ is up to date
@@ -41,22 +44,23 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     from compiler.load.discover import read_config
     from compiler.output.cache import reuse_key
     from compiler.output.guard import output_folder
-    from compiler.output.write import HalfSwapped, recover, write_output
+    from compiler.output.write import HalfSwapped, staged_output
     from compiler.pipeline import compile_repo
+    from compiler.render.workers import default_jobs
 
     config = read_config(repo)
     shown = _shown(out_dir or repo / config.output)
     try:
         out = output_folder(repo, config, out_dir)   # refused before anything is read or written
         state = State(repo)
-        with state.locked(config.lock_timeout, _waiting):
-            _tell(recover(state, out))               # what a killed compile left half done
-        with _progress() as progress:
+        # Under the lock from here: what a killed compile left is put right first, then every
+        # file is written into the staging folder as its target finishes, then swapped in.
+        with staged_output(state, out, partial=bool(envs or projects), lock_timeout=config.lock_timeout,
+                           waiting=_waiting, recovered=_tell) as spool, _progress() as progress:
             build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
-                                 reuse_from=None if no_cache else out, shard=shard)
-        state.clear_cache()                          # from here until written, out/ may be neither old nor new
-        write_output(state, out, dict(build.files), partial=bool(envs or projects), lock_timeout=config.lock_timeout,
-                     waiting=_waiting)
+                                 reuse_from=None if no_cache else out, shard=shard, jobs=jobs or default_jobs(),
+                                 sink=spool)
+            state.clear_cache()                      # from here until written, out/ may be neither old nor new
     except HalfSwapped:
         raise                                        # its message says where the previous output is
     except StrataError as error:
@@ -64,7 +68,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         raise
     state.write_cache(reuse_key(build.config.digest, out))
     done = snapshot.Previous(str(out), tuple(w.render() for w in build.warnings), deployed_count(build.targets),
-                             len(build.files))
+                             len(build.written))
     snapshot.record(request, str(state.folder), started_ns, done)
     return _summary(done, started, build.reused)
 

@@ -23,7 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from compiler import __version__
-from compiler.output.assemble import MANIFEST, sha256
+from compiler.output.assemble import MANIFEST
+from compiler.output.spool import file_sha256
 from compiler.output.state import State
 from compiler.targets import target_key
 
@@ -33,7 +34,7 @@ _PACKAGES = ("compiler", "schemas")
 @dataclass(frozen=True)
 class Reused:
     entry: dict               # the previous manifest entry
-    files: dict[str, bytes]   # its output files, verified against the recorded hashes
+    source: Path              # the output folder holding its files, verified against the recorded hashes
 
 
 @lru_cache(maxsize=1)
@@ -78,9 +79,8 @@ def reusable(state: State, out_dir: Path, key: dict[str, str], build) -> dict[st
             continue
         if entry.get("digest") != build.digests[target_key(target)]:
             continue
-        files = _verified_outputs(out_dir, entry)
-        if files is not None:
-            found[target.folder] = Reused(entry, files)
+        if _verified_outputs(out_dir, entry):
+            found[target.folder] = Reused(entry, out_dir)
     return found
 
 
@@ -93,14 +93,13 @@ def _previous_manifest(state: State, out_dir: Path, key: dict[str, str]) -> dict
         return None
 
 
-def _verified_outputs(out_dir: Path, entry: dict) -> dict[str, bytes] | None:
-    files = {}
+def _verified_outputs(out_dir: Path, entry: dict) -> bool:
+    """Every output file of the entry is there with its recorded sha256 (read, not kept: the
+    files are copied into the staging folder later, one at a time, checked again)."""
     for rel, digest in entry.get("outputs", {}).items():
         try:
-            data = (out_dir / rel).read_bytes()
+            if file_sha256(out_dir / rel) != digest:
+                return False
         except OSError:
-            return None
-        if sha256(data) != digest:
-            return None
-        files[rel] = data
-    return files
+            return False
+    return True

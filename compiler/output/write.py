@@ -1,7 +1,7 @@
 """Stage 6b, write: put assembled files on disk, crash-safe and one writer at a time.
 
 Under `.strata/lock` (compiler.output.state), a compile writes every file into
-`.<out>.strata-new` beside out/, records the swap in `.strata/swap.json`, renames
+`.<out>.strata-new` beside out/ (as targets finish: `staged_output`), records the swap in `.strata/swap.json`, renames
 out/ to `.<out>.strata-old`, the new folder to out/, then drops the journal and the old
 folder. Whenever strata is killed, out/ is the complete old output, the complete new
 one, or (between the two renames) absent with a journal saying how to finish: the next
@@ -17,13 +17,14 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from compiler.capacity.report import merged_blocks
 from compiler.errors import StrataError
 from compiler.output.assemble import MANIFEST, manifest_bytes
 from compiler.output.guard import refusal
+from compiler.output.spool import Spool, file_sha256
 from compiler.output.state import State
 
 
@@ -41,12 +42,62 @@ def write_output(state: State, out_dir: Path, files: dict[str, bytes], *, partia
 
     Raises StrataError leaving `out_dir` as it was, or HalfSwapped when it could not be.
     """
+    with staged_output(state, out_dir, partial=partial, lock_timeout=lock_timeout, waiting=waiting,
+                       marker=marker) as spool:
+        for rel, data in sorted(files.items()):
+            spool.write(rel, data)
+        for rel, source in sorted((links or {}).items()):
+            spool.place(source, rel)
+
+
+@contextlib.contextmanager
+def staged_output(state: State, out_dir: Path, *, partial: bool = False, lock_timeout: float = 60.0,
+                  waiting: Callable[[str], None] | None = None, marker: str = MANIFEST,
+                  recovered: Callable[[str | None], None] | None = None) -> Iterator[Spool]:
+    """Under the lock, an empty staging folder for the caller to write the output into (a Spool,
+    `marker` last); then, unless out/ already holds exactly those files, the journaled swap.
+
+    `strata compile` renders inside this block, so its files are written as targets finish and
+    never all held in memory. Whatever the block raises leaves `out_dir` as it was (the staging
+    folder is removed; a kill leaves it for the next `recover`).
+    """
+    new, old = temporary_folders(out_dir)
     with state.locked(lock_timeout, waiting):
-        recover(state, out_dir)
+        done = recover(state, out_dir)
+        if recovered:
+            recovered(done)              # what a killed compile left half done, for the user
         why = refusal(out_dir, marker)   # again, now that no other strata can be writing it
         if why:
             raise StrataError(why)
-        _write(state, out_dir, files, partial, marker, links or {})
+        with _cleaned(new, out_dir):
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.mkdir(new)
+        spool = Spool(new)
+        with _cleaned(new, out_dir, ours=False):
+            yield spool
+        with _cleaned(new, out_dir):
+            if partial and (out_dir / marker).is_file():
+                _merge_with_previous(out_dir, spool)
+            if not spool.placed and _already_written(out_dir, spool.hashes, marker):
+                _remove(new)
+                return
+        _swap(state, out_dir, new, old, marker)
+
+
+@contextlib.contextmanager
+def _cleaned(new: Path, out_dir: Path, ours: bool = True) -> Iterator[None]:
+    """Whatever fails or interrupts here removes the staging folder (out/ is untouched so far);
+    an OSError of this module's own steps (`ours`) is reported as one."""
+    try:
+        yield
+    except OSError as exc:
+        _remove_quietly(new)
+        if not ours:
+            raise
+        raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove_quietly(new)
+        raise
 
 
 def recover(state: State, out_dir: Path) -> str | None:
@@ -112,45 +163,6 @@ def temporary_folders(out_dir: Path) -> tuple[Path, Path]:
     return out_dir.with_name(f".{out_dir.name}.strata-new"), out_dir.with_name(f".{out_dir.name}.strata-old")
 
 
-def _write(state: State, out_dir: Path, files: dict[str, bytes], partial: bool, marker: str,
-           links: Mapping[str, Path]) -> None:
-    new, old = temporary_folders(out_dir)   # `recover` has removed any a killed compile left
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        if partial and (out_dir / MANIFEST).is_file():
-            files = _merge_with_previous(out_dir, files)
-        if not links and _already_written(out_dir, files):
-            return
-        _stage(new, files, links)
-    except OSError as exc:
-        _remove_quietly(new)
-        raise StrataError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
-    _swap(state, out_dir, new, old, marker)
-
-
-def _stage(new: Path, files: dict[str, bytes], links: Mapping[str, Path]) -> None:
-    os.mkdir(new)
-    for folder in sorted({os.path.dirname(rel) for rel in (*files, *links)} - {""}):
-        os.makedirs(new / folder, exist_ok=True)
-    for rel, data in sorted(files.items()):
-        _write_file(new / rel, data)
-    base = str(new)
-    for rel, source in sorted(links.items()):
-        _place(str(source), os.path.join(base, rel))
-
-
-def _place(source: str, path: str) -> None:
-    try:
-        os.link(source, path)
-    except OSError:              # another file system, or one without hard links
-        shutil.copyfile(source, path)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-
-
 def _swap(state: State, out_dir: Path, new: Path, old: Path, marker: str) -> None:
     try:
         state.write_journal({"out": str(out_dir), "new": str(new), "old": str(old), "marker": marker})
@@ -196,20 +208,23 @@ def _remove_quietly(folder: Path) -> None:
         _remove(folder)
 
 
-def _already_written(out_dir: Path, files: dict[str, bytes]) -> bool:
-    """out/ already holds exactly these bytes (a no-change recompile): nothing to write."""
-    manifest = out_dir / MANIFEST
-    if not manifest.is_file() or manifest.read_bytes() != files.get(MANIFEST):
+def _already_written(out_dir: Path, hashes: dict[str, str], marker: str) -> bool:
+    """out/ already holds exactly these files (a no-change recompile): nothing to swap. Compared
+    by sha256, the staged files' known from writing them, out/'s read one at a time."""
+    if hashes.get(marker) is None or not (out_dir / marker).is_file():
+        return False
+    if file_sha256(out_dir / marker) != hashes[marker]:
         return False
     present = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
-    if present != set(files):
+    if present != set(hashes):
         return False
-    return all((out_dir / rel).read_bytes() == data for rel, data in files.items())
+    return all(file_sha256(out_dir / rel) == digest for rel, digest in hashes.items())
 
 
-def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, bytes]:
-    """Keep the previous targets outside this compile's selection, files and manifest entries."""
-    new = json.loads(files[MANIFEST])
+def _merge_with_previous(out_dir: Path, spool: Spool) -> None:
+    """Keep the previous targets outside this compile's selection: their files (copied from out/,
+    checked against the previous manifest) and manifest entries; manifest.json is rewritten."""
+    new = json.loads(spool.read(MANIFEST))
     old = json.loads((out_dir / MANIFEST).read_text())
     fresh_projects = {(e["env"], e["project"]) for e in new["projects"]}
     selection = new["selection"]
@@ -222,15 +237,13 @@ def _merge_with_previous(out_dir: Path, files: dict[str, bytes]) -> dict[str, by
     kept_projects = [e for e in old.get("projects", []) if not selected(e) and (e["env"], e["project"]) not in fresh_projects]
     fresh_platforms = {e["env"] for e in new.get("platforms", [])}
     kept_platforms = [e for e in old.get("platforms", []) if e["env"] not in fresh_platforms]
-    merged = dict(files)
     for entry in kept_targets + kept_projects + kept_platforms:
         for rel in entry["outputs"]:
             if (out_dir / rel).is_file():
-                merged[rel] = (out_dir / rel).read_bytes()
+                spool.write(rel, (out_dir / rel).read_bytes())
     new["targets"] = sorted(new["targets"] + kept_targets, key=lambda e: e["folder"])
     new["projects"] = sorted(new["projects"] + kept_projects, key=lambda e: e["folder"])
     new["platforms"] = sorted(new.get("platforms", []) + kept_platforms, key=lambda e: e["folder"])
     new["selection"] = {"envs": [], "projects": []}
     new["capacity"] = merged_blocks(old.get("capacity", {}), new.get("capacity", {}), new["targets"])
-    merged[MANIFEST] = manifest_bytes(new)
-    return merged
+    spool.write(MANIFEST, manifest_bytes(new))

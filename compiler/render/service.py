@@ -70,7 +70,7 @@ def render_chart_service(target: Target, ctx: Any) -> list[dict[str, Any]]:
         return []
     values = chart_values(target, ctx, main, canary)
     ctx.values = values.data   # values.yaml holds the chart's values, not the effective spec
-    ctx.record("chart", {"name": chart_dir.name, "version": chart_version(chart_dir) or "",
+    ctx.record("chart", {"name": chart_dir.name, "version": chart_version(chart_dir, ctx.cache) or "",
                          "path": _relative(chart_dir, ctx.repo)})
     try:
         objects = render_chart(chart_dir, values.data, target.name, target.project.namespace, cache=ctx.cache)
@@ -89,7 +89,7 @@ def locate_chart(target: Target, ctx: Any) -> Path | None:
         searched = ", ".join(_relative(d, ctx.repo) for d in dirs) or "no chart folders"
         ctx.error(target, ("chart", "name"), f"unknown chart {ref.name!r}: no {ref.name}/Chart.yaml in {searched}")
         return None
-    found = chart_version(chart_dir)
+    found = chart_version(chart_dir, ctx.cache)
     if ref.version is not None and found != ref.version:
         ctx.error(target, ("chart", "version"), f"chart {ref.name} is version {found} "
                   f"({_relative(chart_dir, ctx.repo)}/Chart.yaml), but the spec pins version {ref.version}")

@@ -61,11 +61,12 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
                render_only: Callable[[Target], bool] | None = None,
                progress: Callable[[int, int], None] | None = None,
                peers: list[Project] | None = None) -> RenderResult:
-    """Every target `render_only` accepts, then the projects' objects and checks, then each
-    environment's platform target. `peers`: every project, when `projects` are some of them (a
-    shard's): the cross-project checks compare them all (see `_render_projects`)."""
-    ordered = sorted(targets, key=_order)
-    todo = [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
+    """Every target `render_only` accepts in memory (validate, plan, apply, docs, a shard; `strata
+    compile` streams its output through compiler.render.workers instead, with the same functions),
+    then the projects' objects and checks, then each environment's platform target. `peers`: every
+    project, when `projects` are some of them (a shard's): the cross-project checks compare them
+    all (see `_render_projects`)."""
+    todo = renderable(targets, render_only)
     rendered: dict[Key, Rendered] = {}
     # Helm renders in native code that releases the GIL, so a small thread pool overlaps
     # it with the Python work of other targets; results come back in `todo` order.
@@ -78,11 +79,23 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
     emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
                for t in todo for obj in rendered[target_key(t)].objects]
     report = RenderContext(repo=settings.repo)   # project objects and cross-project checks
-    emitted += _render_projects(projects, graph, report, peers)
-    emitted += _render_platforms(graph)
+    emitted += render_shared(projects, graph, report, peers)
     problems = [p for r in rendered.values() for p in r.problems] + report.problems.items
     warnings = [w for r in rendered.values() for w in r.warnings] + report.warnings.items
     return RenderResult(rendered, tuple(emitted), tuple(problems), tuple(warnings))
+
+
+def renderable(targets: list[Target], render_only: Callable[[Target], bool] | None = None) -> list[Target]:
+    """The targets to render, in output order: deployed kinds, those `render_only` keeps."""
+    ordered = sorted(targets, key=_order)
+    return [t for t in ordered if kind_of(t.kind).deployed and (render_only is None or render_only(t))]
+
+
+def render_shared(projects: list[Project], graph: Graph, report: RenderContext,
+                  peers: list[Project] | None = None) -> list[Emitted]:
+    """What no one target renders: every project's objects (with the cross-project checks,
+    reported into `report`) and each environment's platform target."""
+    return _render_projects(projects, graph, report, peers) + _render_platforms(graph)
 
 
 def _workers() -> int:
