@@ -46,6 +46,9 @@ FULL_ONE_JOB = "strata compile (full, -j 1)"
 SLOWEST = f"slowest of {SHARDS} shards"
 MERGE = f"strata merge ({SHARDS} shards)"
 GOALS = {SLOWEST: 0.35, MERGE: 0.05}      # of the full compile (issue 17)
+BASELINE_GOALS = {FULL: 1.0, "strata compile (no change)": 0.05,   # of the baseline (issue 10)
+                  "strata compile (one file changed)": 0.15, "strata plan --base HEAD~1": 0.10}
+SCALED_RSS_GOAL_MIB = 1024                 # peak of the 10x compile (issue 10)
 
 
 @dataclass
@@ -233,8 +236,10 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def ratio(step: Step, steps: list[Step]) -> str:
-    """`0.31x full` for the shard and merge rows (wall; CPU after it; the goal), `Nx baseline` for
-    the full compile. The slowest shard's CPU is the most any shard used."""
+    """`0.31x full` for the shard and merge rows (wall; CPU after it; the goal); `0.05x baseline` with
+    issue 10's goal for the full, no-change, one-file and plan rows; for the 10x compile, its time
+    over the full compile's (linear: about 10x) and its peak RSS against 1 GiB. The slowest shard's
+    CPU is the most any shard used."""
     full = next((s for s in steps if s.name == FULL and s.ok), None)
     base = next((s.seconds for s in steps if s.name.startswith("baseline") and s.ok), None)
     if step.seconds is None:
@@ -245,8 +250,16 @@ def ratio(step: Step, steps: list[Step]) -> str:
         goal = GOALS.get(step.name)
         verdict = f"; goal <= {goal}: {'met' if value <= goal else 'not met'}" if goal is not None else ""
         return f"{value:.2f}x full{cpu}{verdict}"
-    if step.name in (FULL, FULL_ONE_JOB) and base:
-        return f"{step.seconds / base:.1f}x baseline"
+    if (step.name in BASELINE_GOALS or step.name == FULL_ONE_JOB) and base:
+        value = step.seconds / base
+        goal = BASELINE_GOALS.get(step.name)
+        verdict = f"; goal <= {goal}: {'met' if value <= goal else 'not met'}" if goal is not None else ""
+        return f"{value:.2f}x baseline{verdict}"
+    if step.name.endswith("x targets)") and full and full.seconds:
+        memory = max(step.rss_mib or 0, step.pss_mib or 0)
+        peak = (f"; peak <= {SCALED_RSS_GOAL_MIB} MiB: {'met' if step.rss_mib and step.rss_mib <= SCALED_RSS_GOAL_MIB else 'not met'}"
+                if memory else "")
+        return f"{step.seconds / full.seconds:.1f}x full{peak}"
     return ""
 
 
