@@ -114,23 +114,23 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     from compiler.output.spool import MemorySink
     from compiler.output.state import State
 
-    into: Sink = sink if sink is not None else MemorySink()
-    memory = into if sink is None and isinstance(into, MemorySink) else None
+    memory = MemorySink()                  # used only without a sink
+    into: Sink = memory if sink is None else sink
     if shard is not None:   # in memory (a shard is a slice), then into the sink
         from compiler.shard.partial import compile_shard
         build = compile_shard(repo, shard, envs=envs, projects=projects, progress=progress)
         for rel, data in sorted(build.files.items()):
             into.write(rel, data)
-        return replace(build, files=build.files if memory else {}, written=dict(into.hashes))
+        return replace(build, files=build.files if sink is None else {}, written=dict(into.hashes))
     build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
     reused = {} if reuse_from is None else reusable(
         State(repo), reuse_from, reuse_key(build.config.digest, reuse_from), build)
     wanted = render_only or (lambda t: True)
-    build = emit_stage(replace(build, reused=len(reused)), into, jobs=jobs, keep=memory is not None,
+    build = emit_stage(replace(build, reused=len(reused)), into, jobs=jobs, keep=sink is None,
                        render_only=lambda t: t.folder not in reused and wanted(t), progress=progress)
     build = delivery_stage(build, reused)
     write_rest(build, reused, into)
-    return replace(build, files=memory.files if memory else {}, written=dict(into.hashes))
+    return replace(build, files=memory.files if sink is None else {}, written=dict(into.hashes))
 
 
 def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
@@ -148,11 +148,8 @@ def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
     shared = render_shared(build.projects, build.graph, report)
     targets = {key: node.target for key, node in build.graph.nodes.items()}
     capacity = check_capacity_of(build, tuple(shared), [(targets[r.key], r.workloads) for r in results])
-    problems = [p for r in results for p in r.problems] + report.problems.items
-    if problems or capacity.items:
-        raise StrataError([*problems, *capacity.items])
-    warnings = group([*build.warnings, *(w for r in results for w in r.warnings), *report.warnings.items,
-                      *capacity.warnings])
+    warnings = _checked(build, [*(p for r in results for p in r.problems), *report.problems.items],
+                        [*(w for r in results for w in r.warnings), *report.warnings.items], capacity)
     rendered = {r.key: r.rendered for r in results if r.rendered is not None}
     emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
                for r in results if r.rendered is not None for t in (targets[r.key],) for obj in r.rendered.objects]
@@ -206,10 +203,16 @@ def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None =
     result = render_all(build.targets, build.projects, build.graph, settings,
                         render_only=render_only, progress=progress, peers=peers)
     capacity = check_capacity_of(build, result.emitted)
-    if result.problems or capacity.items:
-        raise StrataError([*result.problems, *capacity.items])
-    warnings = group([*build.warnings, *result.warnings, *capacity.warnings])
+    warnings = _checked(build, result.problems, result.warnings, capacity)
     return replace(build, rendered=result.rendered, emitted=result.emitted, warnings=warnings)
+
+
+def _checked(build: Build, problems: Sequence, warnings: Sequence, capacity: Problems) -> list:
+    """Raise every problem of the render and the capacity checks together; else all warnings
+    of the run (the load's too), grouped by file:line."""
+    if problems or capacity.items:
+        raise StrataError([*problems, *capacity.items])
+    return group([*build.warnings, *warnings, *capacity.warnings])
 
 
 def check_capacity_of(build: Build, emitted: tuple[Emitted, ...],

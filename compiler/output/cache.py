@@ -95,7 +95,8 @@ def _previous_manifest(state: State, out_dir: Path, key: dict[str, str]) -> dict
 
 def _verified_outputs(out_dir: Path, entry: dict) -> bool:
     """Every output file of the entry is there with its recorded sha256 (read, not kept: the
-    files are copied into the staging folder later, one at a time, checked again)."""
+    compile holds the lock, so the files are then linked into the staging folder as they are,
+    or copied and checked again where links fail)."""
     for rel, digest in entry.get("outputs", {}).items():
         try:
             if file_sha256(out_dir / rel) != digest:

@@ -222,8 +222,8 @@ def _already_written(out_dir: Path, hashes: dict[str, str], marker: str) -> bool
 
 
 def _merge_with_previous(out_dir: Path, spool: Spool) -> None:
-    """Keep the previous targets outside this compile's selection: their files (copied from out/,
-    checked against the previous manifest) and manifest entries; manifest.json is rewritten."""
+    """Keep the previous targets outside this compile's selection: their files (copied from out/
+    as they are) and manifest entries; manifest.json is rewritten."""
     new = json.loads(spool.read(MANIFEST))
     old = json.loads((out_dir / MANIFEST).read_text())
     fresh_projects = {(e["env"], e["project"]) for e in new["projects"]}
