@@ -120,6 +120,20 @@ def _tail(text: str, lines: int = 3) -> str:
     return " | ".join(text.strip().splitlines()[-lines:])
 
 
+def with_bytecode(cache: Path) -> None:
+    """Every step's Python reads compiled bytecode, as an installed strata does (pip compiles a
+    wheel's modules when it installs them): strata's own modules are compiled once, before any
+    step is timed, into a cache in the scratch folder (never beside the source), and the steps
+    may write more there, even where the environment says PYTHONDONTWRITEBYTECODE (some CI
+    machines do; every start would then compile strata's ~200 modules again, ~0.1 s of CPU)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
+    packages = [str(BENCH.parent / name) for name in ("compiler", "schemas") if (BENCH.parent / name).is_dir()]
+    if packages:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], check=False,
+                       stdout=subprocess.DEVNULL)
+
+
 def strata_command(explicit: str | None) -> list[str]:
     """`--strata`, else the `strata` next to this Python, else the one on PATH."""
     if explicit:
@@ -297,7 +311,8 @@ def machine(strata: list[str]) -> str:
 
 def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
-    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock (and CPU seconds), each step a fresh process.\n")
+    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock (and CPU seconds), "
+          "each step a fresh process reading compiled bytecode.\n")
     print("| step | seconds | CPU seconds | peak RSS, MiB | peak PSS, MiB | ratio |\n|---|---:|---:|---:|---:|---|")
     for step in steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
@@ -336,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="strata-bench-"))
     repo, out = scratch / "repo", scratch / "out"
     try:
+        with_bytecode(scratch / "pycache")
         steps = _prepare(args, repo)
         if steps[-1].ok:
             git_commit(repo, "bench: initial")
