@@ -6,6 +6,7 @@ precedence comes from layer roles (SPEC §2), never from file names.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +96,10 @@ def _spec_files(root: Path, folder: str, recursive: bool = False) -> list[str]:
                   if p.suffix in SPEC_SUFFIXES and (p.is_file() or p.is_symlink()))
 
 
-def discover(root: Path) -> SourceFiles:
+def discover(root: Path, resources_of: Collection[str] | None = None) -> SourceFiles:
+    """Every spec file by role. With `resources_of` (project folder names), only those projects'
+    resource files are listed; every project file still is (a plan needs every project's quota,
+    not the resources of projects its change cannot reach)."""
     found = SourceFiles(
         layers=_spec_files(root, "layers"),
         groups=_spec_files(root, "environments/groups"),
@@ -104,9 +108,10 @@ def discover(root: Path) -> SourceFiles:
     projects = root / "projects"
     for project_dir in sorted(p for p in projects.iterdir() if p.is_dir()) if projects.is_dir() else []:
         rel = project_dir.relative_to(root).as_posix()
-        files = _spec_files(root, rel, recursive=True)
+        wanted = resources_of is None or project_dir.name in resources_of
+        files = _spec_files(root, rel, recursive=wanted)
         project_files = [f for f in files if Path(f).stem == "project" and Path(f).parent.as_posix() == rel]
         if project_files:
             found.projects[rel] = project_files[0]
-        found.resources[rel] = [f for f in files if f not in project_files]
+        found.resources[rel] = [f for f in files if f not in project_files] if wanted else []
     return found

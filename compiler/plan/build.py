@@ -60,7 +60,10 @@ class StrataCompiler:
         from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
-        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed)
+        # A selection of projects reads only their resource files (the others' project files
+        # still: every quota of an environment); the rest cannot change, so are not loaded.
+        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed,
+                          resources_of=projects or None)
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.pipeline import render_stage
