@@ -219,6 +219,27 @@ def test_committed_change_plans_against_an_older_ref(repo):
     assert result.head != "working tree" and result.counts()["change"] >= 2
 
 
+class LoadEverything(StrataCompiler):
+    """Every project's resource files read on both sides, as a compile would."""
+
+    def load(self, root, envs, projects):
+        from compiler.merge.targets_of import Selection
+        from compiler.pipeline import load_stage
+
+        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed)
+
+
+def test_a_change_in_one_project_reads_only_that_projects_resources(repo):
+    edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))
+    compiler = StrataCompiler()
+    result = plan(repo, "main", compiler=compiler)
+    read = {key.split("\0")[0] for key in compiler.parsed.trees}
+    others = {p for p in read if p.startswith("projects/") and not p.startswith("projects/cv-shoe-identify/")}
+    assert others == {"projects/metric-forecast/project.yaml", "projects/search-rec/project.yaml"}   # quotas
+    assert RESNET in read
+    assert render(result, "json") == render(plan(repo, "main", compiler=LoadEverything()), "json")
+
+
 def test_a_side_that_does_not_compile_is_reported(repo):
     project = "projects/cv-shoe-identify/project.yaml"
     good = (repo / project).read_text()
