@@ -12,7 +12,7 @@ change can reach and render only the targets whose inputs changed
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,20 +40,24 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     head_rev = gitbase.head(repo)
     changed = gitbase.changed_files(repo, base_sha)
     _check_projects(repo, base_sha, projects)
+    touched = touched_projects(changed)
     old, head, scope = _compile_sides(compiler, repo, base, base_sha, changed, envs, projects)
-    return compare_sides(base, base_sha, head_rev, old, head, scope, changed)
+    return compare_sides(base, base_sha, head_rev, old, head, scope, changed,
+                         quotas=None if touched is None else _every_quota(compiler, repo, envs, projects, touched))
 
 
 def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, changed: frozenset[str],
                    envs: tuple[str, ...], projects: tuple[str, ...]) -> tuple[Side, Side, Scope]:
-    """Load both sides, choose the targets to render from both, render them on both."""
+    """Load both sides, choose the targets to render from both, render them on both. When only
+    project folders changed, the sides read only those (not even the other projects' quotas)."""
     touched = touched_projects(changed)
     label = f"{base} ({base_sha[:12]})"
-    head = load_side(compiler, repo, envs, _selection(repo, projects, touched))
+    quotas = touched is None
+    head = load_side(compiler, repo, envs, _selection(repo, projects, touched), quotas)
     wanted = None if touched is None else _wanted(projects, touched)
     with gitbase.checkout(repo, base_sha, wanted) as root:
         with _as_base(label):
-            old = load_side(compiler, root, envs, _selection(root, projects, touched))
+            old = load_side(compiler, root, envs, _selection(root, projects, touched), quotas)
         _check_selection(head.unknown & old.unknown)
         scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
@@ -63,15 +67,23 @@ def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, cha
 
 
 def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
-                  changed: frozenset[str]) -> Plan:
-    """The plan of two rendered sides: objects compared, each changed target's causes found."""
+                  changed: frozenset[str], quotas: Callable[[], Side] | None = None) -> Plan:
+    """The plan of two rendered sides: objects compared, each changed target's causes found.
+    `quotas`: the head side with every project's quota, when `head` was loaded without them."""
     entries = compare(old.emitted, head.emitted)
     notes = causes.notes({e.target for e in entries}, old.graph, head.graph, changed)
     every = {target_key(t) for t in (*old.targets, *head.targets)}
     return Plan(base_ref=base, base_sha=base_sha, head=head_rev, entries=entries, notes=notes,
                 envs=_environments(old.emitted, head.emitted, old.targets, head.targets),
                 rendered=len(every & scope.keys), targets_total=len(every),
-                capacity=capacity_change(old, head, scope, changed))
+                capacity=capacity_change(old, head, scope, changed, quotas))
+
+
+def _every_quota(compiler: Compiler, repo: Path, envs: tuple[str, ...], projects: tuple[str, ...],
+                 touched: frozenset[str]) -> Callable[[], Side]:
+    """The head side loaded again with every project's project file, for the capacity section:
+    only when a pool's figures change is its whole quota (every project's) needed."""
+    return lambda: load_side(compiler, repo, envs, _selection(repo, projects, touched))
 
 
 def _selection(root: Path, asked: tuple[str, ...], touched: frozenset[str] | None) -> tuple[str, ...] | None:

@@ -16,7 +16,7 @@ too; `strata capacity` has it. Environments the change leaves alone are not list
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -90,9 +90,12 @@ class CapacityChange:
 
 # --- the section -------------------------------------------------------------------------------
 
-def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -> CapacityChange | None:
+def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str],
+                    quotas: Callable[[], Any] | None = None) -> CapacityChange | None:
     """The section for two rendered plan sides (`compiler.plan.build.Side`); None when neither
-    side knows any environment (nothing was loaded)."""
+    side knows any environment (nothing was loaded). `quotas`: the head side with every project
+    of its environments, when `head` holds only the projects a change reached (the others have
+    the same quota on both sides, so they matter only to a pool that is listed)."""
     touched = touched_projects(changed)
     before_envs, after_envs = _envs(old), _envs(head)
     if not before_envs and not after_envs:
@@ -107,7 +110,16 @@ def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -
     reached = {env for env, _, _ in scope.keys} | edited | (set(before_envs) ^ set(after_envs))
     before_envs = {n: e for n, e in before_envs.items() if n in reached}
     after_envs = {n: e for n, e in after_envs.items() if n in reached}
-    before_lines, after_lines = lines_of(old.emitted, before_envs), lines_of(head.emitted, after_envs)
+    lines = lines_of(old.emitted, before_envs), lines_of(head.emitted, after_envs)
+    found = _env_changes(old, head, (before_envs, after_envs), lines, touched)
+    if quotas is not None and any(change.pools for change in found):
+        found = _env_changes(old, quotas(), (before_envs, after_envs), lines, touched)
+    return CapacityChange(found)
+
+
+def _env_changes(old: Any, head: Any, envs: tuple[dict, dict], lines: tuple[dict, dict],
+                 touched: frozenset[str] | None) -> tuple[EnvChange, ...]:
+    (before_envs, after_envs), (before_lines, after_lines) = envs, lines
     head_quotas = _quotas(head, after_envs)
     found = []
     for name in sorted(set(before_envs) | set(after_envs)):
@@ -116,7 +128,7 @@ def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -
         change = env_change(name, facts, before_lines.get(name, []), after_lines.get(name, []))
         if change.pools or change.projects:
             found.append(change)
-    return CapacityChange(tuple(found))
+    return tuple(found)
 
 
 def env_change(name: str, facts: tuple[EnvFacts, EnvFacts], before: list, after: list) -> EnvChange:
