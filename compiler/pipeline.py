@@ -12,23 +12,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compiler.delivery.target import DeliveryTarget, Plan, folder_of
 from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
-from compiler.graph.digest import target_digests
 from compiler.incremental.parsed import ParseCache
 from compiler.load import discover as disc
 from compiler.load.documents import Documents, load_documents
 from compiler.merge.command_layer import CommandLayer
 from compiler.merge.targets_of import Selection, build_targets, check_selection
 from compiler.merge.world import World, build_world
-from compiler.output.assemble import object_ref
 from compiler.render import RenderContext, Rendered
 from compiler.render.stage import RenderSettings, render_all, render_shared, renderable
 from compiler.targets import Emitted, Key, Project, Target
 
 if TYPE_CHECKING:
     from compiler.capacity.demand import Workload
+    from compiler.delivery.target import DeliveryTarget, Plan
     from compiler.output.spool import Sink
     from compiler.render.workers import TargetResult
     from compiler.shard import Shard
@@ -163,7 +161,8 @@ def digest_stage(build: Build) -> Build:
     A compile of some projects only builds no delivery target (it would list only those
     projects): the previous one is kept, and `strata publish` refuses it once it is stale.
     """
-    from compiler.delivery.target import delivery_digest, delivery_plans
+    from compiler.delivery.target import delivery_digest, delivery_plans, folder_of
+    from compiler.graph.digest import target_digests
     from compiler.output.assemble import input_hashes
 
     problems = Problems()
@@ -184,7 +183,8 @@ def digest_stage(build: Build) -> Build:
 
 def delivery_stage(build: Build, reused: Mapping | None = None) -> Build:
     """The delivery targets, from the objects this compile rendered and those of the targets it kept."""
-    from compiler.delivery.target import build_delivery
+    from compiler.delivery.target import build_delivery, folder_of
+    from compiler.output.assemble import object_ref
 
     if not build.delivery_plans:
         return build
