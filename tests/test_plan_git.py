@@ -154,6 +154,9 @@ def test_config_in_a_subfolder_of_the_git_repository(tmp_path):
     result = plan(top / "config", "main", compiler=fake)
     assert [(e.resource, e.change) for e in result.entries] == [("job.train", "change")]
     assert result.notes[("dev", "a", "job.train")].files == ("projects/a/job-train.yaml",)
+    write(top, "config/projects/a/job-new é.yaml", "image: new:1\n")       # untracked, named from the top
+    result = plan(top / "config", "main", compiler=FakeCompiler())
+    assert [(e.resource, e.change) for e in result.entries] == [("job.new é", "add"), ("job.train", "change")]
 
 
 def test_env_and_project_selection_is_passed_to_both_sides(repo):

@@ -34,28 +34,29 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
          compiler: Compiler | None = None) -> Plan:
     """Compile `base` and the working tree of `repo` and diff their objects."""
     compiler = compiler or StrataCompiler()
-    repo = Path(repo).resolve()
-    gitbase.require_worktree(repo)
+    tree = gitbase.worktree(Path(repo).resolve())
+    repo = tree.repo
     base_sha = gitbase.resolve(repo, base)
-    head_rev = gitbase.head(repo)
-    changed = gitbase.changed_files(repo, base_sha)
-    _check_projects(repo, base_sha, projects)
+    status = gitbase.status(tree)
+    head_rev = gitbase.head(repo, status.clean)
+    changed = gitbase.changed_files(tree, base_sha, status.untracked)
+    _check_projects(tree, base_sha, projects)
     touched = touched_projects(changed)
-    old, head, scope = _compile_sides(compiler, repo, base, base_sha, changed, envs, projects)
+    old, head, scope = _compile_sides(compiler, tree, base, base_sha, changed, envs, projects)
     return compare_sides(base, base_sha, head_rev, old, head, scope, changed,
                          quotas=None if touched is None else _every_quota(compiler, repo, envs, projects, touched))
 
 
-def _compile_sides(compiler: Compiler, repo: Path, base: str, base_sha: str, changed: frozenset[str],
+def _compile_sides(compiler: Compiler, tree: gitbase.Worktree, base: str, base_sha: str, changed: frozenset[str],
                    envs: tuple[str, ...], projects: tuple[str, ...]) -> tuple[Side, Side, Scope]:
     """Load both sides, choose the targets to render from both, render them on both. When only
     project folders changed, the sides read only those (not even the other projects' quotas)."""
     touched = touched_projects(changed)
     label = f"{base} ({base_sha[:12]})"
     quotas = touched is None
-    head = load_side(compiler, repo, envs, _selection(repo, projects, touched), quotas)
+    head = load_side(compiler, tree.repo, envs, _selection(tree.repo, projects, touched), quotas)
     wanted = None if touched is None else _wanted(projects, touched)
-    with gitbase.checkout(repo, base_sha, wanted) as root:
+    with gitbase.checkout(tree, base_sha, wanted) as root:
         with _as_base(label):
             old = load_side(compiler, root, envs, _selection(root, projects, touched), quotas)
         _check_selection(head.unknown & old.unknown)
@@ -105,13 +106,13 @@ def _check_selection(unknown: frozenset[str]) -> None:
                           "nor in the working tree")
 
 
-def _check_projects(repo: Path, base_sha: str, asked: tuple[str, ...]) -> None:
+def _check_projects(tree: gitbase.Worktree, base_sha: str, asked: tuple[str, ...]) -> None:
     """A --project that names no folder on either side is a typo, not "No changes."."""
     if not asked:
         return
-    folder = repo / "projects"
+    folder = tree.repo / "projects"
     here = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
-    known = gitbase.project_folders(repo, base_sha) | here
+    known = gitbase.project_folders(tree, base_sha) | here
     unknown = sorted(set(asked) - known)
     if unknown:
         raise StrataError(f"--project {', '.join(unknown)}: no such project at the base revision "

@@ -7,6 +7,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.errors import StrataError
@@ -26,11 +27,22 @@ def git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def require_worktree(repo: Path) -> None:
+@dataclass(frozen=True)
+class Worktree:
+    """Where the config repo sits in its git working tree."""
+
+    repo: Path
+    top: Path      # the git top-level folder
+    prefix: str    # the repo folder's path inside it ("" or "config/")
+
+
+def worktree(repo: Path) -> Worktree:
+    """The repo's place in its git working tree, or a clear error when it is in none."""
     try:
-        git(repo, "rev-parse", "--is-inside-work-tree")
+        top, prefix = (git(repo, "rev-parse", "--show-toplevel", "--show-prefix").decode().split("\n") + [""])[:2]
     except StrataError:
         raise StrataError(f"{repo} is not in a git working tree: strata plan compares git revisions") from None
+    return Worktree(repo, Path(top), prefix)
 
 
 def resolve(repo: Path, ref: str) -> str:
@@ -41,9 +53,28 @@ def resolve(repo: Path, ref: str) -> str:
         raise StrataError(f"--base {ref}: not a commit in the git repository at {repo}") from None
 
 
-def head(repo: Path) -> str:
-    """HEAD's sha when the working tree matches it, else "working tree"."""
-    if git(repo, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip():
+@dataclass(frozen=True)
+class Status:
+    """The working tree against HEAD, from one `git status`."""
+
+    clean: bool                  # nothing modified, staged or untracked (ignored files aside)
+    untracked: frozenset[str]    # repo-relative untracked files that are not ignored
+
+
+def status(tree: Worktree) -> Status:
+    """One `git status` of the repo folder: whether it is clean, and its untracked files."""
+    out = git(tree.repo, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", ".")
+    entries = [e.decode() for e in out.split(b"\0") if e]
+    # Porcelain paths are relative to the top-level folder, whatever the current one.
+    untracked = (e[3:] for e in entries if e.startswith("?? "))
+    return Status(not entries, frozenset(p[len(tree.prefix):] for p in untracked if p.startswith(tree.prefix)))
+
+
+def head(repo: Path, clean: bool | None = None) -> str:
+    """HEAD's sha when the working tree matches it (`clean`, when the caller knows), else "working tree"."""
+    if clean is None:
+        clean = not git(repo, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip()
+    if not clean:
         return WORKING_TREE
     try:
         return git(repo, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
@@ -51,26 +82,24 @@ def head(repo: Path) -> str:
         return WORKING_TREE
 
 
-def changed_files(repo: Path, sha: str) -> frozenset[str]:
-    """Repo-relative paths that differ between `sha` and the working tree, untracked files included.
+def changed_files(tree: Worktree, sha: str, untracked: frozenset[str]) -> frozenset[str]:
+    """Repo-relative paths that differ between `sha` and the working tree, `untracked` files included.
 
     Renames count as a deletion plus an addition so both names are seen.
     """
-    diffed = git(repo, "diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--")
-    untracked = git(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-    return frozenset(p for p in (diffed + untracked).decode().split("\0") if p)
+    diffed = git(tree.repo, "diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--")
+    return frozenset(p for p in diffed.decode().split("\0") if p) | untracked
 
 
 @contextmanager
-def checkout(repo: Path, sha: str, projects: Iterable[str] | None = None) -> Iterator[Path]:
+def checkout(tree: Worktree, sha: str, projects: Iterable[str] | None = None) -> Iterator[Path]:
     """The repo folder as it is at `sha`, extracted into a temporary directory removed afterwards.
 
     With `projects`, `projects/` holds only those folders: a change confined to a few
     projects need not extract (and later discover) thousands of unrelated files.
     """
-    top, prefix = _location(repo)
-    paths = _paths(top, sha, prefix, projects) if projects is not None else []
-    archive = git(top, "archive", "--format=tar", f"{sha}:{prefix}", "--", *paths)
+    paths = _paths(tree.top, sha, tree.prefix, projects) if projects is not None else []
+    archive = git(tree.top, "archive", "--format=tar", f"{sha}:{tree.prefix}", "--", *paths)
     with tempfile.TemporaryDirectory(prefix="strata-plan-") as tmp:
         root = Path(tmp) / "base"
         root.mkdir()
@@ -78,16 +107,10 @@ def checkout(repo: Path, sha: str, projects: Iterable[str] | None = None) -> Ite
         yield root
 
 
-def project_folders(repo: Path, sha: str) -> frozenset[str]:
+def project_folders(tree: Worktree, sha: str) -> frozenset[str]:
     """The folder names under `projects/` at `sha` (empty when there is no such folder)."""
-    top, prefix = _location(repo)
+    top, prefix = tree.top, tree.prefix
     return frozenset(_ls(top, f"{sha}:{prefix}projects")) if "projects" in _ls(top, f"{sha}:{prefix}") else frozenset()
-
-
-def _location(repo: Path) -> tuple[Path, str]:
-    """The git top-level folder and the repo folder's path inside it ("" or "config/")."""
-    prefix = git(repo, "rev-parse", "--show-prefix").decode().strip()
-    return Path(git(repo, "rev-parse", "--show-toplevel").decode().strip()), prefix
 
 
 def _paths(top: Path, sha: str, prefix: str, projects: Iterable[str]) -> list[str]:
