@@ -7,6 +7,7 @@ internal errors.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,10 @@ from compiler.errors import StrataError
 
 EXIT_OK, EXIT_ERROR = 0, 1
 REPO_FREE = ("schema", "init")   # commands that work outside a config repository
+# A run builds objects that live until it ends (schemas, positioned YAML trees, targets): with
+# Python's default of a young-generation collection every 700 allocations, a one-file plan
+# collects ~150 times and finds nothing, ~10 % of its CPU. The CLI's process is short-lived.
+GC_YOUNG_THRESHOLD = 10_000
 
 
 class StrataGroup(click.Group):
@@ -35,6 +40,7 @@ class StrataGroup(click.Group):
         return load_command(cmd_name)
 
     def main(self, *args, **kwargs):
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         kwargs.setdefault("standalone_mode", False)
         try:
             result = super().main(*args, **kwargs)
