@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,16 @@ def test_no_changes_says_so_and_exits_0(repo):
     assert "**No changes.**" in run_cli(repo, "--format", "markdown").output
     doc = json.loads(run_cli(repo, "--format", "json").output)
     assert doc["summary"]["changes"] is False and doc["entries"] == []
+
+
+def test_a_plan_without_changed_inputs_loads_no_schema(repo):
+    """Start-up: "No changes." for a README change must not pay for the schemas (pydantic) or Helm."""
+    (repo / "README.md").write_text("docs do not change objects\n")
+    code = ("import sys\nfrom compiler.cli import main\n"
+            "try:\n    main(['--repo', sys.argv[1], 'plan', '--base', 'main'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'schemas', 'pydantic', 'helm_python'}))")
+    done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=True)
+    assert "No changes." in done.stdout and done.stdout.splitlines()[-1] == "[]"
 
 
 def test_env_override_changes_only_that_group(repo):

@@ -16,16 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# What compiles or compares (kinds, schemas, the stages) is imported where it is used: a plan
+# whose change reaches no input (a README) answers "No changes." without loading any of it.
 from compiler.errors import Problem, StrataError
-from compiler.kinds import PLATFORM
-from compiler.plan import causes, gitbase
+from compiler.plan import gitbase
 from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
-from compiler.plan.capacity import capacity_change
-from compiler.plan.compare import compare
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
 from compiler.plan.scope import Scope, touched_projects
-from compiler.targets import target_key
 
 __all__ = ["FORMATS", "Plan", "compare_sides", "format_for", "plan", "render", "summary_line"]
 
@@ -42,6 +40,8 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     changed = gitbase.changed_files(tree, base_sha, status.untracked)
     _check_projects(tree, base_sha, projects)
     touched = touched_projects(changed)
+    if touched is not None and not _wanted(projects, touched):   # no input (of the asked projects) changed
+        return Plan(base_ref=base, base_sha=base_sha, head=head_rev)
     old, head, scope = _compile_sides(compiler, tree, base, base_sha, changed, envs, projects)
     return compare_sides(base, base_sha, head_rev, old, head, scope, changed,
                          quotas=None if touched is None else _every_quota(compiler, repo, envs, projects, touched))
@@ -71,6 +71,11 @@ def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side
                   changed: frozenset[str], quotas: Callable[[], Side] | None = None) -> Plan:
     """The plan of two rendered sides: objects compared, each changed target's causes found.
     `quotas`: the head side with every project's quota, when `head` was loaded without them."""
+    from compiler.plan import causes
+    from compiler.plan.capacity import capacity_change
+    from compiler.plan.compare import compare
+    from compiler.targets import target_key
+
     entries = compare(old.emitted, head.emitted)
     notes = causes.notes({e.target for e in entries}, old.graph, head.graph, changed)
     every = {target_key(t) for t in (*old.targets, *head.targets)}
@@ -123,6 +128,8 @@ def _render(compiler: Compiler, side: Side, scope: Scope, touched: frozenset[str
     """A side's objects. When only project folders changed, a side may load no project at all
     (one being added or removed), so its environments' `_platform` objects, whose only inputs
     are environment files and which cannot have changed, are left out on both sides."""
+    from compiler.kinds import PLATFORM
+
     if side.build is None:
         return []
     emitted = compiler.render(side.build, scope)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from compiler.errors import StrataError
-from compiler.graph.build import Graph
+
+if TYPE_CHECKING:
+    from compiler.graph.build import Graph
 
 Predicate = Callable[[Any], bool]
 
@@ -40,6 +42,8 @@ class Side:
 
     @property
     def graph(self) -> Graph:
+        from compiler.graph.build import Graph
+
         return self.build.graph if self.build is not None else Graph()
 
 

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from compiler import __version__ as TOOL_VERSION
-from compiler.plan.capacity import capacity_json
 from compiler.plan.model import ABSENT, Cause, Entry, FieldChange, Plan
 
 FORMAT_VERSION = "1.3"   # 1.1: causes' `via`, `embedded`; 1.2: `live`, entries' `note`; 1.3: `capacity`
@@ -29,9 +28,18 @@ def document(plan: Plan) -> dict[str, Any]:
         "unchanged_environments": sorted(set(plan.envs) - set(plan.changed_envs())),
         "stats": {"targets": plan.targets_total, "rendered": plan.rendered},
         **({"live": plan.live} if plan.live is not None else {}),
-        **({"capacity": capacity_json(plan.capacity)} if plan.capacity is not None else {}),
+        **_capacity(plan),
         "entries": entries,
     }
+
+
+def _capacity(plan: Plan) -> dict[str, Any]:
+    """`capacity`, when the plan has the section (imported here: a plan without needs none of it)."""
+    if plan.capacity is None:
+        return {}
+    from compiler.plan.capacity import capacity_json
+
+    return {"capacity": capacity_json(plan.capacity)}
 
 
 def digest(entries: list[dict[str, Any]]) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from compiler.capacity.formats import md_table
-from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
 from compiler.plan.lines import (
     MAX_CAUSES,
     first_difference,
@@ -59,6 +57,10 @@ def _capacity(plan: Plan) -> list[str]:
         return []
     if not plan.capacity.environments:
         return ["", "GPU capacity: no change in GPU demand or quotas."]
+    # Imported here: a plan without changes renders without loading what figures need.
+    from compiler.capacity.formats import md_table
+    from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
+
     lines = ["", "#### GPU capacity", "", *md_table(_titles(POOL_HEADERS), _coded(pool_rows(plan.capacity)))]
     projects = project_rows(plan.capacity)
     if projects:

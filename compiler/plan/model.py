@@ -5,8 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.kinds import kind_names, kind_of
-
 ADD, CHANGE, DESTROY = "add", "change", "destroy"
 CHANGE_KINDS = (ADD, CHANGE, DESTROY)
 SYMBOLS = {ADD: "+", CHANGE: "~", DESTROY: "-"}
@@ -44,6 +42,8 @@ class Cause:
         """`image`, or `it embeds Job train, whose resources.gpu changed` (the path passed through `show`)."""
         if not self.embedded:
             return show(self.path)
+        from compiler.kinds import kind_names, kind_of
+
         kind = self.embedded.split(" ")[0]
         verb = kind_of(kind).verb if kind in kind_names() else "uses"
         return f"it {verb} {self.embedded}, whose {show(self.path)} changed"

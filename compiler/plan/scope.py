@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compiler.graph.build import Graph, Node
-from compiler.targets import Key, target_key
+if TYPE_CHECKING:   # not imported at run time: a plan without changed inputs loads no schema
+    from compiler.graph.build import Graph, Node
+    from compiler.targets import Key
 
 NOT_INPUTS = (".md", ".markdown", ".rst", ".txt")
 
@@ -69,6 +70,8 @@ class Scope:
     keys: frozenset[Key]
 
     def __call__(self, target: Any) -> bool:
+        from compiler.targets import target_key
+
         return target_key(target) in self.keys
 
     @classmethod

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import click
 
-from compiler.capacity.formats import aligned
-from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
 from compiler.plan.lines import causes_shown, field_lines, object_line, other_inputs, short_revision, target_title
 from compiler.plan.model import ADD, CHANGE, DESTROY, Plan, TargetNote, summary_line
 
@@ -30,6 +28,10 @@ def capacity_lines(plan: Plan) -> list[str]:
         return []
     if not plan.capacity.environments:
         return ["GPU capacity: no change in GPU demand or quotas.", ""]
+    # Imported here: a plan without changes prints without loading what figures need.
+    from compiler.capacity.formats import aligned
+    from compiler.plan.capacity import LEGEND, POOL_HEADERS, PROJECT_HEADERS, pool_rows, project_rows
+
     lines = ["GPU capacity", "  " + LEGEND, ""]
     lines += ["  " + line for line in aligned(POOL_HEADERS, pool_rows(plan.capacity))]
     projects = project_rows(plan.capacity)
