@@ -7,7 +7,7 @@ given (`strata compile`: the staging folder of compiler.output.write.staged_outp
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,7 +60,7 @@ class Build:
 
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
                overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None,
-               parsed: ParseCache | None = None, folders: disc.ProjectFolders = disc.EVERY_PROJECT,
+               parsed: ParseCache | None = None, resources_of: Collection[str] | None = None,
                narrow: Callable[[World, Documents, Selection], Selection] | None = None) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
@@ -70,7 +70,8 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     repo-relative YAML files to the text to read instead of theirs (an edit not yet written);
     `command` is `strata run`'s `--set` layer over one target; `parsed` shares YAML parse
     results by content between loads (compiler/incremental/parsed.py: a plan's two sides);
-    `folders` narrows the project folders read (a plan: only those its change can reach);
+    `resources_of` (project folder names) reads only those projects' resource files, every
+    project file still (a plan: the projects its change can reach, and every quota);
     `narrow` (a shard of a sharded compile, compiler/shard) picks the (environment, project)
     pairs to build once the world is known.
     """
@@ -78,7 +79,7 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    docs = load_documents(root, disc.discover(root, folders), problems, overlay, config.jsonnet, parsed)
+    docs = load_documents(root, disc.discover(root, resources_of), problems, overlay, config.jsonnet, parsed)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     if narrow is not None and not problems.items:   # with errors, build everything: they are all reported

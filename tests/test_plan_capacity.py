@@ -7,6 +7,7 @@ gives the same section as rendering everything.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,15 @@ def test_a_second_cluster_costs_the_whole_demand_again():
     assert change.cost == (Decimal("5840.00"), Decimal("5840.00"))
     same = pool_change("a100", facts(("one", "two")), facts(("one", "two")), demand, Demand(4, 6, 6))
     assert same.cost == (Decimal("5840.00"), Decimal("5840.00"))   # +2 GPUs on each of 2 clusters
+
+
+def test_oversubscribing_a_pool_with_another_projects_quota_fails_the_plan(committed, tmp_path):
+    """The production capacity check sums every project's quota of the pool, also those of the
+    projects a change confined to one project folder does not build."""
+    repo = tmp_path / "config"
+    shutil.copytree(committed, repo, symlinks=True)
+    edit(repo, "projects/search-rec/project.yaml", lambda d: d["quota"]["overrides"]["prod"].update(gpu={"a100": 16}))
+    commit(repo, "search-rec takes half of prod-sh's A100s")
+    edit(repo, CV_PROJECT, lambda d: d["quota"]["overrides"]["prod-sh"]["gpu"].update(a100=24))   # 16 + 24 > 32
+    with pytest.raises(StrataError, match="a100"):
+        plan(repo, "main")

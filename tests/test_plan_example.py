@@ -232,35 +232,22 @@ def test_committed_change_plans_against_an_older_ref(repo):
 
 
 class LoadEverything(StrataCompiler):
-    """Every project's files read on both sides, as a compile would."""
+    """Every project's resource files read on both sides, as a compile would."""
 
-    def load(self, root, envs, projects, quotas=True):
+    def load(self, root, envs, projects):
         from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
         return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed)
 
 
-def read_elsewhere(compiler: StrataCompiler, project: str) -> set[str]:
-    """The files a plan read in other projects' folders."""
+def test_a_change_in_one_project_reads_only_that_projects_resources(repo):
+    edit(repo, SEARCH, lambda d: d["spec"]["replicas"].update(max=12))   # the capacity section lists a pool
+    compiler = StrataCompiler()
+    result = plan(repo, "main", compiler=compiler)
     read = {key.split("\0")[0] for key in compiler.parsed.trees}
-    return {p for p in read if p.startswith("projects/") and not p.startswith(f"projects/{project}/")}
-
-
-def test_a_change_in_one_project_reads_only_that_project(repo):
-    edit(repo, RESNET, lambda d: d["overrides"]["test"]["resources"].update(memory="40Gi"))   # no GPU figure
-    compiler = StrataCompiler()
-    result = plan(repo, "main", compiler=compiler)
-    assert read_elsewhere(compiler, "cv-shoe-identify") == set()
-    assert render(result, "json") == render(plan(repo, "main", compiler=LoadEverything()), "json")
-
-
-def test_a_gpu_change_reads_every_projects_quota_but_not_their_resources(repo):
-    edit(repo, SEARCH, lambda d: d["spec"]["replicas"].update(max=12))   # a pool's figures: its whole quota
-    compiler = StrataCompiler()
-    result = plan(repo, "main", compiler=compiler)
-    assert read_elsewhere(compiler, "cv-shoe-identify") == {"projects/metric-forecast/project.yaml",
-                                                            "projects/search-rec/project.yaml"}
+    others = {p for p in read if p.startswith("projects/") and not p.startswith("projects/cv-shoe-identify/")}
+    assert others == {"projects/metric-forecast/project.yaml", "projects/search-rec/project.yaml"}   # quotas
     assert json.loads(render(result, "json"))["capacity"]["environments"]
     assert render(result, "json") == render(plan(repo, "main", compiler=LoadEverything()), "json")
 

@@ -132,10 +132,10 @@ def test_base_compile_errors_say_so(repo):
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")
 
     class BrokenBase(FakeCompiler):
-        def load(self, root, envs=(), projects=(), quotas=True):
+        def load(self, root, envs=(), projects=()):
             if root != repo:
                 raise StrataError("projects/a/job-train.yaml:1:1: boom")
-            return super().load(root, envs, projects, quotas)
+            return super().load(root, envs, projects)
 
     with pytest.raises(StrataError, match=r"the base revision main \([0-9a-f]{12}\) does not compile") as caught:
         plan(repo, "main", compiler=BrokenBase())

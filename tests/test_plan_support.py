@@ -53,7 +53,7 @@ class FakeCompiler:
 
     calls: list = field(default_factory=list)
 
-    def load(self, root: Path, envs=(), projects=(), quotas=True) -> FakeBuild:
+    def load(self, root: Path, envs=(), projects=()) -> FakeBuild:
         build = FakeBuild(root, call={"repo": root, "projects": tuple(projects), "rendered": None})
         for env_file in sorted((root / "environments").glob("*.yaml")):
             for res_file in sorted((root / "projects").glob("*/*.yaml")):

@@ -6,6 +6,7 @@ precedence comes from layer roles (SPEC §2), never from file names.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,25 +96,11 @@ def _spec_files(root: Path, folder: str, recursive: bool = False) -> list[str]:
                   if p.suffix in SPEC_SUFFIXES and (p.is_file() or p.is_symlink()))
 
 
-@dataclass(frozen=True)
-class ProjectFolders:
-    """Which project folders discovery reads: every one (a compile), or a plan's few."""
-
-    resources: frozenset[str] | None = None   # projects whose resource files are listed; None: every one
-    others: bool = True                       # the other projects' project files (their quotas) too
-
-    def lists(self, name: str) -> bool:
-        return self.others or self.resources is None or name in self.resources
-
-    def resources_of(self, name: str) -> bool:
-        return self.resources is None or name in self.resources
-
-
-EVERY_PROJECT = ProjectFolders()
-
-
-def discover(root: Path, folders: ProjectFolders = EVERY_PROJECT) -> SourceFiles:
-    """Every spec file by role; of the projects, those `folders` asks for."""
+def discover(root: Path, resources_of: Collection[str] | None = None) -> SourceFiles:
+    """Every spec file by role. With `resources_of` (project folder names), only those projects'
+    resource files are listed; every project file still is: a pool's quotas are only known whole
+    (the capacity checks and a plan's section sum every project's), the resources of projects a
+    plan's change cannot reach are not needed."""
     found = SourceFiles(
         layers=_spec_files(root, "layers"),
         groups=_spec_files(root, "environments/groups"),
@@ -121,13 +108,11 @@ def discover(root: Path, folders: ProjectFolders = EVERY_PROJECT) -> SourceFiles
     )
     projects = root / "projects"
     for project_dir in sorted(p for p in projects.iterdir() if p.is_dir()) if projects.is_dir() else []:
-        if not folders.lists(project_dir.name):
-            continue
         rel = project_dir.relative_to(root).as_posix()
-        resources = folders.resources_of(project_dir.name)
-        files = _spec_files(root, rel, recursive=resources)
+        wanted = resources_of is None or project_dir.name in resources_of
+        files = _spec_files(root, rel, recursive=wanted)
         project_files = [f for f in files if Path(f).stem == "project" and Path(f).parent.as_posix() == rel]
         if project_files:
             found.projects[rel] = project_files[0]
-        found.resources[rel] = [f for f in files if f not in project_files] if resources else []
+        found.resources[rel] = [f for f in files if f not in project_files] if wanted else []
     return found

@@ -12,7 +12,7 @@ change can reach and render only the targets whose inputs changed
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,22 +43,19 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     if touched is not None and not _wanted(projects, touched):   # no input (of the asked projects) changed
         return Plan(base_ref=base, base_sha=base_sha, head=head_rev)
     old, head, scope = _compile_sides(compiler, tree, base, base_sha, changed, envs, projects)
-    return compare_sides(base, base_sha, head_rev, old, head, scope, changed,
-                         quotas=None if touched is None else _every_quota(compiler, repo, envs, projects, touched))
+    return compare_sides(base, base_sha, head_rev, old, head, scope, changed)
 
 
 def _compile_sides(compiler: Compiler, tree: gitbase.Worktree, base: str, base_sha: str, changed: frozenset[str],
                    envs: tuple[str, ...], projects: tuple[str, ...]) -> tuple[Side, Side, Scope]:
-    """Load both sides, choose the targets to render from both, render them on both. When only
-    project folders changed, the sides read only those (not even the other projects' quotas)."""
+    """Load both sides, choose the targets to render from both, render them on both."""
     touched = touched_projects(changed)
     label = f"{base} ({base_sha[:12]})"
-    quotas = touched is None
-    head = load_side(compiler, tree.repo, envs, _selection(tree.repo, projects, touched), quotas)
+    head = load_side(compiler, tree.repo, envs, _selection(tree.repo, projects, touched))
     wanted = None if touched is None else _wanted(projects, touched)
     with gitbase.checkout(tree, base_sha, wanted) as root:
         with _as_base(label):
-            old = load_side(compiler, root, envs, _selection(root, projects, touched), quotas)
+            old = load_side(compiler, root, envs, _selection(root, projects, touched))
         _check_selection(head.unknown & old.unknown)
         scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
@@ -68,9 +65,8 @@ def _compile_sides(compiler: Compiler, tree: gitbase.Worktree, base: str, base_s
 
 
 def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
-                  changed: frozenset[str], quotas: Callable[[], Side] | None = None) -> Plan:
-    """The plan of two rendered sides: objects compared, each changed target's causes found.
-    `quotas`: the head side with every project's quota, when `head` was loaded without them."""
+                  changed: frozenset[str]) -> Plan:
+    """The plan of two rendered sides: objects compared, each changed target's causes found."""
     from compiler.plan import causes
     from compiler.plan.capacity import capacity_change
     from compiler.plan.compare import compare
@@ -82,14 +78,7 @@ def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side
     return Plan(base_ref=base, base_sha=base_sha, head=head_rev, entries=entries, notes=notes,
                 envs=_environments(old.emitted, head.emitted, old.targets, head.targets),
                 rendered=len(every & scope.keys), targets_total=len(every),
-                capacity=capacity_change(old, head, scope, changed, quotas))
-
-
-def _every_quota(compiler: Compiler, repo: Path, envs: tuple[str, ...], projects: tuple[str, ...],
-                 touched: frozenset[str]) -> Callable[[], Side]:
-    """The head side loaded again with every project's project file, for the capacity section:
-    only when a pool's figures change is its whole quota (every project's) needed."""
-    return lambda: load_side(compiler, repo, envs, _selection(repo, projects, touched))
+                capacity=capacity_change(old, head, scope, changed))
 
 
 def _selection(root: Path, asked: tuple[str, ...], touched: frozenset[str] | None) -> tuple[str, ...] | None:

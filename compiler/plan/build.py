@@ -20,9 +20,8 @@ Predicate = Callable[[Any], bool]
 
 
 class Compiler(Protocol):
-    def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...], quotas: bool = True) -> Any:
-        """A loaded build: `.targets` and their `.graph`; raises StrataError on bad input.
-        `quotas` False: the projects not selected are not read at all (not even their quotas)."""
+    def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
+        """A loaded build: `.targets` and their `.graph`; raises StrataError on bad input."""
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         """The Emitted objects of the chosen targets (and of every project); raises StrataError."""
@@ -61,14 +60,14 @@ class StrataCompiler:
 
         self.parsed = ParseCache()
 
-    def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...], quotas: bool = True) -> Any:
-        from compiler.load.discover import ProjectFolders
+    def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
         from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
-        # Only the selected projects' resources are read: the others' targets are not built.
-        folders = ProjectFolders(frozenset(projects) if projects else None, others=quotas)
-        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed, folders=folders)
+        # Only the selected projects' resource files are read (their targets are the only ones
+        # built); every project file still is, for the capacity checks' whole quotas.
+        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed,
+                          resources_of=frozenset(projects) if projects else None)
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.pipeline import render_stage
@@ -76,15 +75,13 @@ class StrataCompiler:
         return list(render_stage(build, render_only=render_only).emitted)
 
 
-def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: tuple[str, ...] | None,
-              quotas: bool = True) -> Side:
+def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: tuple[str, ...] | None) -> Side:
     """One side loaded; `projects` None means nothing to load there. An asked-for environment or
-    project this side lacks (a pull request adds or removes it) is left out, not an error.
-    `quotas` as `Compiler.load`'s."""
+    project this side lacks (a pull request adds or removes it) is left out, not an error."""
     if projects is None:
         return Side()
     try:
-        return Side(compiler.load(root, envs, projects, quotas))
+        return Side(compiler.load(root, envs, projects))
     except StrataError as error:
         unknown = _unknown_selection(error)
         if unknown is None:
@@ -92,7 +89,7 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: t
     envs_left, projects_left = _without(envs, unknown), _without(projects, unknown)
     if envs_left is None or projects_left is None:
         return Side(unknown=frozenset(unknown))
-    return Side(compiler.load(root, envs_left, projects_left, quotas), unknown=frozenset(unknown))
+    return Side(compiler.load(root, envs_left, projects_left), unknown=frozenset(unknown))
 
 
 def _unknown_selection(error: StrataError) -> set[str] | None:

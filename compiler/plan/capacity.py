@@ -2,10 +2,9 @@
 
 Both sides render the same targets (the plan's scope), and a target outside the scope renders
 the same objects on both sides, so the difference of the rendered sides' GPU lines *is* the
-change in demand — exactly, without rendering the rest. Quotas are cheap to know whole: for a
-pool the section lists, every project file of the head side is read (a project the base side
-did not load has the same quota there; a plan confined to project folders reads the others only
-then). Hence, per environment and pool:
+change in demand — exactly, without rendering the rest. Quotas are cheap to know whole: every
+project of an environment is loaded on the head side (a project the base side did not load
+has the same quota there). Hence, per environment and pool:
 
 - Δ steady and Δ peak (docs/capacity.md), and Δ cost per month at the declared price;
 - the pool's quota (the projects' quotas, summed) before → after, and the quota headroom
@@ -17,7 +16,7 @@ too; `strata capacity` has it. Environments the change leaves alone are not list
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -91,12 +90,9 @@ class CapacityChange:
 
 # --- the section -------------------------------------------------------------------------------
 
-def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str],
-                    quotas: Callable[[], Any] | None = None) -> CapacityChange | None:
+def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str]) -> CapacityChange | None:
     """The section for two rendered plan sides (`compiler.plan.build.Side`); None when neither
-    side knows any environment (nothing was loaded). `quotas`: the head side with every project
-    of its environments, when `head` holds only the projects a change reached (the others have
-    the same quota on both sides, so they matter only to a pool that is listed)."""
+    side knows any environment (nothing was loaded)."""
     touched = touched_projects(changed)
     before_envs, after_envs = _envs(old), _envs(head)
     if not before_envs and not after_envs:
@@ -111,16 +107,7 @@ def capacity_change(old: Any, head: Any, scope: Scope, changed: Iterable[str],
     reached = {env for env, _, _ in scope.keys} | edited | (set(before_envs) ^ set(after_envs))
     before_envs = {n: e for n, e in before_envs.items() if n in reached}
     after_envs = {n: e for n, e in after_envs.items() if n in reached}
-    lines = lines_of(old.emitted, before_envs), lines_of(head.emitted, after_envs)
-    found = _env_changes(old, head, (before_envs, after_envs), lines, touched)
-    if quotas is not None and any(change.pools for change in found):
-        found = _env_changes(old, quotas(), (before_envs, after_envs), lines, touched)
-    return CapacityChange(found)
-
-
-def _env_changes(old: Any, head: Any, envs: tuple[dict, dict], lines: tuple[dict, dict],
-                 touched: frozenset[str] | None) -> tuple[EnvChange, ...]:
-    (before_envs, after_envs), (before_lines, after_lines) = envs, lines
+    before_lines, after_lines = lines_of(old.emitted, before_envs), lines_of(head.emitted, after_envs)
     head_quotas = _quotas(head, after_envs)
     found = []
     for name in sorted(set(before_envs) | set(after_envs)):
@@ -129,7 +116,7 @@ def _env_changes(old: Any, head: Any, envs: tuple[dict, dict], lines: tuple[dict
         change = env_change(name, facts, before_lines.get(name, []), after_lines.get(name, []))
         if change.pools or change.projects:
             found.append(change)
-    return tuple(found)
+    return CapacityChange(tuple(found))
 
 
 def env_change(name: str, facts: tuple[EnvFacts, EnvFacts], before: list, after: list) -> EnvChange:
