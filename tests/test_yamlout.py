@@ -14,7 +14,8 @@ TRICKY = ["on", "off", "yes", "No", "y", "n", "true", "False", "null", "~", "", 
           "tab\there", "quote'single", 'quote"double', "[list]", "{map}", "*alias", "&anchor", "!tag", "|pipe",
           ">fold", "%pct", "@at", "`tick", "#hash", "a,b", "line1\nline2\n", "line1\nline2", "x\n\n", "\nlead",
           "  indented\nx", "trailing \nx", "multi\n  indented\nlines\n", "cr\r\nlf", "ctrl\x07", "$(shell)",
-          "${env.vars.x}", "{{workflow.parameters.x}}", "status.succeeded > 0"]
+          "${env.vars.x}", "{{workflow.parameters.x}}", "status.succeeded > 0",
+          "tab end\t\nx", "last space\nx ", "bell\x07\nx", "del\x7f\nx", "esc\x1b\nx"]
 
 
 @pytest.mark.parametrize("text", TRICKY)

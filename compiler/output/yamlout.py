@@ -20,6 +20,8 @@ import yaml
 from compiler.load.yaml_files import resolve_plain
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./$-][A-Za-z0-9_./$@%+=:()^~ -]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")   # control characters but tab and newline
+_TRAILING_BLANK = re.compile(r"[ \t](?:\n|\Z)")         # a line ending in a space or tab
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -57,9 +59,9 @@ def _number(value: Any) -> str:
 
 def _block(value: str, indent: int) -> list[str] | None:
     """A multi-line string as a literal block, when that round-trips exactly."""
-    if value[0] in " \n" or "\r" in value or value.endswith("\n\n") or any(line != line.rstrip(" \t") for line in value.split("\n")):
+    if value[0] in " \n" or "\r" in value or value.endswith("\n\n") or _TRAILING_BLANK.search(value):
         return None
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+    if _CONTROL.search(value):
         return None
     header = "|" if value.endswith("\n") else "|-"
     pad = " " * indent
@@ -77,55 +79,64 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
-def _lines(value: Any, indent: int, out: list[str]) -> None:
-    pad = " " * indent
+# One pass over the data appending finished text (each piece ends in a newline), joined once.
+# A container's lines are indented by `pad`, except its first line, which starts with `first`:
+# the same as `pad`, or a list item's dash ("- ") in its parent's indentation.
+
+def _mapping(value: dict, pad: str, first: str, out: list[str]) -> None:
+    lead = first
+    inner = pad + "  "
+    for key, child in value.items():
+        head = lead + scalar_text(key if type(key) is str else str(key)) + ":"
+        if type(child) is str and "\n" not in child:
+            out.append(f"{head} {scalar_text(child)}\n")
+        elif isinstance(child, dict) and child:
+            out.append(head + "\n")
+            _mapping(child, inner, inner, out)
+        elif isinstance(child, list) and child:
+            out.append(head + "\n")
+            _sequence(child, pad, pad, out)
+        else:
+            _inline(head, child, inner, out)
+        lead = pad
+
+
+def _sequence(value: list, pad: str, first: str, out: list[str]) -> None:
+    dash = first + "- "
+    inner = pad + "  "
+    for item in value:
+        if type(item) is str and "\n" not in item:
+            out.append(f"{dash}{scalar_text(item)}\n")
+        elif isinstance(item, dict) and item:
+            _mapping(item, inner, dash, out)
+        elif isinstance(item, list) and item:
+            _sequence(item, inner, dash, out)
+        else:
+            _inline(dash[:-1], item, inner, out)
+        dash = pad + "- "
+
+
+def _inline(head: str, value: Any, pad: str, out: list[str]) -> None:
+    """`head` and a value on one line (a literal block's lines follow, indented by `pad`)."""
     if isinstance(value, dict):
-        for key, child in value.items():
-            _entry(f"{pad}{scalar_text(str(key))}:", child, indent, out)
+        out.append(head + " {}\n")
+    elif isinstance(value, list):
+        out.append(head + " []\n")
+    elif isinstance(value, str) and "\n" in value and (block := _block(value, len(pad))) is not None:
+        out.append(f"{head} {block[0]}\n")
+        out.extend(line + "\n" for line in block[1:])
     else:
-        for item in value:
-            _item(item, indent, out)
-
-
-def _entry(prefix: str, child: Any, indent: int, out: list[str]) -> None:
-    if isinstance(child, dict) and child:
-        out.append(prefix)
-        _lines(child, indent + 2, out)
-    elif isinstance(child, list) and child:
-        out.append(prefix)
-        _lines(child, indent, out)
-    else:
-        _inline(prefix, child, indent + 2, out)
-
-
-def _inline(prefix: str, child: Any, indent: int, out: list[str]) -> None:
-    if isinstance(child, dict):
-        out.append(prefix + " {}")
-    elif isinstance(child, list):
-        out.append(prefix + " []")
-    elif isinstance(child, str) and "\n" in child and (block := _block(child, indent)) is not None:
-        out.append(f"{prefix} {block[0]}")
-        out.extend(block[1:])
-    else:
-        out.append(f"{prefix} {_scalar(child)}")
-
-
-def _item(item: Any, indent: int, out: list[str]) -> None:
-    pad = " " * indent
-    if (isinstance(item, (dict, list))) and item:
-        start = len(out)
-        _lines(item, indent + 2, out)
-        out[start] = pad + "- " + out[start][indent + 2:]
-    else:
-        _inline(pad + "-", item, indent + 2, out)
+        out.append(f"{head} {_scalar(value)}\n")
 
 
 def dump(data: Any) -> str:
     """Block-style YAML text of `data`, ending in a newline."""
-    if isinstance(data, (dict, list)) and data:
-        out: list[str] = []
-        _lines(data, 0, out)
-        return "\n".join(out) + "\n"
-    out = []
-    _inline("", data, 2, out)
-    return out[0].lstrip() + "\n" + "\n".join(out[1:]) + ("\n" if len(out) > 1 else "")
+    out: list[str] = []
+    if isinstance(data, dict) and data:
+        _mapping(data, "", "", out)
+    elif isinstance(data, list) and data:
+        _sequence(data, "", "", out)
+    else:
+        _inline("", data, "  ", out)
+        out[0] = out[0].lstrip()
+    return "".join(out)
