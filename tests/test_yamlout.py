@@ -15,7 +15,8 @@ TRICKY = ["on", "off", "yes", "No", "y", "n", "true", "False", "null", "~", "", 
           ">fold", "%pct", "@at", "`tick", "#hash", "a,b", "line1\nline2\n", "line1\nline2", "x\n\n", "\nlead",
           "  indented\nx", "trailing \nx", "multi\n  indented\nlines\n", "cr\r\nlf", "ctrl\x07", "$(shell)",
           "${env.vars.x}", "{{workflow.parameters.x}}", "status.succeeded > 0",
-          "tab end\t\nx", "last space\nx ", "bell\x07\nx", "del\x7f\nx", "esc\x1b\nx"]
+          "tab end\t\nx", "last space\nx ", "bell\x07\nx", "del\x7f\nx", "esc\x1b\nx", "del\x7f",
+          "nel\x85x", "nel\x85\nx", "ls\u2028x", "ps\u2029\nx", "c1\x9b", "bom\ufeffx", "emoji \U0001f600\nx"]
 
 
 @pytest.mark.parametrize("text", TRICKY)

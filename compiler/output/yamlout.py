@@ -20,7 +20,11 @@ import yaml
 from compiler.load.yaml_files import resolve_plain
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./$-][A-Za-z0-9_./$@%+=:()^~ -]*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")   # control characters but tab and newline
+# What a double-quoted scalar must escape that JSON leaves as it is: characters outside YAML's
+# printable set (as PyYAML's reader checks it) and the line breaks YAML 1.1 adds to \n (NEL, LS, PS),
+# which a reader would fold; a literal block can hold neither, nor any control character but tab.
+_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TRAILING_BLANK = re.compile(r"[ \t](?:\n|\Z)")         # a line ending in a space or tab
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -31,7 +35,12 @@ def scalar_text(value: str) -> str:
     """`value` as a YAML scalar: plain when unambiguous, else double-quoted (JSON escapes are YAML's)."""
     if _is_plain(value):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return _UNSAFE.sub(_escaped, json.dumps(value, ensure_ascii=False))
+
+
+def _escaped(match: re.Match) -> str:
+    """A character JSON leaves as it is but YAML must not read raw (DEL, C1 controls, NEL...): \\uXXXX."""
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _is_plain(value: str) -> bool:
