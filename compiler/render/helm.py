@@ -16,6 +16,7 @@ import stat
 import threading
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,22 @@ def _documents(name: str, text: str) -> list[dict[str, Any]]:
 
 
 _STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map", "merge"))
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_scalar_tag(value: str) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+
+
+class _OutputLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader with its resolver's answers remembered: the composer asks it for every node,
+    and a chart's output repeats the same keys and values in every document and release."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:   # the safe resolver has no path resolvers: only the text decides
+            return _plain_scalar_tag(value) if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 def load_all(text: str) -> Iterator[Any]:
@@ -256,7 +273,7 @@ def load_all(text: str) -> Iterator[Any]:
     and mappings (most of a chart's output) are built straight from the C composer's nodes;
     any other node goes through PyYAML's own constructor, so every scalar type, merge key and
     error is PyYAML's."""
-    loader = _Loader(text)
+    loader = _OutputLoader(text)
     try:
         while loader.check_node():
             yield _plain(loader.get_node(), loader, {})
@@ -266,24 +283,28 @@ def load_all(text: str) -> Iterator[Any]:
 
 
 def _plain(node: Any, loader: Any, made: dict[int, Any]) -> Any:
-    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+    tag = node.tag
+    if tag == _STR and type(node) is yaml.ScalarNode:
         return node.value
     if id(node) in made:        # an alias: the same object, as PyYAML gives it
         return made[id(node)]
-    if node.tag == _SEQ and isinstance(node, yaml.SequenceNode):
+    if tag == _SEQ and type(node) is yaml.SequenceNode:
         items: list[Any] = []
         made[id(node)] = items
         items.extend(_plain(child, loader, made) for child in node.value)
         return items
-    if node.tag == _MAP and isinstance(node, yaml.MappingNode) and all(k.tag != _MERGE for k, _ in node.value):
+    if tag == _MAP and type(node) is yaml.MappingNode:
         mapping: dict[Any, Any] = {}
         made[id(node)] = mapping
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:   # `<<`: PyYAML's constructor merges
+                break
             key = _plain(key_node, loader, made)
-            if not isinstance(key, Hashable):   # PyYAML's error, at its place
-                return loader.construct_object(node, deep=True)
+            if type(key) is not str and not isinstance(key, Hashable):   # PyYAML's error, at its place
+                break
             mapping[key] = _plain(value_node, loader, made)
-        return mapping
+        else:
+            return mapping
     made[id(node)] = data = loader.construct_object(node, deep=True)
     return data
 
