@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from compiler.errors import StrataError
+from compiler.render.block_yaml import read_documents
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -242,8 +243,9 @@ def _object_key(obj: dict[str, Any]) -> tuple:
 def _documents(name: str, text: str) -> list[dict[str, Any]]:
     if name.endswith("NOTES.txt") or not text.strip():
         return []
+    docs = read_documents(text)   # plain block YAML, most of a chart's output; None: anything more
     try:
-        docs = list(load_all(text))
+        docs = list(load_all(text)) if docs is None else docs
     except yaml.YAMLError as err:
         raise ChartError(name.split("/")[0], [ChartProblem(f"{name} renders invalid YAML: {_one_line(str(err))}")]) from None
     return [doc for doc in docs if isinstance(doc, dict) and doc]
