@@ -125,3 +125,16 @@ def test_value_untouched_by_higher_layers_keeps_its_origin():
     merged, _ = fold("resources: {cpu: 2, memory: 4Gi}", "resources: {cpu: 8}")
     memory = merged.data["resources"].data["memory"]
     assert memory.origin.file == "lower.yaml" and memory.overrode == ()
+
+
+def test_a_layer_normalized_once_per_run_is_shared_and_its_problems_reported_each_time():
+    layer = val("""
+        resources: {cpu: 2}
+        env: [{name: A, value: b}, {value: c}]
+    """)
+    memo: dict = {}
+    first, second = [], []
+    one = merge(None, layer, JOB, first.append, memo)
+    two = merge(None, layer, JOB, second.append, memo)
+    assert one is two and plain(one) == plain(merge(None, layer, JOB, [].append))
+    assert first == second and [p.message for p in first] == ["each item of this list needs `name` (its merge key)"]

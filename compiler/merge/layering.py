@@ -7,7 +7,7 @@ Precedence, lowest first (what `strata explain` prints):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler.check.specs import validate
 from compiler.errors import Problems
@@ -17,7 +17,7 @@ from compiler.merge import interpolate as interp
 from compiler.merge.command_layer import SET_LAYER
 from compiler.merge.field_rules import rule_for_model
 from compiler.merge.inherit import expand_inherited
-from compiler.merge.rule import merge
+from compiler.merge.rule import Memo, merge
 from compiler.merge.world import World
 from compiler.provenance import Origin, Value, plain, relayer
 from compiler.suggest import did_you_mean
@@ -167,13 +167,14 @@ def _path_problem(kind: str, steps: tuple[str, ...], head: str) -> tuple[int, st
     return None
 
 
-def merge_layers(layers: list[Layer], kind: str, problems: Problems) -> Value:
-    """Fold the layers lowest first, enforcing each lock from the layer that sets it."""
+def merge_layers(layers: list[Layer], kind: str, problems: Problems, memo: Memo | None = None) -> Value:
+    """Fold the layers lowest first, enforcing each lock from the layer that sets it (`memo`: a
+    run's normalized layer subtrees, compiler.merge.rule.Memo)."""
     rule = rule_for_model(kind_of(kind).spec)
     merged: Value | None = None
     pinned: list[tuple[Lock, object]] = []
     for layer in layers:
-        merged = merge(merged, layer.value, rule, problems.items.append) if layer.value.data else (merged or None)
+        merged = merge(merged, layer.value, rule, problems.items.append, memo) if layer.value.data else (merged or None)
         if merged is None:
             merged = Value({}, layer.value.origin)
         _check_locks(pinned, merged, layer, problems)
@@ -208,18 +209,28 @@ def _check_locks(pinned: list[tuple[Lock, object]], merged: Value, layer: Layer,
             pinned.remove(entry)
 
 
+@dataclass
+class RunMemo:
+    """What the targets of one run share: layer subtrees normalized (compiler.merge.rule.Memo)
+    and found free of references (compiler.merge.interpolate) once, not once per target."""
+
+    normalized: Memo = field(default_factory=dict)
+    interpolated: dict = field(default_factory=dict)
+
+
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
-                 problems: Problems, memo: dict | None = None, command: Value | None = None) -> Target | None:
+                 problems: Problems, memo: RunMemo | None = None, command: Value | None = None) -> Target | None:
     """Merge, interpolate and validate one resource for one environment; `command` is a run's
     `--set` layer (compiler/merge/command_layer.py), merged last and checked like any other."""
+    memo = memo or RunMemo()
     layers = layers_for(world, project, doc, envelope, problems)
     if command is not None:
         layers.append(Layer(SET_LAYER, command))
-    merged = merge_layers(layers, doc.kind, problems)
+    merged = merge_layers(layers, doc.kind, problems, memo.normalized)
     env_layers = world.envs[project.env.name]
     refs = interp.context(env=project.env, group_vars=_group_vars(env_layers.group_doc), project=project,
                           kind=doc.kind, name=doc.name)
-    tree = expand_inherited(interp.interpolate(merged, refs, problems, memo), rule_for_model(kind_of(doc.kind).spec),
+    tree = expand_inherited(interp.interpolate(merged, refs, problems, memo.interpolated), rule_for_model(kind_of(doc.kind).spec),
                             problems.items.append)
     chain = tuple(layer.label for layer in layers)
     found = Problems()

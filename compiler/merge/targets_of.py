@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from compiler.errors import Problems
 from compiler.load.documents import Documents
 from compiler.merge.command_layer import CommandLayer
-from compiler.merge.layering import build_target, check_lock_paths, label_resource, resource_envelope
+from compiler.merge.layering import RunMemo, build_target, check_lock_paths, label_resource, resource_envelope
 from compiler.merge.world import World, project_in_env
 from compiler.suggest import did_you_mean
 from compiler.targets import Project, Target
@@ -52,7 +52,7 @@ def build_targets(world: World, docs: Documents, selection: Selection, problems:
         check_lock_paths(doc, problems)
     all_projects: list[Project] = []
     targets: list[Target] = []
-    memo: dict = {}   # interpolation memo shared by every target of this run
+    memo = RunMemo()   # shared by every target of this run
     for name in sorted(world.projects):
         _doc, model = world.projects[name]
         project_envs = world.expand(model.environments)
