@@ -96,17 +96,20 @@ def _mapping(value: dict, pad: str, first: str, out: list[str]) -> None:
     lead = first
     inner = pad + "  "
     for key, child in value.items():
-        head = lead + scalar_text(key if type(key) is str else str(key)) + ":"
-        if type(child) is str and "\n" not in child:
-            out.append(f"{head} {scalar_text(child)}\n")
+        name = scalar_text(key if type(key) is str else str(key))
+        kind = type(child)
+        if kind is str and "\n" not in child:
+            out.append(f"{lead}{name}: {scalar_text(child)}\n")
+        elif kind is int:
+            out.append(f"{lead}{name}: {child}\n")
         elif isinstance(child, dict) and child:
-            out.append(head + "\n")
+            out.append(f"{lead}{name}:\n")
             _mapping(child, inner, inner, out)
         elif isinstance(child, list) and child:
-            out.append(head + "\n")
+            out.append(f"{lead}{name}:\n")
             _sequence(child, pad, pad, out)
         else:
-            _inline(head, child, inner, out)
+            _inline(f"{lead}{name}:", child, inner, out)
         lead = pad
 
 
@@ -114,12 +117,15 @@ def _sequence(value: list, pad: str, first: str, out: list[str]) -> None:
     dash = first + "- "
     inner = pad + "  "
     for item in value:
-        if type(item) is str and "\n" not in item:
+        kind = type(item)
+        if kind is str and "\n" not in item:
             out.append(f"{dash}{scalar_text(item)}\n")
-        elif isinstance(item, dict) and item:
+        elif kind is dict and item:
             _mapping(item, inner, dash, out)
         elif isinstance(item, list) and item:
             _sequence(item, inner, dash, out)
+        elif isinstance(item, dict) and item:
+            _mapping(item, inner, dash, out)
         else:
             _inline(dash[:-1], item, inner, out)
         dash = pad + "- "
