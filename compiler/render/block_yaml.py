@@ -42,6 +42,7 @@ class _Refused(Exception):
 
 _EMPTY_MAP = object()            # `{}` in the line memo: a fresh dict per use
 _CLIP, _STRIP = object(), object()   # a literal block's header, `|` or `|-`: its lines follow
+_SEPARATOR: tuple[tuple, ...] = ((),)  # a `---` line
 
 
 class _Items(tuple):
@@ -71,14 +72,13 @@ def _split(text: str) -> list[list[tuple]]:
     raw = text.split("\n")
     at = 0
     while at < len(raw):
-        line = raw[at].rstrip(" ")
+        parsed = _parsed(raw[at])
         at += 1
-        if not line or line.lstrip(" ").startswith("#"):
+        if not parsed:                           # blank, or a comment
             continue
-        if line == "---":
+        if parsed is _SEPARATOR:
             documents.append([])
             continue
-        parsed = _parsed(line)
         last = parsed[-1]
         if last[3] is _CLIP or last[3] is _STRIP:
             owner = last[0] if last[1] == MAP else parsed[0][0]   # the block its text must be inside
@@ -112,10 +112,16 @@ def _literal(raw: list[str], at: int, least: int, strip: bool) -> tuple[str, int
 
 
 @lru_cache(maxsize=1 << 16)
-def _parsed(line: str) -> tuple[tuple, ...]:
-    """One line as (indent, kind, key, value, has_value) tuples; raises _Refused outside the subset."""
+def _parsed(raw: str) -> tuple[tuple, ...]:
+    """One line as (indent, kind, key, value, has_value) tuples, () for a blank line or a comment,
+    _SEPARATOR for `---`; raises _Refused outside the subset."""
+    line = raw.rstrip(" ")
     body = line.lstrip(" ")
     indent = len(line) - len(body)
+    if not body or body.startswith("#"):
+        return ()
+    if line == "---":
+        return _SEPARATOR
     if body.startswith(("---", "...", "%")):
         raise _Refused
     if body.startswith("- "):
