@@ -156,17 +156,31 @@ def check_objects(target: Target, objects: list[dict[str, Any]], ctx: Any) -> No
                                   f"{volume['hostPath'].get('path')!r}: policy forbidHostPath")
 
 
-def host_path_volumes(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def host_path_volumes(node: Any, pointer: str = "") -> list[tuple[str, dict[str, Any]]]:
     """(JSON pointer, volume) of every hostPath volume in any `volumes:` list, depth first."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    _find_host_paths(node, pointer, [], found)
+    return found
+
+
+def _find_host_paths(node: Any, pointer: str, steps: list[Any], found: list[tuple[str, dict[str, Any]]]) -> None:
+    # `steps`: the keys and indexes down to `node`, pushed and popped, made a pointer only for a volume found
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "volumes" and isinstance(value, list):
-                yield from ((f"{pointer}/volumes/{i}", v) for i, v in enumerate(value)
-                            if isinstance(v, dict) and isinstance(v.get("hostPath"), dict))
-            yield from host_path_volumes(value, f"{pointer}/{_escape(key)}")
+                where = pointer + "".join(f"/{_escape(step)}" for step in steps)
+                found.extend((f"{where}/volumes/{i}", v) for i, v in enumerate(value)
+                             if isinstance(v, dict) and isinstance(v.get("hostPath"), dict))
+            if isinstance(value, (dict, list)):
+                steps.append(key)
+                _find_host_paths(value, pointer, steps, found)
+                steps.pop()
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from host_path_volumes(item, f"{pointer}/{index}")
+            if isinstance(item, (dict, list)):
+                steps.append(index)
+                _find_host_paths(item, pointer, steps, found)
+                steps.pop()
 
 
 def _escape(key: Any) -> str:
