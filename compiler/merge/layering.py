@@ -52,13 +52,25 @@ def resource_envelope(doc: Doc, problems: Problems) -> ResourceDoc | None:
     return envelope
 
 
-def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, problems: Problems) -> list[Layer]:
+@dataclass
+class RunMemo:
+    """What the targets of one run share: layer subtrees normalized (compiler.merge.rule.Memo)
+    and found free of references (compiler.merge.interpolate) once, not once per target, and app
+    types' spec layers made once."""
+
+    normalized: Memo = field(default_factory=dict)
+    interpolated: dict = field(default_factory=dict)
+    app_specs: dict[int, tuple[Doc, Value]] = field(default_factory=dict)   # id(app type doc) → (it, its layer)
+
+
+def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, problems: Problems,
+               memo: RunMemo | None = None) -> list[Layer]:
     env_layers = world.envs[project.env.name]
     kind, app_type = doc.kind, envelope.appType
     layers: list[Layer] = []
     if app_type is not None:
         chain = world.app_types[app_type].chain
-        layers += [Layer(f"app-type {d.name}", _app_type_spec(d)) for d in chain]
+        layers += [Layer(f"app-type {d.name}", _app_type_spec(d, memo)) for d in chain]
     for scope in (env_layers.group_doc, env_layers.env_doc):
         candidates = (_layer(scope, f"defaults.{kind}", "defaults", kind),
                       _layer(scope, f"appTypes.{app_type}", "appTypes", app_type))
@@ -96,13 +108,18 @@ def label_resource(doc: Doc) -> Doc:
     return Doc(doc.kind, doc.name, Value(data, doc.value.origin, key_origin=doc.value.key_origin), doc.file)
 
 
-def _app_type_spec(doc: Doc) -> Value:
-    """An app type's `spec`, plus its `chart:` as the Service's `spec.chart` default."""
+def _app_type_spec(doc: Doc, memo: RunMemo | None = None) -> Value:
+    """An app type's `spec`, plus its `chart:` as the Service's `spec.chart` default (made once
+    per run with `memo`: the same layer object for every target, as the memos need)."""
+    if memo is not None and id(doc) in memo.app_specs:
+        return memo.app_specs[id(doc)][1]
     spec = doc.get("spec") or Value({}, doc.origin)
     chart = doc.get("chart")
-    if chart is None or not spec.is_map:
-        return spec
-    return Value({**spec.data, "chart": chart}, spec.origin)
+    if chart is not None and spec.is_map:
+        spec = Value({**spec.data, "chart": chart}, spec.origin)
+    if memo is not None:
+        memo.app_specs[id(doc)] = (doc, spec)
+    return spec
 
 
 def _layer(doc: Doc, label: str, section: str, key: str | None) -> Layer | None:
@@ -209,21 +226,12 @@ def _check_locks(pinned: list[tuple[Lock, object]], merged: Value, layer: Layer,
             pinned.remove(entry)
 
 
-@dataclass
-class RunMemo:
-    """What the targets of one run share: layer subtrees normalized (compiler.merge.rule.Memo)
-    and found free of references (compiler.merge.interpolate) once, not once per target."""
-
-    normalized: Memo = field(default_factory=dict)
-    interpolated: dict = field(default_factory=dict)
-
-
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
                  problems: Problems, memo: RunMemo | None = None, command: Value | None = None) -> Target | None:
     """Merge, interpolate and validate one resource for one environment; `command` is a run's
     `--set` layer (compiler/merge/command_layer.py), merged last and checked like any other."""
     memo = memo or RunMemo()
-    layers = layers_for(world, project, doc, envelope, problems)
+    layers = layers_for(world, project, doc, envelope, problems, memo)
     if command is not None:
         layers.append(Layer(SET_LAYER, command))
     merged = merge_layers(layers, doc.kind, problems, memo.normalized)
