@@ -138,3 +138,23 @@ def test_a_layer_normalized_once_per_run_is_shared_and_its_problems_reported_eac
     two = merge(None, layer, JOB, second.append, memo)
     assert one is two and plain(one) == plain(merge(None, layer, JOB, [].append))
     assert first == second and [p.message for p in first] == ["each item of this list needs `name` (its merge key)"]
+
+
+def test_interpolation_shares_what_holds_no_reference_and_reports_every_target():
+    from compiler.errors import Problems
+    from compiler.merge.interpolate import interpolate
+
+    tree = val("""
+        image: reg/${env.name}/x
+        plain: {a: 1, b: [x, y]}
+        escaped: $${kept}
+        unknown: ${env.vars.nope}
+    """)
+    memo: dict = {}
+    for env in ("dev", "prod"):
+        problems = Problems()
+        done = interpolate(tree, {"env.name": env}, problems, memo)
+        assert plain(done) == {"image": f"reg/{env}/x", "plain": {"a": 1, "b": ["x", "y"]}, "escaped": "${kept}",
+                               "unknown": "${env.vars.nope}"}
+        assert done.data["plain"] is tree.data["plain"]
+        assert [p.message.startswith("unknown reference ${env.vars.nope}") for p in problems.items] == [True]

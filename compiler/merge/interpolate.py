@@ -63,34 +63,34 @@ def interpolate(value: Value, refs: dict[str, str], problems: Problems,
     subtrees skip the ones without references after the first look; it keeps
     each value alive so an id is never reused while the memo lives.
     """
-    memo = memo if memo is not None else {}
-    if not _has_dollar(value, memo):
-        return value
+    return _interpolated(value, refs, problems, memo if memo is not None else {})[0]
+
+
+def _interpolated(value: Value, refs: dict[str, str], problems: Problems,
+                  memo: dict[int, tuple[Value, bool]]) -> tuple[Value, bool]:
+    """(the value interpolated, whether it holds a `$`), in one pass over what the memo does not know."""
+    known = memo.get(id(value))
+    if known is not None and not known[1]:
+        return value, False
     data = value.data
     if isinstance(data, str):
-        return _string(value, refs, problems)
+        return (_string(value, refs, problems), True) if "$" in data else (value, False)
     if isinstance(data, dict):
-        changed = {k: interpolate(v, refs, problems, memo) for k, v in data.items()}
-        return Value(changed, value.origin, value.overrode, value.tag, value.key_origin)
-    items = [interpolate(v, refs, problems, memo) for v in data]
-    return Value(items, value.origin, value.overrode, value.tag, value.key_origin)
-
-
-def _has_dollar(value: Value, memo: dict[int, tuple[Value, bool]]) -> bool:
-    cached = memo.get(id(value))
-    if cached is not None:
-        return cached[1]
-    data = value.data
-    if isinstance(data, str):
-        found = "$" in data
-    elif isinstance(data, dict):
-        found = any([_has_dollar(v, memo) for v in data.values()])
+        done = {k: _interpolated(v, refs, problems, memo) for k, v in data.items()}
+        dollar = any(found for _, found in done.values())
+        changed = dollar and any(new is not data[k] for k, (new, _) in done.items())
+        result = Value({k: new for k, (new, _) in done.items()}, value.origin, value.overrode, value.tag,
+                       value.key_origin) if changed else value
     elif isinstance(data, list):
-        found = any([_has_dollar(v, memo) for v in data])
+        items = [_interpolated(v, refs, problems, memo) for v in data]
+        dollar = any(found for _, found in items)
+        changed = dollar and any(new is not old for (new, _), old in zip(items, data, strict=True))
+        result = Value([new for new, _ in items], value.origin, value.overrode, value.tag,
+                       value.key_origin) if changed else value
     else:
-        found = False
-    memo[id(value)] = (value, found)
-    return found
+        return value, False
+    memo[id(value)] = (value, dollar)
+    return result, dollar
 
 
 def _string(value: Value, refs: dict[str, str], problems: Problems) -> Value:
