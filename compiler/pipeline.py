@@ -135,17 +135,18 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
 
 def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
                render_only: Callable[[Target], bool] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Build:
+               progress: Callable[[int, int], None] | None = None, peers: list[Project] | None = None) -> Build:
     """Render every target, writing its files into `sink` as it finishes (compiler.render.workers),
     then the project and platform objects and the checks over all of them; `keep` keeps every
-    object in memory too (`rendered`, `emitted`), as `render_stage` does."""
+    object in memory too (`rendered`, `emitted`), as `render_stage` does. `peers`: every project
+    the cross-project checks compare (default: the build's), as for `render_stage`."""
     from compiler.render.workers import emit_all
 
     settings = RenderSettings(build.root, build.config.chart_dirs)
     results = emit_all(renderable(build.targets, render_only), build.graph, settings, sink, jobs=jobs, keep=keep,
                        progress=progress)
     report = RenderContext(repo=build.root)
-    shared = render_shared(build.projects, build.graph, report)
+    shared = render_shared(build.projects, build.graph, report, peers)
     targets = {key: node.target for key, node in build.graph.nodes.items()}
     capacity = check_capacity_of(build, tuple(shared), [(targets[r.key], r.workloads) for r in results])
     warnings = _checked(build, [*(p for r in results for p in r.problems), *report.problems.items],

@@ -87,11 +87,13 @@ def test_an_edit_keeping_size_and_mtime_is_seen(tmp_path, fast):
     assert "train:1.1" in (repo / "out/dev/demo/job-train/manifests.yaml").read_text()
 
 
-def test_a_file_changed_within_a_tick_of_the_compile_leaves_no_snapshot(tmp_path, fast, monkeypatch):
+def test_a_file_changed_within_a_tick_of_the_compile_is_recorded_as_changed(tmp_path, fast, monkeypatch):
     monkeypatch.setattr(snapshot, "TICK_NS", 3600 * 10**9)   # every file is "racy"
     repo = write_repo(tmp_path)
     compiled(repo)
-    assert not (repo / ".strata" / snapshot.FILE).exists()
+    found = snapshot.read_sealed(str(repo / ".strata" / snapshot.FILE), snapshot.KIND)
+    stamps = [stamp for path, stamp in found["repo"].items() if path.endswith(".yaml")]
+    assert stamps and all(stamp[1:] == (snapshot.RACY,) for stamp in stamps)
     compiled(repo)
     assert fast == [False, False]
 

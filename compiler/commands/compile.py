@@ -42,35 +42,69 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         return _summary(previous, started)
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
-    from compiler.output.cache import reuse_key
     from compiler.output.guard import output_folder
-    from compiler.output.write import HalfSwapped, staged_output
-    from compiler.pipeline import compile_repo
-    from compiler.render.workers import default_jobs
+    from compiler.output.write import HalfSwapped
 
     config = read_config(repo)
     shown = _shown(out_dir or repo / config.output)
+    whole = not (envs or projects or shard)   # a delta compile and its facts are for the whole repository
     try:
         out = output_folder(repo, config, out_dir)   # refused before anything is read or written
         state = State(repo)
-        # Under the lock from here: what a killed compile left is put right first, then every
-        # file is written into the staging folder as its target finishes, then swapped in.
-        with staged_output(state, out, partial=bool(envs or projects), lock_timeout=config.lock_timeout,
-                           waiting=_waiting, recovered=_tell) as spool, _progress() as progress:
-            build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
-                                 reuse_from=None if no_cache else out, shard=shard, jobs=jobs or default_jobs(),
-                                 sink=spool)
-            state.clear_cache()                      # from here until written, out/ may be neither old nor new
+        done = _delta(repo, request, state, out, config, jobs) if whole and not no_cache else None
+        if done is None:
+            done = _full(repo, state, out, config, envs, projects, shard, jobs, no_cache)
     except HalfSwapped:
         raise                                        # its message says where the previous output is
     except StrataError as error:
         error.unchanged = error.unchanged or f"{shown} is unchanged"
         raise
-    state.write_cache(reuse_key(build.config.digest, out))
-    done = snapshot.Previous(str(out), tuple(w.render() for w in build.warnings), deployed_count(build.targets),
-                             len(build.written))
-    snapshot.record(request, str(state.folder), started_ns, done)
-    return _summary(done, started, build.reused)
+    from compiler.incremental import delta
+    from compiler.output.cache import reuse_key
+
+    previous, reused, facts = done
+    state.write_cache(reuse_key(config.digest, out))
+    if snapshot.record(request, str(state.folder), started_ns, previous) and whole:
+        delta.record(str(state.folder), str(out), facts)
+    return _summary(previous, started, reused)
+
+
+def _delta(repo: Path, request, state, out: Path, config, jobs: int | None) -> tuple | None:
+    """Only the projects whose resource files changed, patched into out/ (compiler/incremental/recompile.py);
+    None when the change is not one it covers."""
+    from compiler.incremental import snapshot
+    from compiler.incremental.recompile import compile_delta
+    from compiler.render.workers import default_jobs
+
+    with _progress() as progress:
+        done = compile_delta(repo, request, state, out, jobs=jobs or default_jobs(), lock_timeout=config.lock_timeout,
+                             waiting=_waiting, recovered=_tell, progress=progress)
+    if done is None:
+        return None
+    previous = snapshot.Previous(str(out), done.warnings, done.deployed, done.files)
+    return previous, done.deployed - done.rendered, done.facts
+
+
+def _full(repo: Path, state, out: Path, config, envs: tuple[str, ...], projects: tuple[str, ...], shard,
+          jobs: int | None, no_cache: bool) -> tuple:
+    """Every target (but those whose output is kept), written into a staging folder swapped in."""
+    from compiler.incremental import snapshot
+    from compiler.incremental.recompile import facts_of
+    from compiler.output.write import staged_output
+    from compiler.pipeline import compile_repo
+    from compiler.render.workers import default_jobs
+
+    # Under the lock from here: what a killed compile left is put right first, then every
+    # file is written into the staging folder as its target finishes, then swapped in.
+    with staged_output(state, out, partial=bool(envs or projects), lock_timeout=config.lock_timeout,
+                       waiting=_waiting, recovered=_tell) as spool, _progress() as progress:
+        build = compile_repo(repo, envs=envs, projects=projects, progress=progress,
+                             reuse_from=None if no_cache else out, shard=shard, jobs=jobs or default_jobs(),
+                             sink=spool)
+        state.clear_cache()                          # from here until written, out/ may be neither old nor new
+    previous = snapshot.Previous(str(out), tuple(w.render() for w in build.warnings), deployed_count(build.targets),
+                                 len(build.written))
+    return previous, build.reused, facts_of(build) if not (envs or projects or shard) else None
 
 
 def _summary(done, started: float, reused: int | None = None) -> int:

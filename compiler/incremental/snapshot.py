@@ -12,10 +12,11 @@ merging and checking every spec).
 
 Why metadata is enough: every change to a file's content sets its ctime to the current time
 (even an edit that restores size and mtime with `touch -d`), and nobody can set a ctime
-back. A snapshot is written only when every file it records was last changed at least
+back. A file's stamp is trusted only when it was last changed at least
 `TICK_NS` before the compile started (git's "racy clean" rule: a file changed in the same
 timestamp tick as the compile read it could change again without a visible difference), so
-a later change always shows as a later ctime. A new, deleted or renamed file shows in its
+a later change always shows as a later ctime; a file changed closer to the start is recorded
+as changed (RACY), so the next compile reads it again. A new, deleted or renamed file shows in its
 folder's listing. Anything that does not match, a missing or damaged snapshot, a swap left
 half done: the compile runs the slow way, which is always correct. Files under out/ are not
 checked one by one (that costs more than the rest together); the manifest's identity says
@@ -36,6 +37,7 @@ from compiler.incremental.sealed import read_sealed, write_sealed
 FILE = "snapshot.bin"
 KIND = "no-change-snapshot"
 TICK_NS = 2_000_000_000    # generous: FAT's mtime tick is 2 s, network filesystems have clock skew
+RACY = "racy"              # in place of a stamp that cannot vouch for its file (`_settled`)
 MANIFEST = "manifest.json"
 SKIPPED = (".git", ".strata")
 TOOL_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -90,13 +92,11 @@ def _compare(request: Request, state_dir: str, found: object) -> Previous | None
 
 def record(request: Request, state_dir: str, started_ns: int, previous: Previous) -> bool:
     """Write the snapshot of a compile that started at `started_ns` (time.time_ns()) and has just
-    written its output; none (and the old one removed) when a file changed too close to that
-    start to be told apart from a later change. True if written."""
+    written its output. A file changed too close to that start to be told apart from a later
+    change is recorded as `RACY`, a stamp no file has: it reads as changed next time (the delta
+    compile of compiler.incremental.delta builds its project again). True if written."""
     path = os.path.join(state_dir, FILE)
-    tool, repo = tool_tree(), repo_tree(request.repo, previous.out)
-    if _racy(tool, started_ns) or _racy(repo, started_ns):
-        forget(state_dir)
-        return False
+    tool, repo = _settled(tool_tree(), started_ns), _settled(repo_tree(request.repo, previous.out), started_ns)
     try:
         write_sealed(path, KIND, {
             "key": request.key(), "out": previous.out, "output": output_identity(previous.out),
@@ -179,7 +179,9 @@ def _stamp(path: str) -> tuple:
     return stamp
 
 
-def _racy(found: Tree, started_ns: int) -> bool:
-    """A file (or link) changed within a tick of the compile's start: its stamp cannot vouch for it."""
+def _settled(found: Tree, started_ns: int) -> Tree:
+    """The tree with the stamp of each file (or link) changed within a tick of the compile's start,
+    which cannot vouch for it, replaced by its type and RACY."""
     limit = started_ns - TICK_NS
-    return any(stamp and not stat.S_ISDIR(stamp[0]) and max(stamp[2], stamp[3]) >= limit for stamp in found.values())
+    return {path: (stamp[0], RACY) if stamp and not stat.S_ISDIR(stamp[0]) and max(stamp[2], stamp[3]) >= limit
+            else stamp for path, stamp in found.items()}

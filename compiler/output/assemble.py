@@ -81,6 +81,13 @@ def write_rest(build, reused: Mapping[str, Any], sink: Sink) -> None:
         if target.folder in reused:
             for rel, digest in sorted(reused[target.folder].entry.get("outputs", {}).items()):
                 sink.copy(reused[target.folder].source / rel, rel, digest)
+    write_shared(build, sink)
+    sink.write_chunks(MANIFEST, manifest_json(build, sink.hashes, reused))
+
+
+def write_shared(build, sink: Sink) -> None:
+    """The files no one target renders: the build's projects' objects, its delivery targets and
+    its platform targets."""
     by_folder: dict[str, list[dict]] = defaultdict(list)
     for item in build.emitted:
         if item.target is None:
@@ -94,7 +101,6 @@ def write_rest(build, reused: Mapping[str, Any], sink: Sink) -> None:
     for platform in build.graph.platforms:
         if by_folder.get(platform.folder):
             sink.write(f"{platform.folder}/manifests.yaml", dump_documents(by_folder[platform.folder]))
-    sink.write_chunks(MANIFEST, manifest_json(build, sink.hashes, reused))
 
 
 def manifest_json(build, hashes: Mapping[str, str], reused: Mapping[str, Any]) -> Iterator[bytes]:

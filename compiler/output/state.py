@@ -7,6 +7,8 @@
     .strata/cache.json   what the output was last written with (compiler.output.cache)
     .strata/snapshot.bin every input of the last compile by its metadata, for the no-change
                          fast path (compiler.incremental.snapshot)
+    .strata/delta.bin    every target's digest and what Jsonnet files read, for a delta compile
+                         of changed resource files (compiler.incremental.delta)
 
 Everything here but the lock and the journal is a cache: deleting `.strata/` (when no
 compile is running) only makes the next compile slower.
@@ -129,10 +131,11 @@ class State:
 
     def clear_cache(self) -> None:
         """Forget what out/ was written with (about to change): no reuse, no no-change fast path."""
-        from compiler.incremental.snapshot import forget
+        from compiler.incremental import delta, snapshot
 
         self.cache.unlink(missing_ok=True)
-        forget(str(self.folder))
+        snapshot.forget(str(self.folder))
+        delta.forget(str(self.folder))
 
 
 def _holder(path: Path) -> str:

@@ -10,6 +10,12 @@ have those fixed names, so the next run also removes any a kill left behind.
 
 `compile --env/--project` rewrites only its selection and keeps the rest of out/ (and
 of manifest.json) as it was.
+
+A delta compile (compiler/incremental/recompile.py) patches out/ in place instead of
+swapping it: `patched_output` stages only the files that change, records in the journal
+which staged files replace theirs and which files go (manifest.json last), then moves and
+removes them. Each step can be done again, so after a kill `recover` rolls the journal
+forward: out/ is the old output, the new one, or a journal away from the new one.
 """
 from __future__ import annotations
 
@@ -17,7 +23,8 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.capacity.report import merged_blocks
@@ -84,6 +91,102 @@ def staged_output(state: State, out_dir: Path, *, partial: bool = False, lock_ti
         _swap(state, out_dir, new, old, marker)
 
 
+@dataclass
+class Patch:
+    """What a delta compile changes in out/: the files written into `spool` replace theirs (unless
+    `previous`, out/'s files by sha256 as manifest.json lists them, says they are the same), the
+    `deleted` files go. `dropped`: the caller found it cannot patch, and nothing is applied."""
+
+    spool: Spool
+    previous: Mapping[str, str] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    dropped: bool = False
+
+
+@contextlib.contextmanager
+def patched_output(state: State, out_dir: Path, *, lock_timeout: float = 60.0,
+                   waiting: Callable[[str], None] | None = None,
+                   recovered: Callable[[str | None], None] | None = None) -> Iterator[Patch]:
+    """Under the lock (what a killed compile left put right first), an empty staging folder for
+    the files that change; then the journaled patch of out/ (`_patch`). Whatever the block raises
+    leaves `out_dir` as it was."""
+    new, _old = temporary_folders(out_dir)
+    with state.locked(lock_timeout, waiting):
+        done = recover(state, out_dir)
+        if recovered:
+            recovered(done)
+        why = refusal(out_dir, MANIFEST)
+        if why:
+            raise StrataError(why)
+        with _cleaned(new, out_dir):
+            os.mkdir(new)
+        patch = Patch(Spool(new))
+        with _cleaned(new, out_dir, ours=False):
+            yield patch
+        with _cleaned(new, out_dir):
+            if patch.dropped:
+                _remove(new)
+                return
+            written = _changed_files(patch)
+        _patch(state, out_dir, written, sorted(patch.deleted))
+
+
+def _changed_files(patch: Patch) -> list[str]:
+    """The staged files whose bytes out/ does not already hold, manifest.json last; the others are
+    dropped from the staging folder."""
+    changed = []
+    for rel, digest in sorted(patch.spool.hashes.items()):
+        if patch.previous.get(rel) == digest and rel != MANIFEST:
+            os.unlink(patch.spool.folder / rel)
+        elif rel != MANIFEST:
+            changed.append(rel)
+    return changed + ([MANIFEST] if MANIFEST in patch.spool.hashes else [])
+
+
+def _patch(state: State, out_dir: Path, written: list[str], deleted: list[str]) -> None:
+    new, old = temporary_folders(out_dir)
+    try:
+        state.write_journal({"out": str(out_dir), "new": str(new), "old": str(old), "marker": MANIFEST,
+                             "patch": {"write": written, "delete": deleted}})
+        _roll_forward(out_dir, new, written, deleted)
+    except OSError as exc:
+        raise HalfSwapped(f"cannot update {out_dir}: {exc.strerror or exc}; the next compile finishes the update "
+                          f"(recorded in {state.journal}) from {new}") from None
+    with contextlib.suppress(OSError):   # out/ is the new output; the next compile clears what is left
+        state.clear_journal()
+        _remove(new)
+
+
+def _roll_forward(out_dir: Path, new: Path, written: Sequence[str], deleted: Sequence[str]) -> None:
+    """Move each staged file still in `new` over its place in out/, remove the deleted files (and
+    the folders they leave empty), manifest.json last. Done again after a kill, it does what is left."""
+    for rel in [r for r in written if r != MANIFEST]:
+        _move_staged(new, out_dir, rel)
+    for rel in deleted:
+        _delete_output(out_dir, rel)
+    if MANIFEST in written:
+        _move_staged(new, out_dir, MANIFEST)
+
+
+def _move_staged(new: Path, out_dir: Path, rel: str) -> None:
+    source = new / rel
+    if not source.is_file():
+        return   # moved before the kill
+    (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+    _rename(source, out_dir / rel)
+
+
+def _delete_output(out_dir: Path, rel: str) -> None:
+    (out_dir / rel).unlink(missing_ok=True)
+    folder = (out_dir / rel).parent
+    while folder != out_dir and folder.is_relative_to(out_dir):
+        try:
+            folder.rmdir()
+        except OSError:
+            return   # not empty (or gone): the folders above are not empty either
+        folder = folder.parent
+
+
 @contextlib.contextmanager
 def _cleaned(new: Path, out_dir: Path, ours: bool = True) -> Iterator[None]:
     """Whatever fails or interrupts here removes the staging folder (out/ is untouched so far);
@@ -122,6 +225,8 @@ def recover(state: State, out_dir: Path) -> str | None:
 
 def _finish_swap(state: State, journal: dict) -> str:
     out, new, old = _journaled(state, journal)
+    if "patch" in journal:
+        return _finish_patch(state, journal, out, new)
     try:
         if new.exists():           # every file was written before the journal: finish the swap
             if out.exists():
@@ -140,6 +245,31 @@ def _finish_swap(state: State, journal: dict) -> str:
         raise StrataError(f"cannot finish the interrupted replacement of {out} ({exc.strerror or exc}) recorded in "
                           f"{state.journal}: its new output is in {new}, the previous one in {old}") from None
     return done
+
+
+def _finish_patch(state: State, journal: dict, out: Path, new: Path) -> str:
+    written, deleted = _patch_lists(state, journal.get("patch"))
+    try:
+        _roll_forward(out, new, written, deleted)
+        state.clear_journal()
+        _remove(new)
+    except OSError as exc:
+        raise StrataError(f"cannot finish the interrupted update of {out} ({exc.strerror or exc}) recorded in "
+                          f"{state.journal}: its remaining new files are in {new}") from None
+    return f"finished updating {out} (a compile was interrupted while writing it)"
+
+
+def _patch_lists(state: State, patch: object) -> tuple[list[str], list[str]]:
+    """The journal's files to move and delete, if each is a plain path inside the output folder."""
+    lists = [patch.get(key) if isinstance(patch, dict) else None for key in ("write", "delete")]
+    if all(isinstance(found, list) and all(_inside(rel) for rel in found) for found in lists):
+        return lists[0], lists[1]   # type: ignore[return-value]
+    raise StrataError(f"{state.journal} does not describe an update of strata's own output (a path outside it); "
+                      "strata will not act on it: check the output folder, then delete the file")
+
+
+def _inside(rel: object) -> bool:
+    return isinstance(rel, str) and bool(rel) and not os.path.isabs(rel) and ".." not in rel.split("/")
 
 
 def _journaled(state: State, journal: dict) -> tuple[Path, Path, Path]:

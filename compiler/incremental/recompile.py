@@ -1,0 +1,206 @@
+"""The delta compile: when only some projects' resource files changed, build only those projects.
+
+compiler.incremental.delta says which project folders changed (and that nothing else did).
+Their cells, every (environment, project) pair of those projects, are all that can change:
+references never leave a cell (compiler/shard/assign.py). So, built on the pipeline's stages
+as a shard is (compiler/shard/partial.py):
+
+load     strata.yaml, layers, environments, every project file, and the resource files of the
+         changed projects only; their cells alone are merged and linked (`load_stage(narrow=…)`)
+digest   those targets' digests; a target whose digest is unchanged keeps its files
+         (compiler.output.cache), where they are
+render   the others, the cells' project objects, and the checks: quota per project, the
+         cross-project checks over every project (`peers`), capacity over the environments
+assemble their files; manifest.json is the previous one with the cells' entries replaced, the
+         delivery targets of their environments built again (from every entry's object refs and
+         every target's digest: the facts `.strata/delta.bin` keeps, Models included), and the
+         capacity figures summed again from every entry's `gpus` lines
+write    only the files that changed, moved into out/ under a journal (compiler.output.write
+         `patched_output`), manifest.json last
+
+Other cells' errors and warnings cannot change either: the previous compile succeeded and
+printed no warnings (the delta is refused otherwise), and their inputs are unchanged; the
+global checks (capacity, namespaces and queue names across projects) run again here. The
+property test (tests/test_incremental_property.py) checks the result against `--no-cache`.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from compiler.incremental import delta
+from compiler.incremental.snapshot import Request
+from compiler.output.state import State
+from compiler.output.write import Patch, patched_output
+
+DELIVERY = "_delivery"     # compiler.delivery.target.PROJECT: the project of a delivery target's entry
+ENTRY_LISTS = ("targets", "projects", "platforms")
+
+
+@dataclass(frozen=True)
+class Recompiled:
+    """What a delta compile printed and wrote, and the facts for the next one."""
+
+    warnings: tuple[str, ...]
+    deployed: int
+    files: int
+    rendered: int
+    facts: delta.Facts
+
+
+def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs: int = 1,
+                  lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None,
+                  recovered: Callable[[str | None], None] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Recompiled | None:
+    """Compile only the projects whose resource files changed and patch out/; None when the change
+    is not one a delta compile covers (then nothing was written: compile in full)."""
+    with patched_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered) as patch:
+        change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
+        if change is None or change.previous.out != str(out):
+            patch.dropped = True
+            return None
+        done = recompile(repo, out, change, patch, state, jobs=jobs, progress=progress)
+        state.clear_cache()   # from here until patched, out/ may be neither old nor new
+    return done
+
+
+def recompile(repo: Path, out: Path, change: delta.Change, patch: Patch, state: State, *, jobs: int = 1,
+              progress: Callable[[int, int], None] | None = None) -> Recompiled:
+    """The changed projects' cells compiled into `patch` (their files, manifest.json, and what
+    out/ loses); raises StrataError with every problem, as a full compile would."""
+    from compiler.merge.world import projects_in_env
+    from compiler.output.assemble import MANIFEST, manifest_bytes, manifest_json, write_shared
+    from compiler.output.cache import reusable, reuse_key
+    from compiler.pipeline import digest_stage, emit_stage
+
+    old = json.loads((out / MANIFEST).read_bytes())
+    build = digest_stage(_load(repo, set(change.dirs)))
+    reused = reusable(state, out, reuse_key(build.config.digest, out), build)
+    peers = [p for name in sorted(build.world.envs) for p in projects_in_env(build.world, name, build.projects)]
+    build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress, peers=peers,
+                       render_only=lambda t: t.folder not in reused)
+    cells = replace(build, graph=replace(build.graph, platforms=()), delivery=())
+    write_shared(cells, patch.spool)
+    fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused)))
+    names = {p.name for p in build.projects}
+    members = _members(change.facts.members, build, names)
+    doc = _merged(old, fresh, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
+    for target in _delivery_targets(build, doc, members):
+        for rel, data in sorted(target.files.items()):
+            patch.spool.write(rel, data)
+        doc["targets"].append(target.entry())
+    doc["targets"].sort(key=lambda e: e["folder"])
+    doc["capacity"] = _capacity(build, doc["targets"])
+    patch.spool.write(MANIFEST, manifest_bytes(doc))
+    patch.previous = _outputs(old)
+    patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
+    reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
+    reads.update({f: list(r) for f, r in build.docs.reads.items()})
+    facts = delta.Facts(members, reads, change.facts.guarded)
+    return Recompiled(tuple(w.render() for w in build.warnings), _deployed(doc), len(_outputs(doc)) + 1,
+                      len(build.results), facts)
+
+
+def _load(repo: Path, dirs: set[str]):
+    """The load stage over every spec file but other projects' resources, building the changed
+    projects' cells only."""
+    from compiler.pipeline import load_stage
+
+    def narrow(world, docs, selection):
+        names = {name for name, folder in world.project_dirs.items() if folder in dirs}
+        return replace(selection, cells=frozenset((env, name) for env in world.envs for name in names))
+
+    return load_stage(repo, narrow=narrow, resources_of={Path(folder).name for folder in dirs})
+
+
+def _delivered(build) -> set[str]:
+    """The environments of the rebuilt cells whose delivery target is built again."""
+    from compiler.delivery.settings import delivered_by_engine
+
+    return {p.env.name for p in build.projects if delivered_by_engine(p.env)}
+
+
+def _merged(old: dict, fresh: dict, cells: set[tuple[str, str]], delivered: set[str]) -> dict:
+    """The previous manifest with the rebuilt cells' entries (and their environments' delivery
+    entries) replaced by this compile's."""
+    def kept(entry: dict) -> bool:
+        if entry["project"] == DELIVERY:
+            return entry["env"] not in delivered
+        return (entry["env"], entry["project"]) not in cells
+
+    doc = dict(old)
+    for key in ("targets", "projects"):
+        doc[key] = sorted([e for e in old.get(key, []) if kept(e)] + fresh.get(key, []), key=lambda e: e["folder"])
+    return doc
+
+
+def _members(previous: Mapping[str, list[list[str]]], build, names: set[str]) -> dict[str, list[list[str]]]:
+    """Every target's [project, resource, identity, digest] by environment, in key order: the
+    rebuilt projects' from this build, the others' as recorded."""
+    found = {env: [m for m in rows if m[0] not in names] for env, rows in previous.items()}
+    for env, rows in members_of(build).items():
+        found[env] = sorted(found.get(env, []) + rows, key=lambda m: (m[0], m[1]))
+    return dict(sorted(found.items()))
+
+
+def members_of(build) -> dict[str, list[list[str]]]:
+    """[project, resource, identity, digest] of every target of a build, by environment, in key order."""
+    found: dict[str, list[list[str]]] = {}
+    for key, node in sorted(build.graph.nodes.items()):
+        found.setdefault(key[0], []).append([key[1], key[2], node.target.identity, build.digests.get(key, "")])
+    return found
+
+
+def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]]) -> list:
+    """The delivery target of each rebuilt environment an engine delivers, as a full compile builds
+    it (compiler/delivery/target.py), from the entries' object refs and every target's digest."""
+    from compiler.delivery.settings import delivery_of
+    from compiler.delivery.target import DeliveryTarget, digest_of, engine_files, plan_of
+    from compiler.load.discover import CONFIG_FILE
+    from compiler.merge.world import projects_in_env
+    from compiler.output.assemble import input_hashes
+
+    found = []
+    for name in sorted(_delivered(build)):
+        env = build.world.envs[name].env
+        plan = plan_of(env, projects_in_env(build.world, name, build.projects), ())
+        hashes = {**input_hashes(build.root, [f for f in plan.files if f not in build.hashes]), **build.hashes}
+        rows = members.get(name, [])
+        digest = digest_of(plan.engine, name, [(f, hashes[f]) for f in plan.files], [(m[2], m[3]) for m in rows],
+                           build.hashes.get(CONFIG_FILE, ""))
+        refs = [(e["folder"], ref) for key in ENTRY_LISTS for e in doc.get(key, []) if e["env"] == name
+                for ref in e.get("objects", [])]
+        files, objects = engine_files(delivery_of(env), env.settings.scheduler, plan.namespaces, refs)
+        found.append(DeliveryTarget(name, plan.engine, digest, tuple(sorted(m[2] for m in rows)),
+                                    {f: hashes[f] for f in plan.files}, files, tuple(objects)))
+    return found
+
+
+def _capacity(build, targets: list[dict]) -> dict[str, Any]:
+    from compiler.output.assemble import capacity_json
+
+    return capacity_json(build, targets)
+
+
+def _outputs(doc: dict) -> dict[str, str]:
+    """Every output file the manifest lists → its sha256."""
+    return {rel: digest for key in ENTRY_LISTS for e in doc.get(key, []) for rel, digest in e["outputs"].items()}
+
+
+def _deployed(doc: dict) -> int:
+    return sum(1 for e in doc["targets"] if e["project"] != DELIVERY)
+
+
+def _under(path: str, dirs: Iterable[str]) -> bool:
+    return any(path.startswith(folder + "/") for folder in dirs)
+
+
+def facts_of(build) -> delta.Facts:
+    """What a full compile leaves for the next delta compile (compiler.incremental.delta)."""
+    guarded = [Path(folder).resolve().relative_to(build.root.resolve()).as_posix()
+               for folder in (*build.config.chart_dirs, *(build.root / c for c in build.config.crds))
+               if Path(folder).resolve().is_relative_to(build.root.resolve())]
+    return delta.Facts(members_of(build), {f: list(r) for f, r in build.docs.reads.items()}, sorted(guarded))
