@@ -4,10 +4,13 @@ none writes, and fails with the same problems.
 A seeded random walk edits a generated repo (bench/generate.py, plus a Jsonnet spec with an
 import and a repo copy of the model-service chart): specs, layers, environments, the Jsonnet
 import, chart files, strata.yaml; files added, deleted and renamed; edits that keep a file's
-size and mtime; an error introduced, then fixed; steps that change nothing. After each step
-`compile` (the no-change snapshot, the reuse of unchanged targets, the file index) and
-`compile --no-cache` on a copy of the repo into a fresh folder must agree byte for byte.
-`-m slow` walks longer.
+size and mtime; an error introduced, then fixed; steps that change nothing. Resource edits
+come often, since they take the delta compile (compiler/incremental/recompile.py): a resource
+moving between projects, a workload's GPUs moving its project's quota and the environment's
+capacity figures (or past the quota, an error, fixed the next step), a Job that stops
+mounting its Dataset or mounts it again. After each step `compile` (the no-change snapshot,
+the delta compile, the reuse of unchanged targets) and `compile --no-cache` on a copy of the
+repo into a fresh folder must agree byte for byte, problem for problem. `-m slow` walks longer.
 """
 from __future__ import annotations
 
@@ -25,14 +28,16 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main
-from compiler.incremental import snapshot
+from compiler.incremental import recompile, snapshot
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 CHART = Path(__file__).resolve().parent.parent / "compiler" / "charts" / "model-service"
 TICK_NS = 20_000_000      # the tests' filesystem tick: files are edited, then compiled, within milliseconds
 IMAGE_TAG = re.compile(r"(image: \S+:)(\d+)\.(\d+)\.(\d+)")
-NUMBER = re.compile(r"^(\s+(?:cpu|weight|target|backoffLimit): )'?(\d+)'?$", re.MULTILINE)
+NUMBER = re.compile(r"^(\s+(?:cpu|weight|target|backoffLimit): )('?)(\d+)'?$", re.MULTILINE)
 TIMING = re.compile(r" in \d+\.\d\ds\.")
+GPUS = re.compile(r"^(\s+gpu: )(\d+)$", re.MULTILINE)
+DATASETS = re.compile(r"^  datasets:\n(?:  - .*\n(?:    .*\n)*)+", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +69,9 @@ class Walk:
         shutil.copytree(source, self.repo, symlinks=True)
         self.cached_out, self.fresh = root / "out", root / "fresh"
         self.broken: tuple[Path, bytes] | None = None
+        self.dropped: dict[Path, str] = {}     # Jobs whose dataset mounts were taken out → their text before
         self.fast: list[bool] = []
+        self.delta: list[bool] = []
 
     def files(self, *patterns: str) -> list[Path]:
         return sorted(p for pattern in patterns for p in self.repo.glob(pattern) if p.is_file())
@@ -119,8 +126,8 @@ def nudge_number(walk: Walk) -> str:
     path = walk.rng.choice(candidates)
     text = path.read_text()
     found = walk.rng.choice(list(NUMBER.finditer(text)))
-    value = max(1, int(found[2]) + walk.rng.choice((-1, 1)))
-    path.write_text(text[:found.start()] + f"{found[1]}'{value}'" + text[found.end():])
+    value = max(1, int(found[3]) + walk.rng.choice((-1, 1)))   # quoted as it was: a string stays one
+    path.write_text(text[:found.start()] + f"{found[1]}{found[2]}{value}{found[2]}" + text[found.end():])
     return f"{path.name} {found[1].strip()}{value}"
 
 
@@ -223,6 +230,61 @@ def break_file(walk: Walk) -> str:
     return path.name
 
 
+def break_resource(walk: Walk) -> str:
+    """An error in a resource file (a delta compile must report it as a full one does), fixed next step."""
+    path = walk.rng.choice(walk.files("projects/*/*/*.yaml"))
+    walk.broken = (path, path.read_bytes())
+    text = path.read_text()
+    path.write_text(walk.rng.choice([text + "spec: [unclosed\n", text.replace("kind: ", "kind: Jbo", 1),
+                                     text.replace("image: ", "imagee: ", 1)]))
+    return f"broke {path.name}"
+
+
+def change_gpus(walk: Walk) -> str:
+    """A workload's GPUs change: its project's quota use and the environment's capacity figures
+    move; past the quota, an error (put back the next step)."""
+    candidates = [p for p in walk.files("projects/*/*/*.yaml") if GPUS.search(p.read_text())]
+    path = walk.rng.choice(candidates)
+    text = path.read_text()
+    found = walk.rng.choice(list(GPUS.finditer(text)))
+    value = walk.rng.choice((0, 1, 2, 64))
+    if value == 64:
+        walk.broken = (path, path.read_bytes())
+    path.write_text(text[:found.start()] + f"{found[1]}{value}" + text[found.end():])
+    return f"{path.name} gpu: {value}"
+
+
+def toggle_datasets(walk: Walk) -> str:
+    """A Job stops mounting its Dataset (an edge of the target graph goes), or mounts it again."""
+    back = [p for p in sorted(walk.dropped) if p.is_file()]
+    if back and walk.rng.random() < 0.5:
+        path = walk.rng.choice(back)
+        path.write_text(walk.dropped.pop(path))
+        return f"{path.name} mounts its datasets again"
+    candidates = [p for p in walk.files("projects/*/*/*.yaml") if DATASETS.search(p.read_text())]
+    if not candidates:
+        return nothing(walk)
+    path = walk.rng.choice(candidates)
+    walk.dropped[path] = text = path.read_text()
+    path.write_text(DATASETS.sub("", text, count=1))
+    return f"{path.name} mounts no dataset"
+
+
+def move_resource(walk: Walk) -> str:
+    """A resource file moves to another project (its queue with it): both projects are built again."""
+    added = walk.files("projects/*/training/extra-*.yaml", "projects/*/training/r*-extra-*.yaml")
+    if not added:
+        return add_resource(walk)
+    path = walk.rng.choice(added)
+    source = path.parents[1].name
+    target = walk.rng.choice(sorted(p.name for p in (walk.repo / "projects").iterdir() if p.is_dir()))
+    moved = walk.repo / "projects" / target / "training" / f"m{walk.step}-{path.name}"
+    moved.parent.mkdir(exist_ok=True)
+    moved.write_text(path.read_text().replace(f"queue: {source}}}", f"queue: {target}}}"))
+    path.unlink()
+    return f"{path.name}: {source} -> {target}"
+
+
 def nothing(walk: Walk) -> str:
     return "nothing changed"
 
@@ -232,6 +294,8 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
     ("import", edit_import), ("chart", edit_chart), ("chart file", chart_file), ("strata.yaml", edit_config),
     ("add", add_resource), ("delete", delete_resource), ("rename", rename_resource),
     ("same size and mtime", same_size_same_mtime), ("error", break_file), ("none", nothing), ("none", nothing),
+    ("resource error", break_resource), ("gpus", change_gpus), ("gpus", change_gpus), ("datasets", toggle_datasets),
+    ("move", move_resource), ("image", bump_image), ("add", add_resource),
 ]
 
 
@@ -246,6 +310,18 @@ def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monke
         return found
 
     monkeypatch.setattr(snapshot, "unchanged", spy)
+    delta = recompile.compile_delta
+
+    def delta_spy(*args, **kwargs):
+        try:
+            found = delta(*args, **kwargs)
+        except Exception:
+            walk.delta.append(True)      # it found problems, as a full compile would
+            raise
+        walk.delta.append(found is not None)
+        return found
+
+    monkeypatch.setattr(recompile, "compile_delta", delta_spy)
     walk.check("first compile")
     for _ in range(steps):
         what = walk.edit()
@@ -257,6 +333,7 @@ def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monke
 def test_a_cached_compile_equals_an_uncached_one_after_every_edit(tmp_path, generated, monkeypatch):
     walk = walk_and_check(tmp_path, generated, seed=11, steps=30, monkeypatch=monkeypatch)
     assert any(walk.fast), "no step took the no-change fast path"
+    assert sum(walk.delta) >= 5, f"only {sum(walk.delta)} steps took the delta compile"
 
 
 @pytest.mark.slow

@@ -142,7 +142,11 @@ def tool_tree() -> Tree:
 
 
 def repo_tree(repo: str, out: str) -> Tree:
-    skipped = {os.path.join(repo, name) for name in SKIPPED} | {out}
+    """The repository's entries but .git, .strata, the output folder and its temporary folders
+    beside it (`output_identity` tells whether those exist)."""
+    parent, name = os.path.split(out)
+    temporary = {os.path.join(parent, f".{name}.strata-{end}") for end in ("new", "old")}
+    skipped = {os.path.join(repo, name) for name in SKIPPED} | {out} | temporary
     return tree(repo, skip=skipped.__contains__)
 
 
