@@ -54,6 +54,18 @@ def generated(tmp_path_factory) -> Path:
         "[{kind: 'Job', name: 'forecast-' + m, spec: {image: 'reg/forecast:1.0.0', command: ['python', 'f.py'],\n"
         "  args: ['--metric', m], scheduling: {queue: 'QUEUE'}}} for m in metrics]\n".replace("QUEUE", project.name))
     shutil.copytree(CHART, repo / "charts" / "model-service")   # the repo's own chart shadows strata's
+    delivery = {"dev-1": "delivery: {engine: argocd, repoURL: 'https://git.example.com/r.git', fleet: applicationset}\n",
+                "dev-2": "delivery: {engine: flux, repoURL: 'https://git.example.com/r.git'}\n"}
+    for env, text in delivery.items():   # delivery targets: built from every target's digest and objects
+        path = repo / "environments" / f"{env}.yaml"
+        path.write_text(path.read_text() + text)
+    pool = repo / "environments" / "dev-1.yaml"   # capacity and GPU quotas: a GPU edit moves their figures
+    pool.write_text(pool.read_text().replace("    resourceName: nvidia.com/gpu\n",
+                                             "    resourceName: nvidia.com/gpu\n    capacity: 16\n    gpusPerNode: 4\n"))
+    for project in (repo / "projects").glob("*/project.yaml"):
+        project.write_text(project.read_text().replace("quota:\n  default:\n", "quota:\n  default:\n    gpu: {t4: 4}\n"))
+    group = repo / "environments" / "groups" / "dev.yaml"   # an engine would run a finished job again
+    group.write_text(re.sub(r"ttlAfterFinished: \w+", "ttlAfterFinished: null", group.read_text()))
     return repo
 
 
@@ -334,6 +346,7 @@ def test_a_cached_compile_equals_an_uncached_one_after_every_edit(tmp_path, gene
     walk = walk_and_check(tmp_path, generated, seed=11, steps=30, monkeypatch=monkeypatch)
     assert any(walk.fast), "no step took the no-change fast path"
     assert sum(walk.delta) >= 5, f"only {sum(walk.delta)} steps took the delta compile"
+    assert (walk.cached_out / "_delivery/argocd/dev-1").is_dir() and (walk.cached_out / "_delivery/flux/dev-2").is_dir()
 
 
 @pytest.mark.slow
