@@ -21,6 +21,15 @@ STEPS = [                    # (step, n): where the crash lands
     ("clear-journal", 1),    # journal removed, old output not yet
     ("remove-old", 3),       # part-way through removing the old output
 ]
+DELTA_STEPS = [              # a delta compile's patch of out/ (compiler.output.write.patched_output)
+    ("stage", 1),            # one changed file staged
+    ("journal-before", 1),   # every changed file staged, no journal yet
+    ("journal-after", 1),    # journal written, nothing moved
+    ("rename", 1),           # one staged file moved into out/
+    ("rename", 2),
+    ("delete", 1),           # every staged file but manifest.json moved, one file of a deleted target removed
+    ("clear-journal", 1),    # out/ patched (manifest.json too), journal being removed
+]
 
 
 def _after(function: Callable, count: Callable) -> Callable:
@@ -55,6 +64,8 @@ def inject(step: str, nth: int, crash: Callable[[], None], patch: Callable) -> N
         patch(write.State, "write_journal", counting(write.State.write_journal, before=step == "journal-before"))
     elif step == "rename":
         patch(write, "_rename", counting(write._rename))
+    elif step == "delete":
+        patch(write, "_delete_output", counting(write._delete_output))
     elif step == "clear-journal":
         patch(write.State, "clear_journal", counting(write.State.clear_journal))
     elif step == "remove-old":   # counts the files unlinked once the journal is gone

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from crash_points import STEPS, inject
+from crash_points import DELTA_STEPS, STEPS, inject
 from repo_fixture import run, write_repo
 
+from compiler.incremental import recompile, snapshot as no_change
 from compiler.output.cache import manifest_identity
 from compiler.output.state import State
 
@@ -355,3 +356,82 @@ def _reset(repo: Path, old: dict[str, bytes], stamp: bytes) -> None:
     record = json.loads(stamp)
     record["manifest"] = manifest_identity(repo / "out")
     (repo / ".strata/cache.json").write_text(json.dumps(record))
+
+
+# --- crash safety of a delta compile's patch of out/ (compiler/incremental/recompile.py) -------------
+
+EXTRA = "kind: Job\nname: extra\nspec: {image: 'x:1', command: [python, x.py]}\n"
+TRAIN = "kind: Job\nname: train\nspec: {image: 'x:2'}\n"
+
+
+def _settle() -> None:
+    time.sleep(0.05)   # past the tests' short tick (no_change.TICK_NS): stamps that vouch for their files
+
+
+@pytest.mark.parametrize(("step", "nth"), DELTA_STEPS)
+def test_a_crash_at_any_step_of_a_delta_patch_is_put_right_by_the_next_run(repo, tmp_path, monkeypatch, step, nth):
+    monkeypatch.setattr(no_change, "TICK_NS", 20_000_000)
+    write_repo(repo, {"projects/demo/extra.yaml": EXTRA}, base=False)
+    _settle()
+    assert run(repo, "compile").exit_code == 0
+    old = snapshot(repo / "out")
+    _settle()
+    (repo / "projects/demo/extra.yaml").unlink()                       # a target's files go
+    write_repo(repo, {"projects/demo/train.yaml": TRAIN}, base=False)  # another's change
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, ignore=shutil.ignore_patterns("out", ".strata", ".git"))
+    assert run(copy, "compile").exit_code == 0
+    new = snapshot(copy / "out")
+    entered = []
+    compile_delta = recompile.compile_delta
+    monkeypatch.setattr(recompile, "compile_delta", lambda *a, **k: entered.append(1) or compile_delta(*a, **k))
+    with monkeypatch.context() as patched:
+        inject(step, nth, _crash, patched.setattr)
+        with pytest.raises(Crash):
+            run(repo, "compile")
+    assert entered
+    after_crash = snapshot(repo / "out")
+    assert after_crash in (old, new) or (repo / ".strata/swap.json").exists()
+    write_repo(repo, {"projects/demo/broken.yaml": "kind: Job\nname: b\nspec: {image: [\n"}, base=False)
+    again = run(repo, "compile")   # fails on the spec, but first puts out/ right
+    assert again.exit_code == 1 and "malformed YAML" in again.output
+    assert snapshot(repo / "out") in (old, new) and _leftovers(repo) == []
+    (repo / "projects/demo/broken.yaml").unlink()
+    assert run(repo, "compile").exit_code == 0 and snapshot(repo / "out") == new
+
+
+DELTA_KILLER = KILLER.replace("from crash_points import inject\n", "from crash_points import inject\n"
+                              "from compiler.incremental import snapshot\nsnapshot.TICK_NS = 20_000_000\n")
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_step_of_a_delta_patch_leaves_old_or_new_output_after_one_more_run(tmp_path):
+    repo = _generated_repo(tmp_path, projects=12)
+    project = next(p for p in sorted((repo / "projects").iterdir()) if p.is_dir())
+    resource = next(p for p in sorted(project.rglob("*.yaml")) if p.name != "project.yaml" and "image:" in p.read_text())
+    extra = project / "training" / "extra.yaml"
+    extra.parent.mkdir(exist_ok=True)
+    copy = tmp_path / "copy"
+    for how, step, nth in [("injected", step, n) for step, n in DELTA_STEPS]:
+        shutil.rmtree(repo / "out", ignore_errors=True)
+        shutil.rmtree(repo / ".strata", ignore_errors=True)
+        extra.write_text(EXTRA.replace("x.py]", "x.py], resources: {cpu: '1', memory: 1Gi}, scheduling: {queue: "
+                                       + project.name + "}"))
+        original = resource.read_text()
+        time.sleep(2.1)                                   # the real tick: the files must be older than it
+        assert _compile(repo).returncode == 0
+        old = snapshot(repo / "out")
+        extra.unlink()
+        resource.write_text(original.replace("image: ", "image: x", 1))
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(repo, copy, ignore=shutil.ignore_patterns("out", ".strata"))
+        assert _compile(copy).returncode == 0
+        new = snapshot(copy / "out")
+        killed = subprocess.run([sys.executable, "-c", DELTA_KILLER, step, str(nth), "--repo", str(repo), "compile"],
+                                cwd=ROOT, capture_output=True, text=True)
+        assert killed.returncode == -signal.SIGKILL, (step, nth, killed.stdout, killed.stderr)
+        now = snapshot(repo / "out")
+        assert now in (old, new) or (repo / ".strata/swap.json").exists(), (how, step, nth)
+        assert _compile(repo).returncode == 0, (how, step, nth)
+        assert snapshot(repo / "out") == new and _leftovers(repo) == [], (how, step, nth)
+        resource.write_text(original)
