@@ -29,7 +29,6 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from compiler.incremental import delta
 from compiler.incremental.snapshot import Request
@@ -72,28 +71,29 @@ def recompile(repo: Path, out: Path, change: delta.Change, patch: Patch, state: 
     """The changed projects' cells compiled into `patch` (their files, manifest.json, and what
     out/ loses); raises StrataError with every problem, as a full compile would."""
     from compiler.merge.world import projects_in_env
-    from compiler.output.assemble import MANIFEST, manifest_bytes, manifest_json, write_shared
+    from compiler.output.assemble import MANIFEST, capacity_json, manifest_bytes, manifest_json, write_shared
     from compiler.output.cache import reusable, reuse_key
     from compiler.pipeline import digest_stage, emit_stage
 
     old = json.loads((out / MANIFEST).read_bytes())
     build = digest_stage(_load(repo, set(change.dirs)))
-    reused = reusable(state, out, reuse_key(build.config.digest, out), build)
+    reused = reusable(state, out, reuse_key(build.config.digest, out), build, old)
     peers = [p for name in sorted(build.world.envs) for p in projects_in_env(build.world, name, build.projects)]
     build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress, peers=peers,
                        render_only=lambda t: t.folder not in reused)
     cells = replace(build, graph=replace(build.graph, platforms=()), delivery=())
     write_shared(cells, patch.spool)
-    fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused)))
+    fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused, capacity={})))
     names = {p.name for p in build.projects}
     members = _members(change.facts.members, build, names)
     doc = _merged(old, fresh, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
-    for target in _delivery_targets(build, doc, members):
+    every = replace(build, projects=peers)   # every project, built once: capacity and delivery read them all
+    for target in _delivery_targets(every, doc, members, _delivered(build)):
         for rel, data in sorted(target.files.items()):
             patch.spool.write(rel, data)
         doc["targets"].append(target.entry())
     doc["targets"].sort(key=lambda e: e["folder"])
-    doc["capacity"] = _capacity(build, doc["targets"])
+    doc["capacity"] = capacity_json(every, doc["targets"])
     patch.spool.write(MANIFEST, manifest_bytes(doc))
     patch.previous = _outputs(old)
     patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
@@ -154,9 +154,9 @@ def members_of(build) -> dict[str, list[list[str]]]:
     return found
 
 
-def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]]) -> list:
-    """The delivery target of each rebuilt environment an engine delivers, as a full compile builds
-    it (compiler/delivery/target.py), from the entries' object refs and every target's digest."""
+def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], envs: set[str]) -> list:
+    """The delivery target of each of `envs`, as a full compile builds it (compiler/delivery/target.py),
+    from the entries' object refs and every target's digest (`build.projects`: every project)."""
     from compiler.delivery.settings import delivery_of
     from compiler.delivery.target import DeliveryTarget, digest_of, engine_files, plan_of
     from compiler.load.discover import CONFIG_FILE
@@ -164,7 +164,7 @@ def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]]) 
     from compiler.output.assemble import input_hashes
 
     found = []
-    for name in sorted(_delivered(build)):
+    for name in sorted(envs):
         env = build.world.envs[name].env
         plan = plan_of(env, projects_in_env(build.world, name, build.projects), ())
         hashes = {**input_hashes(build.root, [f for f in plan.files if f not in build.hashes]), **build.hashes}
@@ -177,12 +177,6 @@ def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]]) 
         found.append(DeliveryTarget(name, plan.engine, digest, tuple(sorted(m[2] for m in rows)),
                                     {f: hashes[f] for f in plan.files}, files, tuple(objects)))
     return found
-
-
-def _capacity(build, targets: list[dict]) -> dict[str, Any]:
-    from compiler.output.assemble import capacity_json
-
-    return capacity_json(build, targets)
 
 
 def _outputs(doc: dict) -> dict[str, str]:

@@ -103,9 +103,11 @@ def write_shared(build, sink: Sink) -> None:
             sink.write(f"{platform.folder}/manifests.yaml", dump_documents(by_folder[platform.folder]))
 
 
-def manifest_json(build, hashes: Mapping[str, str], reused: Mapping[str, Any]) -> Iterator[bytes]:
+def manifest_json(build, hashes: Mapping[str, str], reused: Mapping[str, Any],
+                  capacity: Mapping[str, Any] | None = None) -> Iterator[bytes]:
     """manifest.json in pieces: each target's entry is made when its line is written, so the
-    whole document (tens of MB at 36,000 targets) is never held in memory."""
+    whole document (tens of MB at 36,000 targets) is never held in memory. `capacity`: the
+    figures when the caller has them (a delta compile sums them over the whole manifest)."""
     objects = defaultdict(list)
     for item in build.emitted:
         if item.target is None:
@@ -130,7 +132,7 @@ def manifest_json(build, hashes: Mapping[str, str], reused: Mapping[str, Any]) -
         "format_version": FORMAT_VERSION,
         "tool": {"name": "strata", "version": __version__},
         "selection": {"envs": list(build.selection.envs), "projects": list(build.selection.projects)},
-        "capacity": capacity_json(build, gpus + deliveries),
+        "capacity": capacity_json(build, gpus + deliveries) if capacity is None else dict(capacity),
         "projects": sorted(projects, key=lambda e: e["folder"]),
         "platforms": sorted(platforms, key=lambda e: e["folder"]),
     }

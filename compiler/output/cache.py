@@ -66,9 +66,10 @@ def manifest_identity(out_dir: Path) -> str:
     return f"{found.st_dev}:{found.st_ino}:{found.st_ctime_ns}:{found.st_size}"
 
 
-def reusable(state: State, out_dir: Path, key: dict[str, str], build) -> dict[str, Reused]:
-    """Folder → previous output, for every target whose digest is unchanged since the last compile."""
-    previous = _previous_manifest(state, out_dir, key)
+def reusable(state: State, out_dir: Path, key: dict[str, str], build, manifest: dict | None = None) -> dict[str, Reused]:
+    """Folder → previous output, for every target whose digest is unchanged since the last compile
+    (`manifest`: out/manifest.json, when the caller has read it already)."""
+    previous = _previous_manifest(state, out_dir, key, manifest)
     if previous is None:
         return {}
     by_folder = {entry["folder"]: entry for entry in previous.get("targets", [])}
@@ -84,9 +85,11 @@ def reusable(state: State, out_dir: Path, key: dict[str, str], build) -> dict[st
     return found
 
 
-def _previous_manifest(state: State, out_dir: Path, key: dict[str, str]) -> dict | None:
+def _previous_manifest(state: State, out_dir: Path, key: dict[str, str], manifest: dict | None) -> dict | None:
     if state.read_cache() != key:
         return None
+    if manifest is not None:
+        return manifest
     try:
         return json.loads((out_dir / MANIFEST).read_text())
     except (OSError, ValueError):
