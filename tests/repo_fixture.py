@@ -135,3 +135,22 @@ def compile_errors(repo: Path, env: str = "dev") -> str:
     with pytest.raises(StrataError) as caught:
         compile_repo(repo, envs=(env,))
     return "\n".join(p.render() for p in caught.value.problems)
+
+
+def spy(monkeypatch, owner, name: str) -> list[bool]:
+    """Wrap `owner.name` (a function) so that each call records whether it took its path: returned
+    something other than None, or raised (a compile that found problems)."""
+    function = getattr(owner, name)
+    taken: list[bool] = []
+
+    def wrapper(*args, **kwargs):
+        try:
+            found = function(*args, **kwargs)
+        except Exception:
+            taken.append(True)
+            raise
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return taken

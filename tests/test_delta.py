@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from repo_fixture import copy_example, run, write_repo
+from repo_fixture import copy_example, run, spy, write_repo
 
 from compiler.incremental import delta, recompile, snapshot
 
@@ -20,20 +20,7 @@ TICK_NS = 20_000_000
 def took(monkeypatch) -> list[bool]:
     """A short filesystem tick, and whether each compile took the delta path."""
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    decided: list[bool] = []
-    compile_delta = recompile.compile_delta
-
-    def spy(*args, **kwargs):
-        try:
-            found = compile_delta(*args, **kwargs)
-        except Exception:
-            decided.append(True)          # it found problems, as a full compile would
-            raise
-        decided.append(found is not None)
-        return found
-
-    monkeypatch.setattr(recompile, "compile_delta", spy)
-    return decided
+    return spy(monkeypatch, recompile, "compile_delta")
 
 
 def settle() -> None:

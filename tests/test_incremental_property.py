@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from repo_fixture import spy
 
 from compiler.cli import main
 from compiler.incremental import recompile, snapshot
@@ -313,27 +314,9 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
 
 def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monkeypatch) -> Walk:
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    unchanged = snapshot.unchanged
     walk = Walk(tmp_path, generated, seed)
-
-    def spy(*args):
-        found = unchanged(*args)
-        walk.fast.append(found is not None)
-        return found
-
-    monkeypatch.setattr(snapshot, "unchanged", spy)
-    delta = recompile.compile_delta
-
-    def delta_spy(*args, **kwargs):
-        try:
-            found = delta(*args, **kwargs)
-        except Exception:
-            walk.delta.append(True)      # it found problems, as a full compile would
-            raise
-        walk.delta.append(found is not None)
-        return found
-
-    monkeypatch.setattr(recompile, "compile_delta", delta_spy)
+    walk.fast = spy(monkeypatch, snapshot, "unchanged")
+    walk.delta = spy(monkeypatch, recompile, "compile_delta")   # raised: it found problems, as a full compile does
     walk.check("first compile")
     for _ in range(steps):
         what = walk.edit()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from repo_fixture import run, write_repo
+from repo_fixture import run, spy, write_repo
 
 from compiler.incremental import sealed, snapshot
 
@@ -23,16 +23,7 @@ OPTIONS = (("envs", "()"), ("projects", "()"), ("shard", "None"))   # what a pla
 def fast(monkeypatch) -> list[bool]:
     """A short filesystem tick, and a record of what each compile's snapshot check decided."""
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    decided: list[bool] = []
-    unchanged = snapshot.unchanged
-
-    def spy(*args):
-        found = unchanged(*args)
-        decided.append(found is not None)
-        return found
-
-    monkeypatch.setattr(snapshot, "unchanged", spy)
-    return decided
+    return spy(monkeypatch, snapshot, "unchanged")
 
 
 def settle() -> None:

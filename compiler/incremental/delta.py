@@ -75,8 +75,8 @@ def _compare(request: snapshot.Request, state_dir: str, found: Any, recorded: An
     if not isinstance(found, dict) or not isinstance(recorded, dict) or found["key"] != request.key():
         return None
     out = found["out"]
-    identity = snapshot.output_identity(out)[:2]   # not the temporary folders: the caller's staging folder is one
-    if found["warnings"] or identity != found["output"][:2] or recorded["output"] != found["output"]:
+    identity = snapshot.output_identity(out)
+    if found["warnings"] or identity != found["output"] or recorded["output"] != found["output"]:
         return None   # warnings: other projects' would have to be printed again (see recompile.py)
     if os.path.lexists(os.path.join(state_dir, "swap.json")) or snapshot.tool_tree() != found["tool"]:
         return None

@@ -33,7 +33,7 @@ from pathlib import Path
 from compiler.incremental import delta
 from compiler.incremental.snapshot import Request
 from compiler.output.state import State
-from compiler.output.write import Patch, patched_output
+from compiler.output.write import Patch, locked_output, patched_output
 
 DELIVERY = "_delivery"     # compiler.delivery.target.PROJECT: the project of a delivery target's entry
 ENTRY_LISTS = ("targets", "projects", "platforms")
@@ -56,13 +56,13 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
                   progress: Callable[[int, int], None] | None = None) -> Recompiled | None:
     """Compile only the projects whose resource files changed and patch out/; None when the change
     is not one a delta compile covers (then nothing was written: compile in full)."""
-    with patched_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered) as patch:
+    with locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
         change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
         if change is None or change.previous.out != str(out):
-            patch.dropped = True
             return None
-        done = recompile(repo, out, change, patch, state, jobs=jobs, progress=progress)
-        state.clear_cache()   # from here until patched, out/ may be neither old nor new
+        with patched_output(state, out) as patch:
+            done = recompile(repo, out, change, patch, state, jobs=jobs, progress=progress)
+            state.clear_cache()   # from here until patched, out/ may be neither old nor new
     return done
 
 

@@ -69,13 +69,7 @@ def staged_output(state: State, out_dir: Path, *, partial: bool = False, lock_ti
     folder is removed; a kill leaves it for the next `recover`).
     """
     new, old = temporary_folders(out_dir)
-    with state.locked(lock_timeout, waiting):
-        done = recover(state, out_dir)
-        if recovered:
-            recovered(done)              # what a killed compile left half done, for the user
-        why = refusal(out_dir, marker)   # again, now that no other strata can be writing it
-        if why:
-            raise StrataError(why)
+    with locked_output(state, out_dir, lock_timeout=lock_timeout, waiting=waiting, marker=marker, recovered=recovered):
         with _cleaned(new, out_dir):
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             os.mkdir(new)
@@ -91,44 +85,46 @@ def staged_output(state: State, out_dir: Path, *, partial: bool = False, lock_ti
         _swap(state, out_dir, new, old, marker)
 
 
+@contextlib.contextmanager
+def locked_output(state: State, out_dir: Path, *, lock_timeout: float = 60.0,
+                  waiting: Callable[[str], None] | None = None, marker: str = MANIFEST,
+                  recovered: Callable[[str | None], None] | None = None) -> Iterator[None]:
+    """Hold the lock, having first put right what a killed compile left and checked again that
+    `out_dir` is strata's to write."""
+    with state.locked(lock_timeout, waiting):
+        done = recover(state, out_dir)
+        if recovered:
+            recovered(done)              # what a killed compile left half done, for the user
+        why = refusal(out_dir, marker)   # again, now that no other strata can be writing it
+        if why:
+            raise StrataError(why)
+        yield
+
+
 @dataclass
 class Patch:
     """What a delta compile changes in out/: the files written into `spool` replace theirs (unless
     `previous`, out/'s files by sha256 as manifest.json lists them, says they are the same), the
-    `deleted` files go. `dropped`: the caller found it cannot patch, and nothing is applied."""
+    `deleted` files go."""
 
     spool: Spool
     previous: Mapping[str, str] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
-    dropped: bool = False
 
 
 @contextlib.contextmanager
-def patched_output(state: State, out_dir: Path, *, lock_timeout: float = 60.0,
-                   waiting: Callable[[str], None] | None = None,
-                   recovered: Callable[[str | None], None] | None = None) -> Iterator[Patch]:
-    """Under the lock (what a killed compile left put right first), an empty staging folder for
-    the files that change; then the journaled patch of out/ (`_patch`). Whatever the block raises
-    leaves `out_dir` as it was."""
+def patched_output(state: State, out_dir: Path) -> Iterator[Patch]:
+    """Inside `locked_output`: an empty staging folder for the files that change, then the
+    journaled patch of out/ (`_patch`). Whatever the block raises leaves `out_dir` as it was."""
     new, _old = temporary_folders(out_dir)
-    with state.locked(lock_timeout, waiting):
-        done = recover(state, out_dir)
-        if recovered:
-            recovered(done)
-        why = refusal(out_dir, MANIFEST)
-        if why:
-            raise StrataError(why)
-        with _cleaned(new, out_dir):
-            os.mkdir(new)
-        patch = Patch(Spool(new))
-        with _cleaned(new, out_dir, ours=False):
-            yield patch
-        with _cleaned(new, out_dir):
-            if patch.dropped:
-                _remove(new)
-                return
-            written = _changed_files(patch)
-        _patch(state, out_dir, written, sorted(patch.deleted))
+    with _cleaned(new, out_dir):
+        os.mkdir(new)
+    patch = Patch(Spool(new))
+    with _cleaned(new, out_dir, ours=False):
+        yield patch
+    with _cleaned(new, out_dir):
+        written = _changed_files(patch)
+    _patch(state, out_dir, written, sorted(patch.deleted))
 
 
 def _changed_files(patch: Patch) -> list[str]:
