@@ -58,34 +58,69 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
     is not one a delta compile covers (then nothing was written: compile in full)."""
     with locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
         change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
-        if change is None or change.previous.out != str(out):
+        old = _manifest_of(out) if change is not None and change.previous.out == str(out) else None
+        if change is None or old is None:
             return None
         with patched_output(state, out) as patch:
-            done = recompile(repo, out, change, patch, state, jobs=jobs, progress=progress)
+            done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress)
             state.clear_cache()   # from here until patched, out/ may be neither old nor new
     return done
 
 
-def recompile(repo: Path, out: Path, change: delta.Change, patch: Patch, state: State, *, jobs: int = 1,
+def _manifest_of(out: Path) -> dict | None:
+    from compiler.output.assemble import MANIFEST
+
+    try:
+        found = json.loads((out / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def recompile(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, *, jobs: int = 1,
               progress: Callable[[int, int], None] | None = None) -> Recompiled:
     """The changed projects' cells compiled into `patch` (their files, manifest.json, and what
-    out/ loses); raises StrataError with every problem, as a full compile would."""
+    out/ loses, from `old`: out/manifest.json); raises StrataError with every problem, as a full
+    compile would."""
+    from compiler.output.assemble import MANIFEST, manifest_bytes
+
+    build, reused, peers = _rendered(repo, out, change, old, patch, state, jobs, progress)
+    members = _members(change.facts.members, build, {p.name for p in build.projects})
+    doc = _manifest(old, build, reused, peers, members, patch)
+    patch.spool.write(MANIFEST, manifest_bytes(doc))
+    patch.previous = _outputs(old)
+    patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
+    reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
+    reads.update({f: list(r) for f, r in build.docs.reads.items()})
+    return Recompiled(tuple(w.render() for w in build.warnings), _deployed(doc), len(_outputs(doc)) + 1,
+                      len(build.results), delta.Facts(members, reads, change.facts.guarded))
+
+
+def _rendered(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, jobs: int,
+              progress: Callable[[int, int], None] | None) -> tuple:
+    """The changed projects' cells loaded, digested and rendered into the patch (those whose digest
+    is unchanged keep their files), with every project of the repository (`peers`)."""
     from compiler.merge.world import projects_in_env
-    from compiler.output.assemble import MANIFEST, capacity_json, manifest_bytes, manifest_json, write_shared
     from compiler.output.cache import reusable, reuse_key
     from compiler.pipeline import digest_stage, emit_stage
 
-    old = json.loads((out / MANIFEST).read_bytes())
     build = digest_stage(_load(repo, set(change.dirs)))
     reused = reusable(state, out, reuse_key(build.config.digest, out), build, old)
     peers = [p for name in sorted(build.world.envs) for p in projects_in_env(build.world, name, build.projects)]
     build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress, peers=peers,
                        render_only=lambda t: t.folder not in reused)
+    return build, reused, peers
+
+
+def _manifest(old: dict, build, reused: Mapping, peers: list, members: Mapping[str, list[list[str]]],
+              patch: Patch) -> dict:
+    """The previous manifest with the cells' entries (their project files written) and their
+    environments' delivery targets (their files written) replaced, the capacity figures again."""
+    from compiler.output.assemble import capacity_json, manifest_json, write_shared
+
     cells = replace(build, graph=replace(build.graph, platforms=()), delivery=())
     write_shared(cells, patch.spool)
     fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused, capacity={})))
-    names = {p.name for p in build.projects}
-    members = _members(change.facts.members, build, names)
     doc = _merged(old, fresh, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
     every = replace(build, projects=peers)   # every project, built once: capacity and delivery read them all
     for target in _delivery_targets(every, doc, members, _delivered(build)):
@@ -94,14 +129,7 @@ def recompile(repo: Path, out: Path, change: delta.Change, patch: Patch, state: 
         doc["targets"].append(target.entry())
     doc["targets"].sort(key=lambda e: e["folder"])
     doc["capacity"] = capacity_json(every, doc["targets"])
-    patch.spool.write(MANIFEST, manifest_bytes(doc))
-    patch.previous = _outputs(old)
-    patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
-    reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
-    reads.update({f: list(r) for f, r in build.docs.reads.items()})
-    facts = delta.Facts(members, reads, change.facts.guarded)
-    return Recompiled(tuple(w.render() for w in build.warnings), _deployed(doc), len(_outputs(doc)) + 1,
-                      len(build.results), facts)
+    return doc
 
 
 def _load(repo: Path, dirs: set[str]):
