@@ -30,13 +30,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from compiler.delivery.target import PROJECT as DELIVERY  # the project of a delivery target's entry
 from compiler.incremental import delta
 from compiler.incremental.snapshot import Request
 from compiler.output.state import State
 from compiler.output.write import Patch, locked_output, patched_output
-
-DELIVERY = "_delivery"     # compiler.delivery.target.PROJECT: the project of a delivery target's entry
-ENTRY_LISTS = ("targets", "projects", "platforms")
+from compiler.shard.join import ENTRY_LISTS  # the manifest's lists of entries with outputs
 
 
 @dataclass(frozen=True)
