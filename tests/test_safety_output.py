@@ -436,3 +436,38 @@ def test_sigkill_at_any_step_of_a_delta_patch_leaves_old_or_new_output_after_one
         assert _compile(repo).returncode == 0, (how, step, nth)
         assert snapshot(repo / "out") == new and _leftovers(repo) == [], (how, step, nth)
         resource.write_text(original)
+
+
+def _manifest_text(tool: str = '{"name": "strata", "version": "0.1.0"}', version: bool = True, size: int = 100_000,
+                   end: str = "\n}\n") -> str:
+    """A manifest.json as strata writes one (top-level members one per line, keys sorted), padded
+    past the size the guard parses whole."""
+    members = [f'  "capacity": {{"pad": "{"x" * size}"}}']
+    members += ['  "format_version": "1.4"'] if version else []
+    members += ['  "targets": [\n    {"id": "a"}\n  ]', f'  "tool": {tool}']
+    return "{\n" + ",\n".join(members) + end
+
+
+@pytest.mark.parametrize("size", [10, 100_000])
+@pytest.mark.parametrize("text, ours", [
+    (_manifest_text(), True),
+    (_manifest_text(tool='{"name": "kapitan", "version": "1"}'), False),
+    (_manifest_text(version=False), False),
+    (_manifest_text(tool='"strata"'), False),
+    (_manifest_text(end="\n"), False),
+])
+def test_a_big_or_small_manifest_is_strata_output_only_when_it_says_so(tmp_path, text, ours, size):
+    """The guard reads a big manifest's first line, format version line and last member only
+    (parsing MBs twice per compile cost more than a delta compile's rendering): it must decide as
+    parsing the whole file does."""
+    from compiler.output.guard import is_strata_output
+
+    text = text.replace("x" * 100_000, "x" * size)
+    (tmp_path / "manifest.json").write_text(text)
+    assert is_strata_output(tmp_path) is ours
+    try:
+        whole = json.loads(text)
+        parsed = isinstance(whole.get("tool"), dict) and whole["tool"].get("name") == "strata" and "format_version" in whole
+    except ValueError:
+        parsed = False
+    assert parsed is ours

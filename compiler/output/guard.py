@@ -10,6 +10,7 @@ may name a folder elsewhere (CI renders to a scratch folder).
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from pathlib import Path
 
@@ -60,12 +61,44 @@ def refusal(out: Path, marker: str = MANIFEST) -> str | None:
 
 
 def is_strata_output(folder: Path, marker: str = MANIFEST) -> bool:
+    """`marker` is a JSON object naming strata as its tool, with a format version."""
     try:
-        manifest = json.loads((folder / marker).read_bytes())
+        with open(folder / marker, "rb") as handle:
+            head = handle.read(_WHOLE)
+            if len(head) < _WHOLE:
+                return _is_strata_marker(json.loads(head))
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as whole:
+                return (head.startswith(b"{\n") and whole.find(_VERSION) >= 0
+                        and _ends_with_strata_tool(whole[-_TAIL:]))
     except (OSError, ValueError):
         return False
-    tool = manifest.get("tool") if isinstance(manifest, dict) else None
-    return isinstance(tool, dict) and tool.get("name") == "strata" and "format_version" in manifest
+
+
+# A marker this small is parsed whole. A bigger one is a manifest.json (MBs with thousands of
+# targets; every compile reads it twice, and parsing it cost more than the delta compile's
+# rendering): strata writes its top-level members one per line, keys sorted, so `tool` is the
+# last member, and a search for the format version's line costs a millisecond.
+_WHOLE = 64 * 1024
+_TAIL = 512
+_VERSION = b'\n  "format_version": '
+_TOOL = b'\n  "tool": '
+
+
+def _is_strata_marker(doc: object) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    tool = doc.get("tool")
+    return isinstance(tool, dict) and tool.get("name") == "strata" and "format_version" in doc
+
+
+def _ends_with_strata_tool(tail: bytes) -> bool:
+    """The last member is `"tool": {... "name": "strata" ...}` and closes the object."""
+    start = tail.rfind(_TOOL)
+    if start < 0:
+        return False
+    text = tail[start + len(_TOOL):].decode("utf-8")
+    tool, end = json.JSONDecoder().raw_decode(text)
+    return isinstance(tool, dict) and tool.get("name") == "strata" and text[end:].strip() == "}"
 
 
 def _protected(repo: Path, config: RepoConfig, out: Path) -> str | None:
