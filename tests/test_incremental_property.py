@@ -65,6 +65,8 @@ def generated(tmp_path_factory) -> Path:
                                              "    resourceName: nvidia.com/gpu\n    capacity: 16\n    gpusPerNode: 4\n"))
     for project in (repo / "projects").glob("*/project.yaml"):
         project.write_text(project.read_text().replace("quota:\n  default:\n", "quota:\n  default:\n    gpu: {t4: 4}\n"))
+    volcano = repo / "environments" / "dev-2.yaml"   # project queues with GPU limits, which a Job may borrow
+    volcano.write_text(volcano.read_text() + "scheduler: volcano\n")
     group = repo / "environments" / "groups" / "dev.yaml"   # an engine would run a finished job again
     group.write_text(re.sub(r"ttlAfterFinished: \w+", "ttlAfterFinished: null", group.read_text()))
     return repo
@@ -298,6 +300,29 @@ def move_resource(walk: Walk) -> str:
     return f"{path.name}: {source} -> {target}"
 
 
+def borrow_queue(walk: Walk) -> str:
+    """A gang Job that names another project's Volcano queue (in dev-2), or one taken out again: its
+    capacity check reads that queue's GPU limit from the other project's objects, which a delta
+    compile of this project alone must render too."""
+    found = walk.files("projects/*/*/*borrow*.yaml")
+    if found and walk.rng.random() < 0.5:
+        path = walk.rng.choice(found)
+        path.unlink()
+        return f"removed {path.name}"
+    owner, lender = walk.rng.sample(sorted(p for p in (walk.repo / "projects").iterdir() if p.is_dir()), 2)
+    gpus = walk.rng.choice((1, 4, 4))   # 2 pods x 4: more than the lender's queue (and the owner's quota) allows
+    path = owner / "training" / f"borrow-{walk.step}.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(borrowing_job(path.stem, lender.name, gpus))
+    return f"{path.name} in {owner.name} borrows {lender.name}'s queue ({gpus} GPUs per pod)"
+
+
+def borrowing_job(name: str, queue: str, gpus: int) -> str:
+    return (f"kind: Job\nname: {name}\nspec:\n  image: reg/borrow:1.0.0\n  command: [python, x.py]\n"
+            f"  framework: pytorch\n  replicas: {{master: 1, worker: 1}}\n"
+            f"  resources: {{cpu: '1', memory: 1Gi, gpu: {gpus}}}\n  scheduling: {{queue: {queue}, gang: true}}\n")
+
+
 def nothing(walk: Walk) -> str:
     return "nothing changed"
 
@@ -308,7 +333,7 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
     ("add", add_resource), ("delete", delete_resource), ("rename", rename_resource),
     ("same size and mtime", same_size_same_mtime), ("error", break_file), ("none", nothing), ("none", nothing),
     ("resource error", break_resource), ("gpus", change_gpus), ("gpus", change_gpus), ("datasets", toggle_datasets),
-    ("move", move_resource), ("image", bump_image), ("add", add_resource),
+    ("move", move_resource), ("image", bump_image), ("add", add_resource), ("borrow", borrow_queue),
 ]
 
 
@@ -336,3 +361,20 @@ def test_a_cached_compile_equals_an_uncached_one_after_every_edit(tmp_path, gene
 @pytest.mark.parametrize("seed", range(5))
 def test_a_long_walk(tmp_path, generated, monkeypatch, seed):
     walk_and_check(tmp_path, generated, seed=seed, steps=120, monkeypatch=monkeypatch)
+
+
+def test_a_delta_compile_checks_a_borrowed_queue_against_its_owner(tmp_path, generated, monkeypatch):
+    """A Job added to one project names another project's Volcano queue and needs more GPUs than it
+    allows: the delta compile (this project only) reports what a full compile reports, which it can
+    only do with the other project's queue rendered."""
+    walk = walk_and_check(tmp_path, generated, seed=0, steps=0, monkeypatch=monkeypatch)
+    time.sleep(2 * TICK_NS / 1e9)
+    walk.check("nothing changed: the copy's files are no longer racy")
+    owner, lender = sorted(p for p in (walk.repo / "projects").iterdir() if p.is_dir())[:2]
+    (owner / "training").mkdir(exist_ok=True)
+    (owner / "training" / "borrow.yaml").write_text(borrowing_job("borrow", lender.name, 4))
+    time.sleep(2 * TICK_NS / 1e9)
+    walk.check("a Job borrows another project's queue")
+    assert walk.delta[-1], "the change did not take the delta compile"
+    code, said = walk.compile(walk.repo, walk.cached_out)
+    assert code == 1 and f"more than volcano queue {lender.name} allows" in said, said
