@@ -111,6 +111,30 @@ def digest_of(engine: str, env: str, files: Iterable[tuple[str, str]], members: 
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
+def member_rows(graph: Graph, digests: Mapping[Key, str]) -> dict[str, list[list[str]]]:
+    """[project, resource, identity, digest] of every target of `graph`, by environment, in key order:
+    what a delivery digest covers, as a shard's record and `.strata/delta.bin` keep it."""
+    found: dict[str, list[list[str]]] = {}
+    for key, node in sorted(graph.nodes.items()):
+        found.setdefault(key[0], []).append([key[1], key[2], node.target.identity, digests.get(key, "")])
+    return found
+
+
+def recorded_delivery(env: str, settings: DeliverySettings, scheduler: str, namespaces: Mapping[str, str],
+                      files: Iterable[tuple[str, str]], rows: Iterable[list[str]],
+                      refs: Iterable[tuple[str, dict[str, str]]], config: str,
+                      version: str = __version__) -> DeliveryTarget:
+    """The delivery target of one environment from recorded facts instead of a graph (`strata merge`,
+    a delta compile): its input files with their sha256, every target's `member_rows` row, every
+    entry's (folder, object ref); the same target `build_delivery` makes."""
+    files = list(files)
+    ordered = sorted(rows, key=lambda m: (m[0], m[1]))
+    out, objects = engine_files(settings, scheduler, namespaces, refs)
+    digest = digest_of(settings.engine, env, files, [(m[2], m[3]) for m in ordered], config, version)
+    return DeliveryTarget(env, settings.engine, digest, tuple(sorted(m[2] for m in ordered)), dict(files), out,
+                          tuple(objects))
+
+
 def build_delivery(plan: Plan, graph: Graph, digest: str, hashes: Mapping[str, str],
                    refs: Iterable[tuple[str, dict[str, str]]]) -> DeliveryTarget:
     """The delivery target of one environment; `refs` are (folder, object ref) of the whole compile."""
@@ -154,4 +178,4 @@ def _ref(obj: dict[str, Any]) -> dict[str, str]:
 
 
 __all__ = ["PLATFORM", "DeliveryTarget", "Plan", "build_delivery", "delivery_digest", "delivery_plans", "digest_of",
-           "engine_files", "plan_of"]
+           "engine_files", "member_rows", "plan_of", "recorded_delivery"]

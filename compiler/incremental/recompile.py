@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler.delivery.target import PROJECT as DELIVERY  # the project of a delivery target's entry
+from compiler.delivery.target import member_rows
 from compiler.incremental import delta
 from compiler.incremental.snapshot import Request
 from compiler.output.state import State
@@ -168,41 +169,30 @@ def _members(previous: Mapping[str, list[list[str]]], build, names: set[str]) ->
     """Every target's [project, resource, identity, digest] by environment, in key order: the
     rebuilt projects' from this build, the others' as recorded."""
     found = {env: [m for m in rows if m[0] not in names] for env, rows in previous.items()}
-    for env, rows in members_of(build).items():
+    for env, rows in member_rows(build.graph, build.digests).items():
         found[env] = sorted(found.get(env, []) + rows, key=lambda m: (m[0], m[1]))
     return dict(sorted(found.items()))
-
-
-def members_of(build) -> dict[str, list[list[str]]]:
-    """[project, resource, identity, digest] of every target of a build, by environment, in key order."""
-    found: dict[str, list[list[str]]] = {}
-    for key, node in sorted(build.graph.nodes.items()):
-        found.setdefault(key[0], []).append([key[1], key[2], node.target.identity, build.digests.get(key, "")])
-    return found
 
 
 def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], envs: set[str]) -> list:
     """The delivery target of each of `envs`, as a full compile builds it (compiler/delivery/target.py),
     from the entries' object refs and every target's digest (`build.projects`: every project)."""
     from compiler.delivery.settings import delivery_of
-    from compiler.delivery.target import DeliveryTarget, digest_of, engine_files, plan_of
+    from compiler.delivery.target import plan_of, recorded_delivery
     from compiler.load.discover import CONFIG_FILE
     from compiler.merge.world import projects_in_env
-    from compiler.output.assemble import input_hashes
+    from compiler.output.assemble import known_hashes
 
     found = []
     for name in sorted(envs):
         env = build.world.envs[name].env
         plan = plan_of(env, projects_in_env(build.world, name, build.projects), ())
-        hashes = {**input_hashes(build.root, [f for f in plan.files if f not in build.hashes]), **build.hashes}
-        rows = members.get(name, [])
-        digest = digest_of(plan.engine, name, [(f, hashes[f]) for f in plan.files], [(m[2], m[3]) for m in rows],
-                           build.hashes.get(CONFIG_FILE, ""))
+        hashes = known_hashes(build, plan.files)
         refs = [(e["folder"], ref) for key in ENTRY_LISTS for e in doc.get(key, []) if e["env"] == name
                 for ref in e.get("objects", [])]
-        files, objects = engine_files(delivery_of(env), env.settings.scheduler, plan.namespaces, refs)
-        found.append(DeliveryTarget(name, plan.engine, digest, tuple(sorted(m[2] for m in rows)),
-                                    {f: hashes[f] for f in plan.files}, files, tuple(objects)))
+        found.append(recorded_delivery(name, delivery_of(env), env.settings.scheduler, plan.namespaces,
+                                       [(f, hashes[f]) for f in plan.files], members.get(name, []), refs,
+                                       build.hashes.get(CONFIG_FILE, "")))
     return found
 
 
@@ -224,4 +214,5 @@ def facts_of(build) -> delta.Facts:
     guarded = [Path(folder).resolve().relative_to(build.root.resolve()).as_posix()
                for folder in (*build.config.chart_dirs, *(build.root / c for c in build.config.crds))
                if Path(folder).resolve().is_relative_to(build.root.resolve())]
-    return delta.Facts(members_of(build), {f: list(r) for f, r in build.docs.reads.items()}, sorted(guarded))
+    reads = {f: list(r) for f, r in build.docs.reads.items()}
+    return delta.Facts(member_rows(build.graph, build.digests), reads, sorted(guarded))

@@ -188,6 +188,13 @@ def input_hashes(root: Path, files: Iterable[str]) -> dict[str, str]:
     return {f: sha256((root / f).read_bytes()) for f in sorted(files)}
 
 
+def known_hashes(build, files: Iterable[str]) -> dict[str, str]:
+    """sha256 of each of `files`: the build's own hashes where it has them, read for the others."""
+    files = list(files)
+    return {**input_hashes(build.root, [f for f in files if f not in build.hashes]),
+            **{f: build.hashes[f] for f in files if f in build.hashes}}
+
+
 def object_ref(obj: dict[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata") or {}
     ref = {"apiVersion": obj.get("apiVersion", ""), "kind": obj.get("kind", ""), "name": meta.get("name", "")}

@@ -244,7 +244,7 @@ def manifest(parts: list[Part], entries: dict[str, list[dict]]) -> bytes:
 def delivery_targets(parts: list[Part], entries: list[dict]) -> list:
     """The delivery target of each environment an engine delivers, from the records."""
     from compiler.delivery.settings import DeliverySettings
-    from compiler.delivery.target import DeliveryTarget, digest_of, engine_files
+    from compiler.delivery.target import recorded_delivery
 
     refs: dict[str, list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for entry in entries:
@@ -260,11 +260,7 @@ def delivery_targets(parts: list[Part], entries: list[dict]) -> list:
             recipe = block.get("delivery")
             if recipe is None:
                 continue
-            settings = DeliverySettings.from_record(recipe["settings"])
-            files, objects = engine_files(settings, recipe["scheduler"], recipe["namespaces"], refs[env])
-            ordered = sorted(members[env], key=lambda m: (m[0], m[1]))
-            digest = digest_of(settings.engine, env, [tuple(f) for f in recipe["files"]],
-                               [(m[2], m[3]) for m in ordered], recipe["config"], version)
-            found.append(DeliveryTarget(env, settings.engine, digest, tuple(sorted(m[2] for m in ordered)),
-                                        dict(recipe["files"]), files, tuple(objects)))
+            found.append(recorded_delivery(env, DeliverySettings.from_record(recipe["settings"]), recipe["scheduler"],
+                                           recipe["namespaces"], [tuple(f) for f in recipe["files"]], members[env],
+                                           refs[env], recipe["config"], version))
     return found

@@ -73,15 +73,17 @@ def partial_files(build, shard: Shard, assignment: Assignment) -> dict[str, byte
 def shard_record(build, shard: Shard, assignment: Assignment) -> dict[str, Any]:
     from compiler.capacity import selected_envs
     from compiler.delivery.settings import delivered_by_engine
+    from compiler.delivery.target import member_rows
     from compiler.shard.source import source_of, tool_of
 
     envs = selected_envs(build)
+    rows = member_rows(build.graph, build.digests)
     delivered = sorted(name for name, env in envs.items() if delivered_by_engine(env))
     return {"index": shard.index, "count": shard.count, "source": source_of(build), "tool": tool_of(),
             "folders": list(assignment.folders(shard.index)),
             "environments": {name: environment_record(build, envs[name])
                              for name in sorted(assignment.platforms(shard.index))},
-            "members": {name: members_of(build, name) for name in delivered}}
+            "members": {name: rows.get(name, []) for name in delivered}}
 
 
 def environment_record(build, env) -> dict[str, Any]:
@@ -91,20 +93,15 @@ def environment_record(build, env) -> dict[str, Any]:
     from compiler.delivery.target import plan_of
     from compiler.load.discover import CONFIG_FILE
     from compiler.merge.world import projects_in_env
-    from compiler.output.assemble import input_hashes
+    from compiler.output.assemble import known_hashes
 
     projects = projects_in_env(build.world, env.name, build.projects)
     found: dict[str, Any] = {"facts": EnvFacts.of(env, projects).record()}
     if delivered_by_engine(env):
         plan = plan_of(env, projects, ())
-        hashes = {**input_hashes(build.root, [f for f in plan.files if f not in build.hashes]), **build.hashes}
+        hashes = known_hashes(build, plan.files)
         found["delivery"] = {"settings": delivery_of(env).record(), "scheduler": env.settings.scheduler,
                              "namespaces": dict(plan.namespaces), "files": [[f, hashes[f]] for f in plan.files],
                              "config": build.hashes.get(CONFIG_FILE, "")}
     return found
 
-
-def members_of(build, env: str) -> list[list[str]]:
-    """[project, resource, identity, digest] of every target of the shard's cells in `env`, by key."""
-    return [[key[1], key[2], node.target.identity, build.digests.get(key, "")]
-            for key, node in sorted(build.graph.nodes.items()) if key[0] == env]
