@@ -53,7 +53,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         state = State(repo)
         done = _delta(repo, request, state, out, config, jobs) if whole and not no_cache else None
         if done is None:
-            done = _full(repo, state, out, config, envs, projects, shard, jobs, no_cache)
+            done = _full(repo, state, out, config, envs, projects, shard, jobs, no_cache, whole)
     except HalfSwapped:
         raise                                        # its message says where the previous output is
     except StrataError as error:
@@ -86,7 +86,7 @@ def _delta(repo: Path, request, state, out: Path, config, jobs: int | None) -> t
 
 
 def _full(repo: Path, state, out: Path, config, envs: tuple[str, ...], projects: tuple[str, ...], shard,
-          jobs: int | None, no_cache: bool) -> tuple:
+          jobs: int | None, no_cache: bool, whole: bool) -> tuple:
     """Every target (but those whose output is kept), written into a staging folder swapped in."""
     from compiler.incremental import snapshot
     from compiler.incremental.recompile import facts_of
@@ -104,7 +104,7 @@ def _full(repo: Path, state, out: Path, config, envs: tuple[str, ...], projects:
         state.clear_cache()                          # from here until written, out/ may be neither old nor new
     previous = snapshot.Previous(str(out), tuple(w.render() for w in build.warnings), deployed_count(build.targets),
                                  len(build.written))
-    return previous, build.reused, facts_of(build) if not (envs or projects or shard) else None
+    return previous, build.reused, facts_of(build) if whole else None
 
 
 def _summary(done, started: float, reused: int | None = None) -> int:

@@ -143,7 +143,8 @@ def tool_tree() -> Tree:
 
 def repo_tree(repo: str, out: str) -> Tree:
     """The repository's entries but .git, .strata, the output folder and its temporary folders
-    beside it (`output_identity` tells whether those exist)."""
+    beside it (`output_identity` tells whether those exist; their names are
+    compiler.output.write.temporary_folders', not imported: the snapshot starts light)."""
     parent, name = os.path.split(out)
     temporary = {os.path.join(parent, f".{name}.strata-{end}") for end in ("new", "old")}
     skipped = {os.path.join(repo, name) for name in SKIPPED} | {out} | temporary
