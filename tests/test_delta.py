@@ -20,6 +20,7 @@ TICK_NS = 20_000_000
 def took(monkeypatch) -> list[bool]:
     """A short filesystem tick, and whether each compile took the delta path."""
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
+    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
     return spy(monkeypatch, recompile, "compile_delta")
 
 

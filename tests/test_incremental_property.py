@@ -339,6 +339,7 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
 
 def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monkeypatch) -> Walk:
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
+    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
     walk = Walk(tmp_path, generated, seed)
     walk.fast = spy(monkeypatch, snapshot, "unchanged")
     walk.delta = spy(monkeypatch, recompile, "compile_delta")   # raised: it found problems, as a full compile does

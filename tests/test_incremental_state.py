@@ -23,6 +23,7 @@ OPTIONS = (("envs", "()"), ("projects", "()"), ("shard", "None"))   # what a pla
 def fast(monkeypatch) -> list[bool]:
     """A short filesystem tick, and a record of what each compile's snapshot check decided."""
     monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
+    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
     return spy(monkeypatch, snapshot, "unchanged")
 
 
@@ -135,6 +136,51 @@ def test_an_unwritable_state_folder_is_only_slower(tmp_path, fast, monkeypatch):
     compiled(repo)
     compiled(repo)
     assert fast == [False, False]
+
+
+def test_the_start_is_the_stamp_of_a_file_written_into_strata(tmp_path):
+    """The clock that stamps the repository's files (a network file system's server, too)."""
+    assert snapshot.start_clock(str(tmp_path / ".strata")).file_ns is None   # no .strata/ yet: none made
+    assert not (tmp_path / ".strata").exists()
+    (tmp_path / ".strata").mkdir()
+    clock = snapshot.start_clock(str(tmp_path / ".strata"))
+    written = os.stat(tmp_path / ".strata" / snapshot.CLOCK)
+    assert clock.file_ns == max(written.st_mtime_ns, written.st_ctime_ns) and clock.device == written.st_dev
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / snapshot.CLOCK).mkdir()                     # cannot be written: this machine's clock
+    assert snapshot.start_clock(str(tmp_path / "elsewhere")).file_ns is None
+
+
+def test_the_fine_tick_applies_to_the_files_of_the_clock_file_system_only():
+    second = 10**9
+    fine = snapshot.Clock(local_ns=100 * second, file_ns=100 * second, device=1, fine=True)
+    coarse = snapshot.Clock(local_ns=100 * second, file_ns=100 * second, device=1, fine=False)
+
+    def stamp(age_ns: int, device: int = 1) -> tuple:
+        return (0o100644, 1, 100 * second - age_ns, 100 * second - age_ns, 7, device)
+
+    tree = {"a": stamp(second // 2), "b": stamp(second // 2, device=2), "c": stamp(3 * second), "d": stamp(second // 20)}
+    assert {k for k, v in snapshot._settled(tree, fine).items() if v[1:] == (snapshot.RACY,)} == {"b", "d"}
+    assert {k for k, v in snapshot._settled(tree, coarse).items() if v[1:] == (snapshot.RACY,)} == {"a", "b", "d"}
+    assert snapshot._settled(tree, snapshot.Clock(local_ns=100 * second)) == snapshot._settled(tree, coarse)
+
+
+def test_a_compile_soon_after_an_edit_leaves_a_snapshot_the_next_compile_uses(tmp_path, monkeypatch):
+    """The real ticks: an edit a few tenths of a second before a compile (a save hook) is settled
+    for the file system's clock, so the next compile is the no-change one."""
+    took = spy(monkeypatch, snapshot, "unchanged")
+    repo = write_repo(tmp_path)
+    time.sleep(snapshot.TICK_NS / 1e9 + 0.1)
+    compiled(repo)                                   # makes .strata/
+    spec = repo / "projects/demo/train.yaml"
+    spec.write_text(spec.read_text().replace("1.0", "1.1"))
+    time.sleep(3 * snapshot.FINE_TICK_NS / 1e9)
+    compiled(repo)
+    compiled(repo)
+    if os.stat(spec).st_mtime_ns % 10**9 == 0:       # pragma: no cover - a file system stamping whole seconds
+        pytest.skip("this file system stamps whole seconds: the generous tick applies")
+    assert took == [False, False, True]
+    assert "train:1.1" in (repo / "out/dev/demo/job-train/manifests.yaml").read_text()
 
 
 def test_no_change_compile_does_not_import_the_pipeline(tmp_path):

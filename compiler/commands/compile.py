@@ -30,7 +30,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     from compiler.output.state import State
 
     repo = repo_of(ctx)
-    started, started_ns = time.perf_counter(), time.time_ns()
+    started = time.perf_counter()
     # Every option but --out, --no-cache and -j (the same bytes for any N) is part of what the snapshot
     # was taken for, so an option added later (a selection, a shard) can never reuse another
     # invocation's snapshot.
@@ -40,6 +40,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
     if previous is not None:                         # nothing it read has changed: out/ is up to date
         return _summary(previous, started)
+    clock = snapshot.start_clock(str(State(repo).folder))   # before any input is read
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
     from compiler.output.guard import output_folder
@@ -64,7 +65,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
 
     previous, reused, facts = done
     state.write_cache(reuse_key(config.digest, out))
-    if snapshot.record(request, str(state.folder), started_ns, previous) and whole:
+    if snapshot.record(request, str(state.folder), clock, previous) and whole:
         delta.record(str(state.folder), str(out), facts)
     return _summary(previous, started, reused)
 

@@ -13,10 +13,16 @@ merging and checking every spec).
 Why metadata is enough: every change to a file's content sets its ctime to the current time
 (even an edit that restores size and mtime with `touch -d`), and nobody can set a ctime
 back. A file's stamp is trusted only when it was last changed at least
-`TICK_NS` before the compile started (git's "racy clean" rule: a file changed in the same
+a tick before the compile started (git's "racy clean" rule: a file changed in the same
 timestamp tick as the compile read it could change again without a visible difference), so
 a later change always shows as a later ctime; a file changed closer to the start is recorded
-as changed (RACY), so the next compile reads it again. A new, deleted or renamed file shows in its
+as changed (RACY), so the next compile reads it again. The start is the stamp of a file the
+compile writes into `.strata/` before it reads anything (`Clock`): the clock that stamps the
+repository's files (a network file system's server, too), as git compares with its index
+file's. On that file system, when it stamps finer than whole seconds, the tick is
+`FINE_TICK_NS` (a compile just after an edit, or a save hook, then leaves a snapshot the next
+compile can use); elsewhere (strata's own files, another mount, a first compile with no
+`.strata/` yet) it is the generous `TICK_NS` by this machine's clock. A new, deleted or renamed file shows in its
 folder's listing. Anything that does not match, a missing or damaged snapshot, a swap left
 half done: the compile runs the slow way, which is always correct. Files under out/ are not
 checked one by one (that costs more than the rest together); the manifest's identity says
@@ -29,6 +35,7 @@ import contextlib
 import os
 import stat
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,8 @@ from compiler.incremental.sealed import read_sealed, write_sealed
 FILE = "snapshot.bin"
 KIND = "no-change-snapshot"
 TICK_NS = 2_000_000_000    # generous: FAT's mtime tick is 2 s, network filesystems have clock skew
+FINE_TICK_NS = 100_000_000  # Linux stamps files from its coarse clock: a tick of at most 10 ms, ten times over
+CLOCK = "clock"            # the file in .strata/ whose stamp is the compile's start (`start_clock`)
 RACY = "racy"              # in place of a stamp that cannot vouch for its file (`_settled`)
 MANIFEST = "manifest.json"
 SKIPPED = (".git", ".strata")
@@ -90,13 +99,42 @@ def _compare(request: Request, state_dir: str, found: object) -> Previous | None
     return Previous(out, tuple(found["warnings"]), found["deployed"], found["files"])
 
 
-def record(request: Request, state_dir: str, started_ns: int, previous: Previous) -> bool:
-    """Write the snapshot of a compile that started at `started_ns` (time.time_ns()) and has just
-    written its output. A file changed too close to that start to be told apart from a later
-    change is recorded as `RACY`, a stamp no file has: it reads as changed next time (the delta
+@dataclass(frozen=True)
+class Clock:
+    """When a compile started: by this machine's clock, and by the stamp a file written into
+    `.strata/` then got from its file system (None when there was no `.strata/` to write in)."""
+
+    local_ns: int
+    file_ns: int | None = None
+    device: int | None = None    # that file's file system: only its files are judged by its stamp
+    fine: bool = False           # it stamps finer than whole seconds (FAT, ext3 and HFS+ do not)
+
+
+def start_clock(state_dir: str) -> Clock:
+    """The compile's start, taken before it reads any input. `.strata/` is not created here: a
+    compile refused later (a bad --out) must leave the repository as it was."""
+    local = time.time_ns()
+    if os.path.islink(state_dir) or not os.path.isdir(state_dir):
+        return Clock(local)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        handle = os.open(os.path.join(state_dir, CLOCK), flags, 0o644)
+        try:
+            os.write(handle, b"\n")   # a write sets the file's mtime and ctime to its file system's now
+            info = os.fstat(handle)
+        finally:
+            os.close(handle)
+    except OSError:
+        return Clock(local)
+    return Clock(local, max(info.st_mtime_ns, info.st_ctime_ns), info.st_dev, info.st_mtime_ns % 10**9 != 0)
+
+
+def record(request: Request, state_dir: str, started: Clock, previous: Previous) -> bool:
+    """Write the snapshot of a compile that started at `started` and has just written its output.
+    A file changed too close to that start to be told apart from a later change is recorded as `RACY`, a stamp no file has: it reads as changed next time (the delta
     compile of compiler.incremental.delta builds its project again). True if written."""
     path = os.path.join(state_dir, FILE)
-    tool, repo = _settled(tool_tree(), started_ns), _settled(repo_tree(request.repo, previous.out), started_ns)
+    tool, repo = _settled(tool_tree(), started), _settled(repo_tree(request.repo, previous.out), started)
     try:
         write_sealed(path, KIND, {
             "key": request.key(), "out": previous.out, "output": output_identity(previous.out),
@@ -184,9 +222,14 @@ def _stamp(path: str) -> tuple:
     return stamp
 
 
-def _settled(found: Tree, started_ns: int) -> Tree:
+def _settled(found: Tree, started: Clock) -> Tree:
     """The tree with the stamp of each file (or link) changed within a tick of the compile's start,
     which cannot vouch for it, replaced by its type and RACY."""
-    limit = started_ns - TICK_NS
-    return {path: (stamp[0], RACY) if stamp and not stat.S_ISDIR(stamp[0]) and max(stamp[2], stamp[3]) >= limit
-            else stamp for path, stamp in found.items()}
+    coarse = started.local_ns - TICK_NS
+    near = coarse if started.file_ns is None else started.file_ns - (FINE_TICK_NS if started.fine else TICK_NS)
+
+    def racy(stamp: tuple) -> bool:
+        limit = near if stamp[5] == started.device else coarse
+        return not stat.S_ISDIR(stamp[0]) and max(stamp[2], stamp[3]) >= limit
+
+    return {path: (stamp[0], RACY) if stamp and racy(stamp) else stamp for path, stamp in found.items()}

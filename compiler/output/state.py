@@ -7,6 +7,8 @@
     .strata/cache.json   what the output was last written with (compiler.output.cache)
     .strata/snapshot.bin every input of the last compile by its metadata, for the no-change
                          fast path (compiler.incremental.snapshot)
+    .strata/clock        written as a compile starts: its stamp is the start by the clock that
+                         stamps the repository's files (compiler.incremental.snapshot)
     .strata/delta.bin    every target's digest and what Jsonnet files read, for a delta compile
                          of changed resource files (compiler.incremental.delta)
 
