@@ -131,8 +131,9 @@ def start_clock(state_dir: str) -> Clock:
 
 def record(request: Request, state_dir: str, started: Clock, previous: Previous) -> bool:
     """Write the snapshot of a compile that started at `started` and has just written its output.
-    A file changed too close to that start to be told apart from a later change is recorded as `RACY`, a stamp no file has: it reads as changed next time (the delta
-    compile of compiler.incremental.delta builds its project again). True if written."""
+    A file changed too close to that start to be told apart from a later change is recorded as
+    `RACY`, a stamp no file has: it reads as changed next time (the delta compile of
+    compiler.incremental.delta builds its project again). True if written."""
     path = os.path.join(state_dir, FILE)
     tool, repo = _settled(tool_tree(), started), _settled(repo_tree(request.repo, previous.out), started)
     try:

@@ -199,6 +199,15 @@ def inside_repo(repo: Path, path: Path) -> bool:
         return False
 
 
+def _resolved_inside(repo: Path, real: Path) -> bool:
+    """`inside_repo` for a path already resolved (resolving costs a syscall per path component)."""
+    try:
+        real.relative_to(repo.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
 def confined(repo: Path, rel: str) -> Path:
     """The real path of a repo file strata may read: inside the repo, a regular file, at most 8 MiB.
 
@@ -214,7 +223,7 @@ def confined(repo: Path, rel: str) -> Path:
         loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
         raise LoadError(Problem("symlink loop; strata cannot read this file" if loop
                                 else f"cannot read file: {getattr(exc, 'strerror', None) or exc}", origin)) from None
-    if not inside_repo(repo, real):
+    if not _resolved_inside(repo, real):
         raise LoadError(Problem(f"file resolves outside the repository ({clip(str(real))}); strata only reads "
                                 "files inside the repo", origin))
     if not stat.S_ISREG(info.st_mode):
