@@ -113,8 +113,8 @@ def test_state_lives_in_dot_strata_and_out_holds_only_listed_files(repo):
     manifest = json.loads((repo / "out/manifest.json").read_text())
     listed = {"manifest.json"} | {rel for entry in manifest["targets"] + manifest["projects"] for rel in entry["outputs"]}
     assert set(snapshot(repo / "out")) == listed
-    assert sorted(p.name for p in (repo / ".strata").iterdir()) == [".gitignore", "cache.json", "delta.bin", "lock",
-                                                                    "snapshot.bin"]
+    assert sorted(p.name for p in (repo / ".strata").iterdir()) == [".gitignore", "cache.json", "clock", "delta.bin",
+                                                                    "lock", "snapshot.bin"]
     assert (repo / ".strata/.gitignore").read_text() == "*\n"
     assert "2 unchanged" in run(repo, "compile").output
 
@@ -379,6 +379,7 @@ def _settle() -> None:
 @pytest.mark.parametrize(("step", "nth"), DELTA_STEPS)
 def test_a_crash_at_any_step_of_a_delta_patch_is_put_right_by_the_next_run(repo, tmp_path, monkeypatch, step, nth):
     monkeypatch.setattr(no_change, "TICK_NS", 20_000_000)
+    monkeypatch.setattr(no_change, "FINE_TICK_NS", 20_000_000)
     write_repo(repo, {"projects/demo/extra.yaml": EXTRA}, base=False)
     _settle()
     assert run(repo, "compile").exit_code == 0
@@ -402,7 +403,8 @@ def test_a_crash_at_any_step_of_a_delta_patch_is_put_right_by_the_next_run(repo,
 
 
 DELTA_KILLER = KILLER.replace("from crash_points import inject\n", "from crash_points import inject\n"
-                              "from compiler.incremental import snapshot\nsnapshot.TICK_NS = 20_000_000\n")
+                              "from compiler.incremental import snapshot\n"
+                              "snapshot.TICK_NS = snapshot.FINE_TICK_NS = 20_000_000\n")
 
 
 @pytest.mark.slow

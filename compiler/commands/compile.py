@@ -40,7 +40,6 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
     if previous is not None:                         # nothing it read has changed: out/ is up to date
         return _summary(previous, started)
-    clock = snapshot.start_clock(str(State(repo).folder))   # before any input is read
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
     from compiler.output.guard import output_folder
@@ -52,6 +51,8 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     try:
         out = output_folder(repo, config, out_dir)   # refused before anything is read or written
         state = State(repo)
+        # Before the compile reads its inputs (strata.yaml again too: `config` only chose `out`).
+        clock = snapshot.start_clock(_state_folder(state))
         done = _delta(repo, request, state, out, config, jobs) if whole and not no_cache else None
         if done is None:
             done = _full(repo, state, out, config, envs, projects, shard, jobs, no_cache, whole)
@@ -68,6 +69,18 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     if snapshot.record(request, str(state.folder), clock, previous) and whole:
         delta.record(str(state.folder), str(out), facts)
     return _summary(previous, started, reused)
+
+
+def _state_folder(state) -> str:
+    """`.strata/`, made now if it can be (the compile makes it anyway), so that even a first
+    compile's start is stamped by the repository's file system (compiler.incremental.snapshot)."""
+    from contextlib import suppress
+
+    from compiler.errors import StrataError
+
+    with suppress(StrataError):   # a symlink or a read-only repository: the compile says so when it takes the lock
+        state.ensure()
+    return str(state.folder)
 
 
 def _delta(repo: Path, request, state, out: Path, config, jobs: int | None) -> tuple | None:

@@ -21,8 +21,8 @@ compile writes into `.strata/` before it reads anything (`Clock`): the clock tha
 repository's files (a network file system's server, too), as git compares with its index
 file's. On that file system, when it stamps finer than whole seconds, the tick is
 `FINE_TICK_NS` (a compile just after an edit, or a save hook, then leaves a snapshot the next
-compile can use); elsewhere (strata's own files, another mount, a first compile with no
-`.strata/` yet) it is the generous `TICK_NS` by this machine's clock. A new, deleted or renamed file shows in its
+compile can use); elsewhere (strata's own files, another mount, a `.strata/` that cannot be
+written) it is the generous `TICK_NS` by this machine's clock. A new, deleted or renamed file shows in its
 folder's listing. Anything that does not match, a missing or damaged snapshot, a swap left
 half done: the compile runs the slow way, which is always correct. Files under out/ are not
 checked one by one (that costs more than the rest together); the manifest's identity says
@@ -111,8 +111,7 @@ class Clock:
 
 
 def start_clock(state_dir: str) -> Clock:
-    """The compile's start, taken before it reads any input. `.strata/` is not created here: a
-    compile refused later (a bad --out) must leave the repository as it was."""
+    """The compile's start, taken before it reads any input (the caller makes `.strata/`)."""
     local = time.time_ns()
     if os.path.islink(state_dir) or not os.path.isdir(state_dir):
         return Clock(local)
