@@ -152,8 +152,9 @@ def report(args, strata, steps: list[Step], size: tuple[int, int, str, int], ope
         lines += [f"| {o.kind} | {len(o.seconds)} | {statistics.median(o.seconds) * 1000:.0f} ms | "
                   f"{max(o.seconds) * 1000:.0f} ms | `{o.slowest}` |" for o in opened.values()]
     if args.markdown:
+        where = machine(strata, Path(tempfile.gettempdir()))   # where the scratch folder was
         lines += ["", f"Workload: {args.projects} projects × {args.resources_per_project} resources × {args.envs} "
-                      f"environments; {machine(strata)}." if not args.repo else f"Repo: {args.repo}; {machine(strata)}."]
+                      f"environments; {where}." if not args.repo else f"Repo: {args.repo}; {where}."]
     print("\n".join(lines))
 
 

@@ -295,8 +295,22 @@ def _mib(value: float | None) -> str:
     return f"{value:,.0f}" if value else "–"
 
 
-def machine(strata: list[str]) -> str:
-    """What the figures were measured on: CPU, cores, Python, strata's version."""
+def file_system(path: Path) -> str:
+    """The type of the file system `path` is on (ext4, tmpfs...), from /proc/mounts; "" elsewhere.
+    It matters: the baseline writes 3,600 files, strata 8,400, and creating a file costs ~0.1 ms
+    on this machine's ext4 disk against ~0.01 ms on tmpfs."""
+    try:
+        with open("/proc/mounts", encoding="utf-8") as handle:
+            mounts = [line.split()[1:3] for line in handle]
+    except OSError:
+        return ""
+    where = str(path.resolve())
+    inside = [(point, kind) for point, kind in mounts if where == point or where.startswith(point.rstrip("/") + "/")]
+    return max(inside, key=lambda m: len(m[0]))[1] if inside else ""
+
+
+def machine(strata: list[str], scratch: Path) -> str:
+    """What the figures were measured on: CPU, cores, the scratch folder's file system, Python, strata's version."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
@@ -305,13 +319,14 @@ def machine(strata: list[str]) -> str:
         pass
     version = subprocess.run([*strata, "--version"], capture_output=True, text=True).stdout.strip()
     load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
-    return (f"{cpu}, {os.cpu_count()} cores{load}, {platform.system()} {platform.release()}, "
+    disk = f", scratch folder on {kind}" if (kind := file_system(scratch)) else ""
+    return (f"{cpu}, {os.cpu_count()} cores{load}{disk}, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}, {version or 'strata (version unknown)'}")
 
 
-def print_markdown(steps: list[Step], summary: str, strata: list[str]) -> None:
+def print_markdown(steps: list[Step], summary: str, strata: list[str], scratch: Path) -> None:
     """The table the README shows, ready to paste: one run, its workload and its machine."""
-    print(f"{summary}. Machine: {machine(strata)}; one run, wall clock (and CPU seconds), "
+    print(f"{summary}. Machine: {machine(strata, scratch)}; one run, wall clock (and CPU seconds), "
           "each step a fresh process reading compiled bytecode.\n")
     print("| step | seconds | CPU seconds | peak RSS, MiB | peak PSS, MiB | ratio |\n|---|---:|---:|---:|---:|---|")
     for step in steps:
@@ -359,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.scale > 1 and args.repo is None:
             steps += scaled_steps(args, scratch, strata)
         if args.markdown:
-            print_markdown(steps, workload(steps, repo, out), strata)
+            print_markdown(steps, workload(steps, repo, out), strata, scratch)
         else:
             print_table(steps)
     finally:
