@@ -11,7 +11,7 @@ with ``inherits("image", ...)``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
@@ -31,13 +31,27 @@ _DURATION = re.compile(DURATION_PATTERN)
 
 
 class Spec(BaseModel):
-    """Strict base: unknown fields are errors, no silent type coercion."""
+    """Strict base: unknown fields are errors, no silent type coercion.
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    A model's validator is built when it first validates (`defer_build`), not when its module is
+    imported: a start-up that validates a few kinds (a one-file compile, a plan) never pays for
+    the models it does not use (strata's start-up, issue 10)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
     def containers(self) -> tuple[Container, ...]:
         """The containers this spec runs, for the policy and quota checks (none by default)."""
         return ()
+
+
+SpecT = TypeVar("SpecT", bound=Spec)
+
+
+def preset(model: type[SpecT], **values: Any) -> SpecT:
+    """A field's default instance of `model`, made without validating: `Amounts(cpu="1")` at class
+    level would build Amounts' validator at import, which `defer_build` exists to avoid. The values
+    are literals that validate to themselves (tests/test_schema_defaults.py checks every one)."""
+    return model.model_construct(**values)
 
 
 def merge_key(key: str, **kwargs: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
 
-from schemas.base import Amounts, Int32, Name, Quantity, Spec, StringMap, merge_key
+from schemas.base import Amounts, Int32, Name, Quantity, Spec, StringMap, merge_key, preset
 from schemas.patch import Patch
 
 URI_SCHEMES = ("oss", "s3", "hdfs", "pvc", "nfs", "https")
@@ -55,12 +55,12 @@ class CacheResources(Spec):
     refuses pods without requests, and Fluid's pods have only what the runtime spec gives
     them. An Alluxio worker also gets its MEM tiers' quota added to its memory."""
 
-    master: Amounts = Amounts(cpu="500m", memory="2Gi")
-    worker: Amounts = Amounts(cpu="1", memory="2Gi")
-    fuse: Amounts = Amounts(cpu="500m", memory="1Gi")
-    jobMaster: Amounts = Amounts(cpu="250m", memory="512Mi")   # Alluxio only
-    jobWorker: Amounts = Amounts(cpu="250m", memory="512Mi")   # Alluxio only
-    load: Amounts = Amounts(cpu="500m", memory="1Gi")          # the DataLoad (warmup) job
+    master: Amounts = preset(Amounts, cpu="500m", memory="2Gi")
+    worker: Amounts = preset(Amounts, cpu="1", memory="2Gi")
+    fuse: Amounts = preset(Amounts, cpu="500m", memory="1Gi")
+    jobMaster: Amounts = preset(Amounts, cpu="250m", memory="512Mi")   # Alluxio only
+    jobWorker: Amounts = preset(Amounts, cpu="250m", memory="512Mi")   # Alluxio only
+    load: Amounts = preset(Amounts, cpu="500m", memory="1Gi")          # the DataLoad (warmup) job
 
 
 class Cache(Spec):
@@ -68,11 +68,11 @@ class Cache(Spec):
     replicas: Int32 = Field(1, ge=1)
     tiers: list[Tier] = []
     warmup: StrictBool = False
-    resources: CacheResources = CacheResources()
+    resources: CacheResources = preset(CacheResources)
 
 
 class DatasetSpec(Spec):
     sources: list[Source] = merge_key("name", min_length=1)
-    cache: Cache = Cache()
+    cache: Cache = preset(Cache)
     placement: Literal["preferred", "required"] = "preferred"
     patches: list[Patch] = merge_key("name", default=[])   # e.g. Fluid runtime tuning (schemas/patch.py)

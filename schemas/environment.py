@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.base import DNS1123_LABEL, Amounts, Int32, Int64, Name, Spec, StringMap, merge_key
+from schemas.base import DNS1123_LABEL, Amounts, Int32, Int64, Name, Spec, StringMap, merge_key, preset
 
 NonNegative = Annotated[Int64, Field(ge=0)]
 # Kubernetes reserves higher values (and the `system-` prefix) for its own PriorityClasses.
@@ -90,7 +90,7 @@ class Policy(Spec):
     maxGpuPerWorkload: Int64 | None = Field(None, ge=0)
     allowedGpuTypes: list[StrictStr] | None = None
     forbidHostPath: StrictBool = False
-    capacity: CapacityPolicy = CapacityPolicy()
+    capacity: CapacityPolicy = preset(CapacityPolicy)
     forbidPlainSecrets: StrictBool = False   # env vars named like secrets need a secretRef (compiler/secrets.py)
     # JSON-pointer globs no `patches:` entry may change ("*/securityContext/privileged", "*/hostNetwork").
     forbidPatchPaths: list[StrictStr] = []
@@ -141,7 +141,7 @@ class LimitDefaults(Spec):
     `default` (limits) is optional: a default limit below a third-party pod's own request
     would make that pod invalid."""
 
-    defaultRequest: Amounts = Amounts(cpu="100m", memory="128Mi")
+    defaultRequest: Amounts = preset(Amounts, cpu="100m", memory="128Mi")
     default: Amounts | None = None
 
 
@@ -184,7 +184,7 @@ class EnvironmentSettings(Spec):
 
     cluster: Cluster | None = None            # one cluster: shorthand for a one-item `clusters`
     clusters: list[Cluster] = merge_key("name", default=[])
-    delivery: Delivery = Delivery()
+    delivery: Delivery = preset(Delivery)
     namespaceSuffix: StrictStr = ""
     vars: StringMap = {}
     scheduler: Literal["volcano", "kueue", "default"] = "default"
@@ -193,14 +193,14 @@ class EnvironmentSettings(Spec):
     defaults: dict[StrictStr, dict[str, Any]] = {}
     appTypes: dict[StrictStr, dict[str, Any]] = {}
     locked: list[StrictStr] = []
-    policy: Policy = Policy()
+    policy: Policy = preset(Policy)
     promotion: Promotion | None = None
     presets: list[StrictStr] = []
-    runs: Runs = Runs()
+    runs: Runs = preset(Runs)
     argoServer: ArgoServer | None = None
     priorityClasses: dict[StrictStr, Int32] = {}
     storage: dict[Literal["oss", "s3"], Storage] = {}
-    limits: LimitDefaults = LimitDefaults()
+    limits: LimitDefaults = preset(LimitDefaults)
     workflowServiceAccount: Name = "pipeline-runner"
     gateway: GatewayRef | None = None
     # Objects the output names but strata does not emit, which the platform provides here

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.base import Duration, Duration32, Int32, Name, Spec, StringMap, inherits, merge_key, promotable
+from schemas.base import Duration, Duration32, Int32, Name, Spec, StringMap, inherits, merge_key, preset, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources, RestartPolicy, Retry, Schedule
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -43,7 +43,7 @@ class JobRole(Spec):
     command: list[StrictStr] | None = None
     args: list[StrictStr] | None = None
     env: list[EnvVar] = merge_key("name", default=[])
-    resources: Resources = Resources()
+    resources: Resources = preset(Resources)
     restartPolicy: RestartPolicy | None = None
     pod: Pod | None = None
     network: Name | None = None
@@ -77,7 +77,7 @@ class Elastic(Spec):
     maxReplicas: Int32 = Field(ge=1)
     maxRestarts: Int32 | None = Field(None, ge=0)
     nprocPerNode: Literal["auto", "cpu", "gpu"] | Int32 | None = None
-    rendezvous: Rendezvous = Rendezvous()
+    rendezvous: Rendezvous = preset(Rendezvous)
     autoscale: ElasticAutoscale | None = None
 
     @model_validator(mode="after")
@@ -99,14 +99,14 @@ class JobSpec(Spec):
     env: list[EnvVar] = merge_key("name", default=[])
     replicas: dict[StrictStr, Int32] = {}
     roles: dict[StrictStr, JobRole] | None = inherits(*ROLE_FIELDS, default=None)
-    resources: Resources = Resources()
+    resources: Resources = preset(Resources)
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
     network: Name | None = None     # an environment's networkProfiles entry (roles may say `none`)
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])
-    scheduling: Scheduling = Scheduling()
-    retry: Retry = Retry()
+    scheduling: Scheduling = preset(Scheduling)
+    retry: Retry = preset(Retry)
     cleanup: Cleanup | None = None
     elastic: Elastic | None = None
     parallelism: Int32 | None = Field(None, ge=1)

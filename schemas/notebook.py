@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import StrictStr
 
-from schemas.base import Duration, Name, Quantity, Spec, merge_key, promotable
+from schemas.base import Duration, Name, Quantity, Spec, merge_key, preset, promotable
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -20,10 +20,10 @@ class Workspace(Spec):
 
 class NotebookSpec(Spec):
     image: StrictStr = promotable()
-    resources: Resources = Resources()
+    resources: Resources = preset(Resources)
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
-    workspace: Workspace = Workspace()
+    workspace: Workspace = preset(Workspace)
     pod: Pod | None = None
     metadata: ObjectMeta | None = None
     patches: list[Patch] = merge_key("name", default=[])

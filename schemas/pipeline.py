@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from schemas.base import Duration32, Int32, Int64, Name, Quantity, Spec, Text, merge_key, promotable, ref
+from schemas.base import Duration32, Int32, Int64, Name, Quantity, Spec, Text, merge_key, preset, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources, Schedule
 from schemas.patch import Patch
 from schemas.pod import ObjectMeta, Pod
@@ -21,7 +21,7 @@ class ContainerStep(Spec):
     command: list[StrictStr] = []
     args: list[StrictStr] = []
     env: list[EnvVar] = merge_key("name", default=[])
-    resources: Resources = Resources()
+    resources: Resources = preset(Resources)
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictStr
 
-from schemas.base import Amounts, Int32, Int64, Name, Quantity, Spec, StringMap
+from schemas.base import Amounts, Int32, Int64, Name, Quantity, Spec, StringMap, preset
 
 
 class Queue(Spec):
@@ -22,7 +22,7 @@ class Quota(Spec):
 class QuotaSettings(Spec):
     """`default` applies everywhere; `overrides.<env or group>` merge over it."""
 
-    default: Quota = Quota()
+    default: Quota = preset(Quota)
     overrides: dict[StrictStr, dict[str, Any]] = {}
 
 
@@ -42,6 +42,6 @@ class ProjectDoc(Spec):
     vars: StringMap = {}
     defaults: dict[StrictStr, dict[str, Any]] = {}
     queue: Queue | None = None
-    quota: QuotaSettings = QuotaSettings()
-    limits: ProjectLimits = ProjectLimits()
+    quota: QuotaSettings = preset(QuotaSettings)
+    limits: ProjectLimits = preset(ProjectLimits)
     workflowServiceAccount: Name | None = None   # else the environment's (default pipeline-runner)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import Field, StrictInt, StrictStr
 
-from schemas.base import Spec
+from schemas.base import Spec, preset
 
 
 class JsonnetLimits(Spec):
@@ -18,5 +18,5 @@ class RepoSettings(Spec):
     output: StrictStr = "out"
     charts: list[StrictStr] = ["charts"]
     crds: list[StrictStr] = []
-    jsonnet: JsonnetLimits = JsonnetLimits()
+    jsonnet: JsonnetLimits = preset(JsonnetLimits)
     lockTimeoutSeconds: float = Field(60, ge=0)        # how long a compile waits for another one writing out/

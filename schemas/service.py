@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, StrictStr, field_validator, model_validator
 
 from schemas.apptype import ChartRef
-from schemas.base import Int32, Name, Spec, merge_key, promotable, ref
+from schemas.base import Int32, Name, Spec, merge_key, preset, promotable, ref
 from schemas.common import Container, DatasetMount, EnvVar, Resources
 from schemas.model import Version
 from schemas.patch import Patch
@@ -91,12 +91,12 @@ class Transformer(Spec):
     command: list[StrictStr] = []
     args: list[StrictStr] = []
     env: list[EnvVar] = merge_key("name", default=[])
-    resources: Resources = Resources()
+    resources: Resources = preset(Resources)
 
 
 class ServiceSpec(Spec):
     runtime: Literal["chart", "kserve"] = "chart"
-    chart: ChartRef = ChartRef()
+    chart: ChartRef = preset(ChartRef)
     # Optional on KServe only: without it the ServingRuntime's own image serves the model.
     image: StrictStr | None = promotable(default=None)
     command: list[StrictStr] = []
@@ -105,9 +105,9 @@ class ServiceSpec(Spec):
     replicas: Int32 | ReplicaRange = 1
     autoscaling: Autoscaling | None = None
     canary: Canary | None = promotable(default=None)
-    resources: Resources = Resources()
-    ports: list[Port] = merge_key("name", default=[Port(name="http", port=8080)])
-    probes: Probes = Probes()
+    resources: Resources = preset(Resources)
+    ports: list[Port] = merge_key("name", default=[preset(Port, name="http", port=8080)])
+    probes: Probes = preset(Probes)
     env: list[EnvVar] = merge_key("name", default=[])
     datasets: list[DatasetMount] = merge_key("name", default=[])
     pod: Pod | None = None
