@@ -41,3 +41,18 @@ def test_block_style_matches_kubernetes_conventions():
 
 def test_multi_line_strings_are_literal_blocks():
     assert dump({"manifest": "a: 1\nb: 2\n"}) == "manifest: |\n  a: 1\n  b: 2\n"
+
+
+def test_the_escape_classes_are_the_characters_outside_yaml_printable_set():
+    """_UNSAFE and _CONTROL list the ranges outside the set (cheap to compile); the set as PyYAML's
+    reader defines it, plus NEL, LS and PS, which YAML 1.1 folds; _CONTROL adds CR."""
+    from compiler.output.yamlout import _CONTROL, _UNSAFE
+
+    def printable(point: int) -> bool:
+        return (point in (0x09, 0x0A, 0x0D) or 0x20 <= point <= 0x7E or 0xA0 <= point <= 0xD7FF
+                or 0xE000 <= point <= 0xFFFD or 0x10000 <= point <= 0x10FFFF) and point not in (0x85, 0x2028, 0x2029)
+
+    text = "".join(map(chr, range(0x110000)))
+    unsafe = {ord(c) for c in _UNSAFE.findall(text)}
+    assert unsafe == {p for p in range(0x110000) if not printable(p)}
+    assert {ord(c) for c in _CONTROL.findall(text)} == unsafe | {0x0D}

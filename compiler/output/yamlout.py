@@ -23,8 +23,11 @@ _PLAIN = re.compile(r"^[A-Za-z0-9_./$-][A-Za-z0-9_./$@%+=:()^~ -]*$")
 # What a double-quoted scalar must escape that JSON leaves as it is: characters outside YAML's
 # printable set (as PyYAML's reader checks it) and the line breaks YAML 1.1 adds to \n (NEL, LS, PS),
 # which a reader would fold; a literal block can hold neither, nor any control character but tab.
-_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Listed as the ranges outside the set rather than as "not in the set": a negated class over all
+# of Unicode takes ~5 ms each to compile, paid at every start (tests/test_yamlout.py checks both
+# against every code point).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _TRAILING_BLANK = re.compile(r"[ \t](?:\n|\Z)")         # a line ending in a space or tab
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
