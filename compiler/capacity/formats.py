@@ -9,7 +9,6 @@ from decimal import Decimal
 from compiler import __version__ as TOOL_VERSION
 from compiler.capacity.report import HOURS_PER_MONTH, Demand, EnvCapacity, PoolRow, number, to_json
 
-FORMATS = ("text", "markdown", "json")
 NUMERIC = re.compile(r"^(—|[+−-]?[\d.,]+(–[\d.,]+)?( \(×[\d.]+\))?)$")
 FORMAT_VERSION = "1.0"
 LEGEND = ("GPUs. steady: services and notebooks at their most replicas (fewest–most); peak: steady plus "

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import click
 
-from compiler.capacity.formats import FORMATS
 from compiler.commands import env_option, repo_of
+
+# What compiler/capacity/formats.py render() prints; named here, not imported from there, so that
+# listing the commands (`strata --help`) does not import the capacity report and the schemas.
+FORMATS = ("text", "markdown", "json")
 
 
 @click.command("capacity")

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from compiler.schema_export import COMBINED, all_schemas
-
 
 @click.command("schema")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -15,6 +13,8 @@ from compiler.schema_export import COMBINED, all_schemas
                    "(default: print strata.schema.json).")
 def schema_command(out_dir: Path | None) -> int:
     """Print or write the JSON Schema of strata's spec files, for editors."""
+    from compiler.schema_export import COMBINED, all_schemas   # the schemas: not for `strata --help`
+
     schemas = all_schemas()
     if out_dir is None:
         click.echo(_dumps(schemas[COMBINED]), nl=False)
