@@ -51,3 +51,9 @@ def test_importing_the_schemas_builds_no_validator():
             "print(built)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_field_type_is_resolved_when_its_module_is_imported():
+    """A deferred build resolves nothing by name later: pydantic would look names up in whichever
+    frame first validates the model, so every field's type must be complete at import."""
+    assert [m.__name__ for m in _models() if not m.__pydantic_fields_complete__] == []

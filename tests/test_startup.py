@@ -24,3 +24,34 @@ def imported_by(*args: str) -> set[str]:
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("schema", "--help"), ("capacity", "--help")])
 def test_version_and_help_import_no_schema_yaml_or_helm(args):
     assert imported_by(*args) == set()
+
+
+def test_importing_the_cli_imports_no_schema_yaml_or_helm():
+    code = "import sys\nimport compiler.cli\nprint(sorted({m.split('.')[0] for m in sys.modules}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(ast.literal_eval(done.stdout.splitlines()[-1])) & HEAVY == set()
+
+
+def test_a_one_file_compile_builds_only_the_models_it_validates(tmp_path):
+    """A Job edited: no Helm (no chart is rendered), and the spec models of kinds the repository
+    does not use are never built (schemas/base.py: `defer_build`)."""
+    from repo_fixture import run, write_repo
+
+    repo = write_repo(tmp_path)
+    assert run(repo, "compile").exit_code == 0
+    train = repo / "projects/demo/train.yaml"
+    train.write_text(train.read_text().replace("train:1.0", "train:1.1"))
+    code = ("import sys\nfrom compiler.cli import main\n"
+            "try:\n    main(['--repo', sys.argv[1], 'compile'])\nexcept SystemExit:\n    pass\n"
+            "from schemas.base import Spec\n"
+            "pending, built = [Spec], []\n"
+            "while pending:\n"
+            "    for sub in pending.pop().__subclasses__():\n"
+            "        pending.append(sub)\n"
+            "        built += [sub.__name__] if sub.__pydantic_complete__ else []\n"
+            "print('helm_python' in sys.modules, sorted(built))")
+    done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=True)
+    assert "Compiled 2 targets (2 rendered" in done.stdout, done.stdout + done.stderr
+    helm, built = done.stdout.splitlines()[-1].split(" ", 1)
+    assert helm == "False"
+    assert "JobSpec" in built and not {"ServiceSpec", "NotebookSpec", "PipelineSpec", "DatasetSpec"} & set(ast.literal_eval(built))
