@@ -18,16 +18,14 @@ a worker whose parent dies is killed by the kernel (Linux), so none is left behi
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler.capacity.demand import Workload, target_workloads
 from compiler.capacity.gpus import pools_of
@@ -40,6 +38,9 @@ from compiler.render import Rendered
 from compiler.render.helm import go_runtime_loaded
 from compiler.render.stage import RenderSettings, render_target
 from compiler.targets import Key, Target, target_key
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 CHUNK = 8          # targets per request to a worker: few round trips, and still balanced
 MAX_JOBS = 8       # past this, memory (one Helm and one working set per worker) outgrows the gain
@@ -105,6 +106,9 @@ def emit_all(todo: list[Target], graph: Graph, settings: RenderSettings, sink: S
 
 
 def can_fork() -> bool:
+    # multiprocessing is imported here, not with the module: a compile that renders a few targets never forks.
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods() and not go_runtime_loaded()
 
 
@@ -118,6 +122,9 @@ class _Worker:
 
 def _forked(todo: list[Target], graph: Graph, settings: RenderSettings, folder: Path, jobs: int,
             progress: Callable[[int, int], None] | None) -> list[TargetResult]:
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     jobs = min(jobs, -(-len(todo) // CHUNK))
     regions = _regions(todo, jobs)
     results: dict[int, TargetResult] = {}
