@@ -11,7 +11,7 @@ with ``inherits("image", ...)``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
@@ -51,7 +51,7 @@ def preset(model: type[SpecT], **values: Any) -> SpecT:
     """A field's default instance of `model`, made without validating: `Amounts(cpu="1")` at class
     level would build Amounts' validator at import, which `defer_build` exists to avoid. The values
     are literals that validate to themselves (tests/test_schema_defaults.py checks every one)."""
-    return model.model_construct(**values)
+    return cast(SpecT, model.model_construct(**values))   # mypy reads model_construct as Spec's
 
 
 def merge_key(key: str, **kwargs: Any) -> Any:

@@ -13,7 +13,8 @@ import click
                    "(default: print strata.schema.json).")
 def schema_command(out_dir: Path | None) -> int:
     """Print or write the JSON Schema of strata's spec files, for editors."""
-    from compiler.schema_export import COMBINED, all_schemas   # the schemas: not for `strata --help`
+    # Imported here: the schemas are for this command, not for listing the commands (`strata --help`).
+    from compiler.schema_export import COMBINED, all_schemas
 
     schemas = all_schemas()
     if out_dir is None:
