@@ -267,17 +267,28 @@ def _uncovered_gpus(project: Project, gpus: dict[str | None, int]) -> list[str]:
 def render_project(project: Project, targets: list[Target], ctx: Any) -> list[dict[str, Any]]:
     """Every object of `project` in its environment (targets: the project's targets there)."""
     objects = [namespace(project), resource_quota(project), limit_range(project), owner_binding(project),
-               *workflow_rbac(project, targets)]
-    scheduler = project.env.settings.scheduler if project.doc.queue else "default"
-    if scheduler == "volcano":
-        objects.append(volcano_queue(project))
-    elif scheduler == "kueue":
-        objects += [cluster_queue(project), local_queue(project)]
+               *workflow_rbac(project, targets), *queue_objects(project)]
+    if _scheduler(project) == "kueue":
         for target, what in kueue_uncovered(project, targets):
             hint = "which a project quota cannot set" if what == "ephemeral-storage" else f"set it in {project.file}"
             ctx.warn(target, ("resources",), f"Kueue will not admit it: ClusterQueue {project.namespace} "
                                              f"has no quota for {what} ({hint})")
     return [o for o in objects if o is not None]
+
+
+def queue_objects(project: Project) -> list[dict[str, Any]]:
+    """The project's scheduler queue objects (the last of `render_project`'s): all the capacity
+    checks read of another project (a Job may send its pods to another project's queue)."""
+    scheduler = _scheduler(project)
+    if scheduler == "volcano":
+        return [volcano_queue(project)]
+    if scheduler == "kueue":
+        return [cluster_queue(project), local_queue(project)]
+    return []
+
+
+def _scheduler(project: Project) -> str:
+    return project.env.settings.scheduler if project.doc.queue else "default"
 
 
 def render_projects(projects: list[Project], targets_of: dict[str, list[Target]], ctx: Any) -> dict[str, list[dict]]:

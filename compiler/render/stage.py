@@ -118,11 +118,11 @@ def _render_platforms(graph: Graph) -> list[Emitted]:
 def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderContext,
                      peers: list[Project] | None = None) -> list[Emitted]:
     """Per environment: each project's objects and the cross-project checks. With `peers` (a
-    shard's: every project), their objects are rendered too, for the capacity checks (a Job may
-    name another project's Volcano queue), and compared; only `all_projects` are quota-checked
-    (each with its targets) and written."""
+    shard's or a delta compile's: every project), their queue objects are rendered too, for the
+    capacity checks (a Job may name another project's Volcano queue), and they are compared;
+    only `all_projects` are quota-checked (each with its targets), rendered whole and written."""
     from compiler.check.quota import check_quota
-    from compiler.render.project import check_namespaces, check_queue_names, render_projects
+    from compiler.render.project import check_namespaces, check_queue_names, queue_objects, render_project
 
     members = {(p.project.env.name, p.project.name): [graph.nodes[k].target for k in p.members]
                for p in graph.projects}
@@ -130,17 +130,25 @@ def _render_projects(all_projects: list[Project], graph: Graph, ctx: RenderConte
     by_env = _by_env(all_projects if peers is None else peers)
     emitted: list[Emitted] = []
     for env, projects in sorted(by_env.items()):
-        targets_of = {p.name: sorted(members.get((env, p.name), []), key=_order) for p in projects}
-        for project in sorted(projects, key=lambda p: p.name):
+        ordered = sorted(projects, key=lambda p: p.name)
+        targets_of = {p.name: sorted(members.get((env, p.name), []), key=_order) for p in ordered}
+        for project in ordered:
             if (env, project.name) in checked:
                 check_quota(project, targets_of[project.name], ctx.problems)
-        by_name = {p.name: p for p in projects}
-        for name, objects in sorted(render_projects(projects, targets_of, ctx).items()):
-            emitted += [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, by_name[name])
-                        for obj in for_delivery(by_name[name].env, objects)]
+        for project in ordered:
+            if (env, project.name) not in checked:   # only read by the checks: nothing to annotate
+                emitted += _project_items(project, queue_objects(project))
+            else:
+                objects = render_project(project, targets_of[project.name], ctx)
+                emitted += _project_items(project, for_delivery(project.env, objects))
     check_queue_names(by_env, ctx.problems)
     check_namespaces(by_env, ctx.problems)
     return emitted
+
+
+def _project_items(project: Project, objects: list[dict]) -> list[Emitted]:
+    env, name = project.env.name, project.name
+    return [Emitted(env, name, f"project.{name}", f"{env}/{name}", obj, None, project) for obj in objects]
 
 
 def _by_env(projects: list[Project]) -> dict[str, list[Project]]:
