@@ -58,36 +58,40 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
     is not one a delta compile covers (then nothing was written: compile in full)."""
     with locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
         change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
-        old = _manifest_of(out) if change is not None and change.previous.out == str(out) else None
-        if change is None or old is None:
+        found = _manifest_of(out) if change is not None and change.previous.out == str(out) else None
+        if change is None or found is None:
             return None
+        old, lines = found
         with patched_output(state, out) as patch:
-            done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress)
+            done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress, lines=lines)
             state.clear_cache()   # from here until patched, out/ may be neither old nor new
     return done
 
 
-def _manifest_of(out: Path) -> dict | None:
-    from compiler.output.assemble import MANIFEST
+def _manifest_of(out: Path) -> tuple[dict, dict] | None:
+    """out/manifest.json, and its entries' lines (compiler.output.assemble.entry_lines)."""
+    from compiler.output.assemble import MANIFEST, entry_lines
 
     try:
-        found = json.loads((out / MANIFEST).read_bytes())
+        data = (out / MANIFEST).read_bytes()
+        found = json.loads(data)
     except (OSError, ValueError):
         return None
-    return found if isinstance(found, dict) else None
+    return (found, entry_lines(data, found)) if isinstance(found, dict) else None
 
 
 def recompile(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, *, jobs: int = 1,
-              progress: Callable[[int, int], None] | None = None) -> Recompiled:
+              progress: Callable[[int, int], None] | None = None, lines: Mapping | None = None) -> Recompiled:
     """The changed projects' cells compiled into `patch` (their files, manifest.json, and what
-    out/ loses, from `old`: out/manifest.json); raises StrataError with every problem, as a full
-    compile would."""
+    out/ loses, from `old`: out/manifest.json, never mutated: `lines` are its entries' bytes,
+    copied into the new manifest.json for the entries it keeps); raises StrataError with every
+    problem, as a full compile would."""
     from compiler.output.assemble import MANIFEST, manifest_bytes
 
     build, reused, peers = _rendered(repo, out, change, old, patch, state, jobs, progress)
     members = _members(change.facts.members, build, {p.name for p in build.projects})
     doc = _manifest(old, build, reused, peers, members, patch)
-    patch.spool.write(MANIFEST, manifest_bytes(doc))
+    patch.spool.write(MANIFEST, manifest_bytes(doc, lines))
     patch.previous = _outputs(old)
     patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
     reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
