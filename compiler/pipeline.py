@@ -135,16 +135,20 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
 
 def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
                render_only: Callable[[Target], bool] | None = None,
-               progress: Callable[[int, int], None] | None = None, peers: list[Project] | None = None) -> Build:
+               progress: Callable[[int, int], None] | None = None,
+               peers: list[Project] | Callable[[Sequence[TargetResult]], list[Project]] | None = None) -> Build:
     """Render every target, writing its files into `sink` as it finishes (compiler.render.workers),
     then the project and platform objects and the checks over all of them; `keep` keeps every
     object in memory too (`rendered`, `emitted`), as `render_stage` does. `peers`: every project
-    the cross-project checks compare (default: the build's), as for `render_stage`."""
+    the cross-project checks compare (default: the build's), as for `render_stage`, or a function
+    of the rendered targets' results that says which (a delta compile's: compiler/incremental)."""
     from compiler.render.workers import emit_all
 
     settings = RenderSettings(build.root, build.config.chart_dirs)
     results = emit_all(renderable(build.targets, render_only), build.graph, settings, sink, jobs=jobs, keep=keep,
                        progress=progress)
+    if callable(peers):
+        peers = peers(results)
     report = RenderContext(repo=build.root)
     shared = render_shared(build.projects, build.graph, report, peers)
     targets = {key: node.target for key, node in build.graph.nodes.items()}

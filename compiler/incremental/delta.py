@@ -14,8 +14,11 @@ full compile, which is always correct.
 `.strata/delta.bin` (sealed, compiler.incremental.sealed) holds what that needs besides the
 snapshot, for the output folder it names: every target's key, identity and digest (Models
 too: a delivery target's digest covers them, and out/manifest.json does not list them), the
-files each Jsonnet spec read, and the repository folders strata reads that are not specs
-(charts, CRDs). Like the snapshot, it imports only `os` and the sealed format.
+files each Jsonnet spec read, the repository folders strata reads that are not specs
+(charts, CRDs), and what each environment's capacity figures and delivery target need of
+every project there (a shard's environment record, compiler/shard/partial.py: the quotas,
+namespaces and input files, which only files a delta compile refuses can change). Like the
+snapshot, it imports only `os` and the sealed format.
 """
 from __future__ import annotations
 
@@ -42,9 +45,11 @@ class Facts:
     members: dict[str, list[list[str]]]    # environment → [project, resource, identity, digest] of every target
     reads: dict[str, list[str]]            # spec file → the files its Jsonnet imports read
     guarded: list[str]                     # repo-relative folders strata reads that are not specs (charts, CRDs)
+    environments: dict[str, dict]          # environment → its record (compiler.shard.partial.environment_record)
 
     def payload(self) -> dict[str, Any]:
-        return {"members": self.members, "reads": self.reads, "guarded": self.guarded}
+        return {"members": self.members, "reads": self.reads, "guarded": self.guarded,
+                "environments": self.environments}
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def _compare(request: snapshot.Request, state_dir: str, found: Any, recorded: An
         return None   # warnings: other projects' would have to be printed again (see recompile.py)
     if os.path.lexists(os.path.join(state_dir, "swap.json")) or snapshot.tool_tree() != found["tool"]:
         return None
-    facts = Facts(recorded["members"], recorded["reads"], recorded["guarded"])
+    facts = Facts(recorded["members"], recorded["reads"], recorded["guarded"], recorded["environments"])
     dirs = _changed_dirs(request.repo, found["repo"], snapshot.repo_tree(request.repo, out), facts)
     if not dirs:
         return None

@@ -9,19 +9,23 @@ load     strata.yaml, layers, environments, every project file, and the resource
          changed projects only; their cells alone are merged and linked (`load_stage(narrow=…)`)
 digest   those targets' digests; a target whose digest is unchanged keeps its files
          (compiler.output.cache), where they are
-render   the others, the cells' project objects, and the checks: quota per project, the
-         cross-project checks over every project (`peers`), capacity over the environments
+render   the others, the cells' project objects, and the checks: quota per project, capacity
+         over the environments (with every project's queue where a rendered target's pods
+         start together and may name another project's queue: `_peers`)
 assemble their files; manifest.json is the previous one with the cells' entries replaced, the
          delivery targets of their environments built again (from every entry's object refs and
-         every target's digest: the facts `.strata/delta.bin` keeps, Models included), and the
-         capacity figures summed again from every entry's `gpus` lines
+         the facts `.strata/delta.bin` keeps: every target's digest, Models included, and every
+         project's namespace and input files), and the capacity figures summed again from every
+         entry's `gpus` lines and the recorded quotas
 write    only the files that changed, moved into out/ under a journal (compiler.output.write
          `patched_output`), manifest.json last
 
 Other cells' errors and warnings cannot change either: the previous compile succeeded and
-printed no warnings (the delta is refused otherwise), and their inputs are unchanged; the
-global checks (capacity, namespaces and queue names across projects) run again here. The
-property test (tests/test_incremental_property.py) checks the result against `--no-cache`.
+printed no warnings (the delta is refused otherwise), and their inputs are unchanged; so cannot
+the checks that read project and environment files only (namespaces and queue names across
+projects, quotas against a pool's capacity): only what the rebuilt targets ask for is checked
+again. The property test (tests/test_incremental_property.py) checks the result against
+`--no-cache`.
 """
 from __future__ import annotations
 
@@ -105,51 +109,67 @@ def recompile(repo: Path, out: Path, change: delta.Change, old: dict, patch: Pat
     problem, as a full compile would."""
     from compiler.output.assemble import MANIFEST, manifest_bytes
 
-    build, reused, peers = _rendered(repo, out, change, old, patch, state, jobs, progress)
+    build, reused = _rendered(repo, out, change, old, patch, state, jobs, progress)
     members = _members(change.facts.members, build, {p.name for p in build.projects})
-    doc = _manifest(old, build, reused, peers, members, patch)
+    doc = _manifest(old, build, reused, change.facts.environments, members, patch)
     patch.spool.write(MANIFEST, manifest_bytes(doc, lines))
     patch.previous = _outputs(old)
     patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
     reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
     reads.update({f: list(r) for f, r in build.docs.reads.items()})
     return Recompiled(tuple(w.render() for w in build.warnings), _deployed(doc), len(_outputs(doc)) + 1,
-                      len(build.results), delta.Facts(members, reads, change.facts.guarded))
+                      len(build.results), replace(change.facts, members=members, reads=reads))
 
 
 def _rendered(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, jobs: int,
               progress: Callable[[int, int], None] | None) -> tuple:
     """The changed projects' cells loaded, digested and rendered into the patch (those whose digest
-    is unchanged keep their files), with every project of the repository (`peers`)."""
-    from compiler.merge.world import projects_in_env
+    is unchanged keep their files)."""
     from compiler.output.cache import reusable, reuse_key
     from compiler.pipeline import digest_stage, emit_stage
 
     build = digest_stage(_load(repo, set(change.dirs)))
     reused = reusable(state, out, reuse_key(build.config.digest, out), build, old)
-    peers = [p for name in sorted(build.world.envs) for p in projects_in_env(build.world, name, build.projects)]
-    build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress, peers=peers,
-                       render_only=lambda t: t.folder not in reused)
-    return build, reused, peers
+    build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress,
+                       peers=lambda results: _peers(build, results), render_only=lambda t: t.folder not in reused)
+    return build, reused
 
 
-def _manifest(old: dict, build, reused: Mapping, peers: list, members: Mapping[str, list[list[str]]],
-              patch: Patch) -> dict:
+def _peers(build, results: Iterable) -> list:
+    """The projects the checks compare (emit_stage's `peers`): the rebuilt cells', and every project
+    of an environment where a rendered target's pods start together (a gang), which may name
+    another project's queue: the capacity checks read that queue's limits."""
+    from compiler.merge.world import projects_in_env
+
+    envs = {result.key[0] for result in results if any(_gangs(work) for work in result.workloads)}
+    return [*(p for p in build.projects if p.env.name not in envs),
+            *(p for name in sorted(envs) for p in projects_in_env(build.world, name, build.projects))]
+
+
+def _gangs(work) -> bool:
+    return bool(work.gangs) or any(_gangs(part) for part in work.parts)
+
+
+def _manifest(old: dict, build, reused: Mapping, environments: Mapping[str, dict],
+              members: Mapping[str, list[list[str]]], patch: Patch) -> dict:
     """The previous manifest with the cells' entries (their project files written) and their
-    environments' delivery targets (their files written) replaced, the capacity figures again."""
-    from compiler.output.assemble import capacity_json, manifest_json, write_shared
+    environments' delivery targets (their files written) replaced, the capacity figures again
+    (`environments`: the recorded facts of every environment, delta.Facts)."""
+    from compiler.capacity.report import EnvFacts, lines_of_entries, summarize, to_json
+    from compiler.output.assemble import manifest_json, write_shared
 
     cells = replace(build, graph=replace(build.graph, platforms=()), delivery=())
     write_shared(cells, patch.spool)
     fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused, capacity={})))
     doc = _merged(old, fresh, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
-    every = replace(build, projects=peers)   # every project, built once: capacity and delivery read them all
-    for target in _delivery_targets(every, doc, members, _delivered(build)):
+    for target in _delivery_targets(build, doc, members, environments, _delivered(build)):
         for rel, data in sorted(target.files.items()):
             patch.spool.write(rel, data)
         doc["targets"].append(target.entry())
     doc["targets"].sort(key=lambda e: e["folder"])
-    doc["capacity"] = capacity_json(every, doc["targets"])
+    lines = lines_of_entries(doc["targets"])
+    doc["capacity"] = {name: to_json(summarize(EnvFacts.from_record(record["facts"]), lines.get(name, [])),
+                                     workloads=False) for name, record in sorted(environments.items())}
     return doc
 
 
@@ -195,24 +215,22 @@ def _members(previous: Mapping[str, list[list[str]]], build, names: set[str]) ->
     return dict(sorted(found.items()))
 
 
-def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], envs: set[str]) -> list:
+def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], environments: Mapping[str, dict],
+                      envs: set[str]) -> list:
     """The delivery target of each of `envs`, as a full compile builds it (compiler/delivery/target.py),
-    from the entries' object refs and every target's digest (`build.projects`: every project)."""
+    from the entries' object refs, every target's digest and the environments' recorded projects
+    (their namespaces, and the input files with their sha256: none can have changed)."""
     from compiler.delivery.settings import delivery_of
-    from compiler.delivery.target import plan_of, recorded_delivery
+    from compiler.delivery.target import recorded_delivery
     from compiler.load.discover import CONFIG_FILE
-    from compiler.merge.world import projects_in_env
-    from compiler.output.assemble import known_hashes
 
     found = []
     for name in sorted(envs):
-        env = build.world.envs[name].env
-        plan = plan_of(env, projects_in_env(build.world, name, build.projects), ())
-        hashes = known_hashes(build, plan.files)
+        env, recipe = build.world.envs[name].env, environments[name]["delivery"]
         refs = [(e["folder"], ref) for key in ENTRY_LISTS for e in doc.get(key, []) if e["env"] == name
                 for ref in e.get("objects", [])]
-        found.append(recorded_delivery(name, delivery_of(env), env.settings.scheduler, plan.namespaces,
-                                       [(f, hashes[f]) for f in plan.files], members.get(name, []), refs,
+        found.append(recorded_delivery(name, delivery_of(env), env.settings.scheduler, recipe["namespaces"],
+                                       [(f, digest) for f, digest in recipe["files"]], members.get(name, []), refs,
                                        build.hashes.get(CONFIG_FILE, "")))
     return found
 
@@ -232,8 +250,12 @@ def _under(path: str, dirs: Iterable[str]) -> bool:
 
 def facts_of(build) -> delta.Facts:
     """What a full compile leaves for the next delta compile (compiler.incremental.delta)."""
+    from compiler.capacity import selected_envs
+    from compiler.shard.partial import environment_record
+
     guarded = [Path(folder).resolve().relative_to(build.root.resolve()).as_posix()
                for folder in (*build.config.chart_dirs, *(build.root / c for c in build.config.crds))
                if Path(folder).resolve().is_relative_to(build.root.resolve())]
     reads = {f: list(r) for f, r in build.docs.reads.items()}
-    return delta.Facts(member_rows(build.graph, build.digests), reads, sorted(guarded))
+    environments = {name: environment_record(build, env) for name, env in selected_envs(build).items()}
+    return delta.Facts(member_rows(build.graph, build.digests), reads, sorted(guarded), environments)
