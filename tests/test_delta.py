@@ -189,3 +189,30 @@ def test_the_delta_facts_are_forgotten_when_out_changes(example, took):
     doc = json.loads((example / "out/manifest.json").read_text())
     assert any("ctr-trainer:5.2.1" in (example / "out" / rel).read_text()
                for e in doc["targets"] if e["name"] == "ctr-wide-deep" for rel in e["outputs"])
+
+
+@pytest.mark.parametrize("damage", ["environments of another shape", "no environments", "damaged"])
+def test_recorded_facts_not_of_this_strata_compile_in_full(example, tmp_path, took, damage):
+    """`.strata/delta.bin` holds what the delta compile reads of the projects it does not build
+    (their quotas, namespaces and input files, by environment): facts of another shape (an older
+    strata's) or a damaged file are never used, the compile is a full one and records them again."""
+    path = example / ".strata" / delta.FILE
+    recorded = delta.read_sealed(str(path), delta.KIND)
+    assert isinstance(recorded, dict) and set(recorded["environments"]) == {"dev", "prod-bj", "prod-sh", "staging"}
+    if damage == "damaged":
+        data = bytearray(path.read_bytes())
+        data[-3] ^= 1
+        path.write_bytes(bytes(data))
+    else:
+        if damage == "no environments":
+            del recorded["environments"]
+        else:
+            recorded["environments"] = {"dev": "facts"}
+        delta.write_sealed(str(path), delta.KIND, recorded)
+    edit(example, "projects/search-rec/training/ctr-wide-deep.yaml", "ctr-trainer:5.2.0", "ctr-trainer:5.2.1")
+    compiled(example)
+    settle()
+    edit(example, "projects/search-rec/training/ctr-wide-deep.yaml", "ctr-trainer:5.2.1", "ctr-trainer:5.2.2")
+    compiled(example)
+    assert took == [False, True]
+    assert files(example / "out") == fresh(example, tmp_path)[2]

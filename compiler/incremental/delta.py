@@ -85,6 +85,8 @@ def _compare(request: snapshot.Request, state_dir: str, found: Any, recorded: An
         return None   # warnings: other projects' would have to be printed again (see recompile.py)
     if os.path.lexists(os.path.join(state_dir, "swap.json")) or snapshot.tool_tree() != found["tool"]:
         return None
+    if not all(isinstance(record, dict) and isinstance(record["facts"], dict) for record in recorded["environments"].values()):
+        return None   # facts of another shape: never used
     facts = Facts(recorded["members"], recorded["reads"], recorded["guarded"], recorded["environments"])
     dirs = _changed_dirs(request.repo, found["repo"], snapshot.repo_tree(request.repo, out), facts)
     if not dirs:
