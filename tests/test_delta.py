@@ -4,6 +4,7 @@ is byte for byte a full compile's; any other change compiles in full."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -62,6 +63,19 @@ def example(tmp_path, took) -> Path:
     return repo
 
 
+def counted(said: str) -> tuple[int, int]:
+    """The targets and files a compile's summary line says it compiled."""
+    found = re.search(r"Compiled (\d+) targets \(.*, (\d+) files\)", said)
+    assert found, said
+    return int(found[1]), int(found[2])
+
+
+def counts(out: Path) -> tuple[int, int]:
+    """The deployed targets (not the delivery targets) manifest.json lists, and the files in `out`."""
+    doc = json.loads((out / "manifest.json").read_text())
+    return sum(1 for e in doc["targets"] if e["project"] != "_delivery"), len(files(out))
+
+
 def edit(repo: Path, rel: str, old: str, new: str) -> None:
     path = repo / rel
     text = path.read_text()
@@ -95,8 +109,9 @@ def test_added_deleted_and_renamed_resources_and_a_move_between_projects(example
     ]
     for step in steps:
         step()
-        compiled(example)
+        said = compiled(example)
         assert files(example / "out") == fresh(example, tmp_path)[2]
+        assert counted(said) == counts(example / "out")   # the summary a full compile prints
         settle()
     assert took == [True] * len(steps)
     assert not (example / "out/dev/search-rec/job-extra").exists()

@@ -39,6 +39,7 @@ from pathlib import Path
 from compiler.delivery.target import PROJECT as DELIVERY  # the project of a delivery target's entry
 from compiler.delivery.target import member_rows
 from compiler.incremental import delta
+from compiler.incremental.manifest import Item, Written, having, merged, needle, read_written
 from compiler.incremental.snapshot import Request
 from compiler.output.state import State
 from compiler.output.write import Patch, locked_output, patched_output
@@ -64,12 +65,11 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
     is not one a delta compile covers (then nothing was written: compile in full)."""
     with _collector_paused(), locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
         change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
-        found = _manifest_of(out) if change is not None and change.previous.out == str(out) else None
-        if change is None or found is None:
+        old = read_written(out) if change is not None and change.previous.out == str(out) else None
+        if change is None or old is None:
             return None
-        old, lines = found
         with patched_output(state, out) as patch:
-            done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress, lines=lines)
+            done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress)
             state.clear_cache()   # from here until patched, out/ may be neither old nor new
     return done
 
@@ -89,50 +89,64 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _manifest_of(out: Path) -> tuple[dict, dict] | None:
-    """out/manifest.json, and its entries' lines (compiler.output.assemble.entry_lines)."""
-    from compiler.output.assemble import MANIFEST, entry_lines
-
-    try:
-        data = (out / MANIFEST).read_bytes()
-        found = json.loads(data)
-    except (OSError, ValueError):
-        return None
-    return (found, entry_lines(data, found)) if isinstance(found, dict) else None
-
-
-def recompile(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, *, jobs: int = 1,
-              progress: Callable[[int, int], None] | None = None, lines: Mapping | None = None) -> Recompiled:
+def recompile(repo: Path, out: Path, change: delta.Change, old: Written, patch: Patch, state: State, *, jobs: int = 1,
+              progress: Callable[[int, int], None] | None = None) -> Recompiled:
     """The changed projects' cells compiled into `patch` (their files, manifest.json, and what
-    out/ loses, from `old`: out/manifest.json, never mutated: `lines` are its entries' bytes,
-    copied into the new manifest.json for the entries it keeps); raises StrataError with every
-    problem, as a full compile would."""
+    out/ loses, from `old`: out/manifest.json); raises StrataError with every problem, as a full
+    compile would."""
     from compiler.output.assemble import MANIFEST, manifest_bytes
 
-    build, reused = _rendered(repo, out, change, old, patch, state, jobs, progress)
+    build, kept, replaced, reused = _rendered(repo, out, change, old, patch, state, jobs, progress)
     members = _members(change.facts.members, build, {p.name for p in build.projects})
-    doc = _manifest(old, build, reused, change.facts.environments, members, patch)
-    patch.spool.write(MANIFEST, manifest_bytes(doc, lines))
-    patch.previous = _outputs(old)
-    patch.deleted = sorted(set(patch.previous) - set(_outputs(doc)))
+    environments = change.facts.environments
+    lists, made = _entries(build, kept, reused, environments, members, patch)
+    doc = {**old.values, **old.lists, **lists, "capacity": _capacity(lists["targets"], environments)}
+    patch.spool.write(MANIFEST, manifest_bytes(doc))
+    patch.previous = _outputs(replaced)   # every file this compile can write or remove is one of these
+    patch.deleted = sorted(set(patch.previous) - set(_outputs(made)))
+    files = change.previous.files - len(patch.previous) + len(_outputs(made))
     reads = {f: r for f, r in change.facts.reads.items() if not _under(f, change.dirs)}
     reads.update({f: list(r) for f, r in build.docs.reads.items()})
-    return Recompiled(tuple(w.render() for w in build.warnings), _deployed(doc), len(_outputs(doc)) + 1,
+    return Recompiled(tuple(w.render() for w in build.warnings), _deployed(lists["targets"]), files,
                       len(build.results), replace(change.facts, members=members, reads=reads))
 
 
-def _rendered(repo: Path, out: Path, change: delta.Change, old: dict, patch: Patch, state: State, jobs: int,
+def _rendered(repo: Path, out: Path, change: delta.Change, old: Written, patch: Patch, state: State, jobs: int,
               progress: Callable[[int, int], None] | None) -> tuple:
     """The changed projects' cells loaded, digested and rendered into the patch (those whose digest
-    is unchanged keep their files)."""
+    is unchanged keep their files), and the previous manifest's entries split into those kept and
+    those replaced."""
     from compiler.output.cache import reusable, reuse_key
     from compiler.pipeline import digest_stage, emit_stage
 
     build = digest_stage(_load(repo, set(change.dirs)))
-    reused = reusable(state, out, reuse_key(build.config.digest, out), build, old)
+    kept, replaced = _split(old, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
+    reused = reusable(state, out, reuse_key(build.config.digest, out), build, {"targets": replaced["targets"]})
     build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress,
                        peers=lambda results: _peers(build, results), render_only=lambda t: t.folder not in reused)
-    return build, reused
+    return build, kept, replaced, reused
+
+
+def _split(old: Written, cells: set[tuple[str, str]], delivered: set[str]) -> tuple[dict, dict]:
+    """Each entry list's entries as written that this compile keeps, and, decoded, those it
+    replaces: the rebuilt cells' and the delivery targets of `delivered` environments."""
+    needles = [needle("project", name) for name in sorted({project for _, project in cells} | {DELIVERY})]
+    kept: dict[str, list[Item]] = {}
+    replaced: dict[str, list[dict]] = {}
+    for key in ENTRY_LISTS:
+        kept[key], replaced[key] = [], []
+        for line, entry in having(old.lists.get(key, []), needles):
+            if entry is not None and _rebuilt(entry, cells, delivered):
+                replaced[key].append(entry)
+            else:
+                kept[key].append(line)
+    return kept, replaced
+
+
+def _rebuilt(entry: dict, cells: set[tuple[str, str]], delivered: set[str]) -> bool:
+    if entry.get("project") == DELIVERY:
+        return entry.get("env") in delivered
+    return (entry.get("env"), entry.get("project")) in cells
 
 
 def _peers(build, results: Iterable) -> list:
@@ -150,27 +164,32 @@ def _gangs(work) -> bool:
     return bool(work.gangs) or any(_gangs(part) for part in work.parts)
 
 
-def _manifest(old: dict, build, reused: Mapping, environments: Mapping[str, dict],
-              members: Mapping[str, list[list[str]]], patch: Patch) -> dict:
-    """The previous manifest with the cells' entries (their project files written) and their
-    environments' delivery targets (their files written) replaced, the capacity figures again
-    (`environments`: the recorded facts of every environment, delta.Facts)."""
-    from compiler.capacity.report import EnvFacts, lines_of_entries, summarize, to_json
+def _entries(build, kept: dict[str, list[Item]], reused: Mapping, environments: Mapping[str, dict],
+             members: Mapping[str, list[list[str]]], patch: Patch) -> tuple[dict[str, list[Item]], list[dict]]:
+    """Each entry list with this compile's entries in their places (the cells' project files and
+    their environments' delivery targets written), and those entries."""
     from compiler.output.assemble import manifest_json, write_shared
 
     cells = replace(build, graph=replace(build.graph, platforms=()), delivery=())
     write_shared(cells, patch.spool)
     fresh = json.loads(b"".join(manifest_json(cells, patch.spool.hashes, reused, capacity={})))
-    doc = _merged(old, fresh, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
-    for target in _delivery_targets(build, doc, members, environments, _delivered(build)):
+    lists = {key: merged(kept[key], fresh.get(key, [])) for key in ENTRY_LISTS}
+    deliveries = []
+    for target in _delivery_targets(build, lists, members, environments, _delivered(build)):
         for rel, data in sorted(target.files.items()):
             patch.spool.write(rel, data)
-        doc["targets"].append(target.entry())
-    doc["targets"].sort(key=lambda e: e["folder"])
-    lines = lines_of_entries(doc["targets"])
-    doc["capacity"] = {name: to_json(summarize(EnvFacts.from_record(record["facts"]), lines.get(name, [])),
-                                     workloads=False) for name, record in sorted(environments.items())}
-    return doc
+        deliveries.append(target.entry())
+    lists["targets"] = merged(lists["targets"], deliveries)
+    return lists, [*(e for key in ENTRY_LISTS for e in fresh.get(key, [])), *deliveries]
+
+
+def _capacity(targets: list[Item], environments: Mapping[str, dict]) -> dict:
+    """Each environment's GPU figures, from every target entry's `gpus` lines and its recorded facts."""
+    from compiler.capacity.report import EnvFacts, lines_of_entries, summarize, to_json
+
+    lines = lines_of_entries(entry for _, entry in having(targets, [b'"gpus": ']) if entry is not None)
+    return {name: to_json(summarize(EnvFacts.from_record(record["facts"]), lines.get(name, [])), workloads=False)
+            for name, record in sorted(environments.items())}
 
 
 def _load(repo: Path, dirs: set[str]):
@@ -192,20 +211,6 @@ def _delivered(build) -> set[str]:
     return {p.env.name for p in build.projects if delivered_by_engine(p.env)}
 
 
-def _merged(old: dict, fresh: dict, cells: set[tuple[str, str]], delivered: set[str]) -> dict:
-    """The previous manifest with the rebuilt cells' entries (and their environments' delivery
-    entries) replaced by this compile's."""
-    def kept(entry: dict) -> bool:
-        if entry["project"] == DELIVERY:
-            return entry["env"] not in delivered
-        return (entry["env"], entry["project"]) not in cells
-
-    doc = dict(old)
-    for key in ("targets", "projects"):
-        doc[key] = sorted([e for e in old.get(key, []) if kept(e)] + fresh.get(key, []), key=lambda e: e["folder"])
-    return doc
-
-
 def _members(previous: Mapping[str, list[list[str]]], build, names: set[str]) -> dict[str, list[list[str]]]:
     """Every target's [project, resource, identity, digest] by environment, in key order: the
     rebuilt projects' from this build, the others' as recorded."""
@@ -215,8 +220,8 @@ def _members(previous: Mapping[str, list[list[str]]], build, names: set[str]) ->
     return dict(sorted(found.items()))
 
 
-def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], environments: Mapping[str, dict],
-                      envs: set[str]) -> list:
+def _delivery_targets(build, lists: Mapping[str, list[Item]], members: Mapping[str, list[list[str]]],
+                      environments: Mapping[str, dict], envs: set[str]) -> list:
     """The delivery target of each of `envs`, as a full compile builds it (compiler/delivery/target.py),
     from the entries' object refs, every target's digest and the environments' recorded projects
     (their namespaces, and the input files with their sha256: none can have changed)."""
@@ -227,21 +232,22 @@ def _delivery_targets(build, doc: dict, members: Mapping[str, list[list[str]]], 
     found = []
     for name in sorted(envs):
         env, recipe = build.world.envs[name].env, environments[name]["delivery"]
-        refs = [(e["folder"], ref) for key in ENTRY_LISTS for e in doc.get(key, []) if e["env"] == name
-                for ref in e.get("objects", [])]
+        refs = [(e["folder"], ref) for key in ENTRY_LISTS for _, e in having(lists[key], [needle("env", name)])
+                if e is not None and e["env"] == name for ref in e.get("objects", [])]
         found.append(recorded_delivery(name, delivery_of(env), env.settings.scheduler, recipe["namespaces"],
                                        [(f, digest) for f, digest in recipe["files"]], members.get(name, []), refs,
                                        build.hashes.get(CONFIG_FILE, "")))
     return found
 
 
-def _outputs(doc: dict) -> dict[str, str]:
-    """Every output file the manifest lists → its sha256."""
-    return {rel: digest for key in ENTRY_LISTS for e in doc.get(key, []) for rel, digest in e["outputs"].items()}
+def _outputs(entries: Mapping[str, list[dict]] | list[dict]) -> dict[str, str]:
+    """Every output file the entries list → its sha256 (`entries`: a list, or lists by name)."""
+    found = [e for key in ENTRY_LISTS for e in entries.get(key, [])] if isinstance(entries, Mapping) else entries
+    return {rel: digest for e in found for rel, digest in e["outputs"].items()}
 
 
-def _deployed(doc: dict) -> int:
-    return sum(1 for e in doc["targets"] if e["project"] != DELIVERY)
+def _deployed(targets: list[Item]) -> int:
+    return sum(1 for _, e in having(targets, [needle("project", DELIVERY)]) if e is None or e["project"] != DELIVERY)
 
 
 def _under(path: str, dirs: Iterable[str]) -> bool:

@@ -149,21 +149,19 @@ def capacity_json(build, entries: list[dict]) -> dict[str, Any]:
     return {report.env: to_json(report, workloads=False) for report in reports}
 
 
-def manifest_bytes(doc: dict, known: Mapping[int, tuple[Any, bytes]] | None = None) -> bytes:
-    """`known`: the lines of entries written before (`entry_lines`)."""
-    return b"".join(manifest_chunks(doc, known=known))
+def manifest_bytes(doc: dict) -> bytes:
+    return b"".join(manifest_chunks(doc))
 
 
-def manifest_chunks(doc: dict, streamed: Mapping[str, Iterator[dict]] | None = None,
-                    known: Mapping[int, tuple[Any, bytes]] | None = None) -> Iterator[bytes]:
+def manifest_chunks(doc: dict, streamed: Mapping[str, Iterator[dict]] | None = None) -> Iterator[bytes]:
     """Readable and fast: top-level keys one per line, each project/target entry on one line;
-    `streamed` lists given one entry at a time (in their order), beside `doc`'s keys; an entry
-    `known` has (by id) is copied as it is instead of encoded again.
+    `streamed` lists given one entry at a time (in their order), beside `doc`'s keys. An entry
+    given as bytes is a line written before (`manifest_lines`), copied as it is.
 
     (`json.dumps(indent=...)` falls back to the pure-Python encoder, which was a
     visible cost with thousands of targets; one line per target also diffs well.)
     """
-    streamed, known = streamed or {}, known or {}
+    streamed = streamed or {}
     yield b"{\n"
     for number, key in enumerate(sorted({*doc, *streamed})):
         start = ((",\n" if number else "") + f"  {json.dumps(key)}: ").encode()
@@ -176,41 +174,47 @@ def manifest_chunks(doc: dict, streamed: Mapping[str, Iterator[dict]] | None = N
         if first is None:
             yield start + b"[]"
             continue
-        yield start + b"[\n    " + _line(first, known)
+        yield start + b"[\n    " + _line(first)
         for item in items:
-            yield b",\n    " + _line(item, known)
+            yield b",\n    " + _line(item)
         yield b"\n  ]"
     yield b"\n}\n"
 
 
-def _line(entry: Any, known: Mapping[int, tuple[Any, bytes]]) -> bytes:
-    found = known.get(id(entry))
-    return found[1] if found is not None and found[0] is entry else _compact(entry).encode()
+def _line(entry: Any) -> bytes:
+    return entry if isinstance(entry, bytes) else _compact(entry).encode()
 
 
-def entry_lines(data: bytes, doc: dict) -> dict[int, tuple[Any, bytes]]:
-    """Each list entry of `doc` (json.loads of `data`, a manifest.json `manifest_chunks` wrote) by
-    its id → (the entry, its line in `data`): `manifest_chunks(known=...)` copies the line of an
-    entry written again (the caller never mutates one) instead of encoding it again.
-    {} when `data` is not laid out line for line as `manifest_chunks` lays `doc` out."""
+def manifest_lines(data: bytes) -> tuple[dict[str, Any], dict[str, list[bytes]]] | None:
+    """A manifest.json `manifest_chunks` wrote, read back without decoding its entries: its
+    top-level values but the lists of entries, and each such list as its entries' lines (each
+    one entry's JSON object, for `json.loads` where it is read). None for bytes not laid out so."""
     lines = data.split(b"\n")
-    found: dict[int, tuple[Any, bytes]] = {}
-    at = 1                                     # after "{"
-    for key in sorted(doc):
-        value = doc[key]
-        if not isinstance(value, list) or not value:
-            at += 1                            # `  "key": value,` on one line
-            continue
-        close = at + len(value) + 1            # `  ]` or `  ],`
-        if close >= len(lines) or lines[at] != f"  {json.dumps(key)}: [".encode() or lines[close] not in (b"  ]", b"  ],"):
-            return {}
-        for line, entry in zip(lines[at + 1:close], value, strict=True):
-            text = line[4:-1] if line.endswith(b",") else line[4:]
-            if not line.startswith(b"    {") or not text.endswith(b"}"):
-                return {}
-            found[id(entry)] = (entry, text)
-        at = close + 1
-    return found if lines[at:] == [b"}", b""] else {}
+    if len(lines) < 3 or lines[0] != b"{" or lines[-2:] != [b"}", b""]:
+        return None
+    values: dict[str, Any] = {}
+    lists: dict[str, list[bytes]] = {}
+    at, end = 1, len(lines) - 2                  # lines[end] is the closing brace
+    try:
+        while at < end:
+            head, _, rest = lines[at].partition(b": ")
+            name = json.loads(head)
+            if not head.startswith(b'  "') or not isinstance(name, str) or name in values or name in lists:
+                return None
+            if rest != b"[":
+                values[name] = json.loads(rest.removesuffix(b",") if at + 1 < end else rest)
+                at += 1
+                continue
+            close = at + 1
+            while close < end and lines[close] not in (b"  ]", b"  ],"):
+                close += 1
+            found = [line.removesuffix(b",")[4:] for line in lines[at + 1:close]]
+            if close == end or not all(line.startswith(b"{") and line.endswith(b"}") for line in found):
+                return None
+            lists[name], at = found, close + 1
+    except ValueError:
+        return None
+    return values, lists
 
 
 def _compact(value: Any) -> str:
