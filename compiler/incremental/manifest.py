@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +50,26 @@ def decoded(item: Item) -> dict:
     return item if isinstance(item, dict) else json.loads(item)
 
 
-def having(items: Iterable[Item], needles: Iterable[bytes]) -> Iterator[tuple[Item, dict | None]]:
+def having(items: Sequence[Item], needles: Iterable[bytes]) -> Iterator[tuple[Item, dict | None]]:
     """Each item with its entry decoded when its line holds one of `needles` (a made entry always
     is), else None: an entry whose field has a value `needle` was made for is never None."""
-    needles = tuple(needles)
-    for item in items:
-        found = isinstance(item, dict) or any(n in item for n in needles)
-        yield item, decoded(item) if found else None
+    found = _holding(items, tuple(needles))
+    for number, item in enumerate(items):
+        yield item, decoded(item) if isinstance(item, dict) or number in found else None
+
+
+def _holding(items: Sequence[Item], needles: tuple[bytes, ...]) -> set[int]:
+    """The indexes of the lines holding a needle: searched for in all the lines at once (a line
+    holds no newline, a needle neither), which is several times faster than line by line."""
+    joined = b"\n".join(item if isinstance(item, bytes) else b"" for item in items)
+    starts = list(accumulate((len(item) + 1 if isinstance(item, bytes) else 1 for item in items), initial=0))
+    found = set()
+    for text in needles:
+        at = joined.find(text)
+        while at >= 0:
+            found.add(bisect.bisect_right(starts, at) - 1)
+            at = joined.find(text, at + 1)
+    return found
 
 
 def merged(items: list[Item], fresh: Iterable[dict]) -> list[Item]:
