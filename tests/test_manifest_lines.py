@@ -42,7 +42,8 @@ def test_a_needle_finds_every_entry_with_that_value_and_decoding_tells_the_other
     found = [entry for _, entry in having(lines, [needle("project", "a")])]
     assert found[0] == DOC["targets"][0]
     assert found[1] is None   # "ab", and a string that only quotes the field, are not "a"
-    assert [e for _, e in having([DOC["targets"][1]], [])] == [DOC["targets"][1]]   # a made entry is decoded
+    mixed = [lines[0], {"folder": "dev/a/job-z", "project": "z"}, lines[1]]   # a made entry is always decoded
+    assert [e for _, e in having(mixed, [needle("project", "ab")])] == [None, mixed[1], DOC["targets"][1]]
 
 
 def test_merged_puts_new_entries_in_folder_order():

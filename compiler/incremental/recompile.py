@@ -12,7 +12,8 @@ digest   those targets' digests; a target whose digest is unchanged keeps its fi
 render   the others, the cells' project objects, and the checks: quota per project, capacity
          over the environments (with every project's queue where a rendered target's pods
          start together and may name another project's queue: `_peers`)
-assemble their files; manifest.json is the previous one with the cells' entries replaced, the
+assemble their files; manifest.json is the previous one (compiler.incremental.manifest: its kept
+         lines copied, entries decoded only where read) with the cells' entries replaced, the
          delivery targets of their environments built again (from every entry's object refs and
          the facts `.strata/delta.bin` keeps: every target's digest, Models included, and every
          project's namespace and input files), and the capacity figures summed again from every
@@ -21,11 +22,11 @@ write    only the files that changed, moved into out/ under a journal (compiler.
          `patched_output`), manifest.json last
 
 Other cells' errors and warnings cannot change either: the previous compile succeeded and
-printed no warnings (the delta is refused otherwise), and their inputs are unchanged; so cannot
-the checks that read project and environment files only (namespaces and queue names across
-projects, quotas against a pool's capacity): only what the rebuilt targets ask for is checked
-again. The property test (tests/test_incremental_property.py) checks the result against
-`--no-cache`.
+printed no warnings (the delta is refused otherwise), and their inputs are unchanged; nor can
+the checks that read only project and environment files (namespaces and queue names across
+projects), which are therefore not repeated over every project (quotas against a pool's capacity
+still are, where a pool declares one). The property test (tests/test_incremental_property.py)
+checks the result against `--no-cache`.
 """
 from __future__ import annotations
 
