@@ -61,6 +61,7 @@ class Build:
 def load_stage(root: Path, selection: Selection | None = None, problems: Problems | None = None, *,
                overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None,
                parsed: ParseCache | None = None, resources_of: Collection[str] | None = None,
+               projects_of: Collection[str] | None = None,
                narrow: Callable[[World, Documents, Selection], Selection] | None = None) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
@@ -72,6 +73,9 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     results by content between loads (compiler/incremental/parsed.py: a plan's two sides);
     `resources_of` (project folder names) reads only those projects' resource files, every
     project file still (a plan: the projects its change can reach, and every quota);
+    `projects_of` (project folder names) reads no file of the other projects at all, so they are
+    not in the world either (a delta compile: theirs cannot have changed, and what its checks
+    need of them was recorded, compiler/incremental/recompile.py);
     `narrow` (a shard of a sharded compile, compiler/shard) picks the (environment, project)
     pairs to build once the world is known.
     """
@@ -79,7 +83,11 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    docs = load_documents(root, disc.discover(root, resources_of), problems, overlay, config.jsonnet, parsed)
+    files = disc.discover(root, resources_of)
+    if projects_of is not None:
+        files = replace(files, projects={d: f for d, f in files.projects.items() if Path(d).name in projects_of},
+                        resources={d: f for d, f in files.resources.items() if Path(d).name in projects_of})
+    docs = load_documents(root, files, problems, overlay, config.jsonnet, parsed)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)
     if narrow is not None and not problems.items:   # with errors, build everything: they are all reported

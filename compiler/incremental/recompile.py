@@ -41,6 +41,7 @@ from compiler.delivery.target import PROJECT as DELIVERY  # the project of a del
 from compiler.delivery.target import member_rows
 from compiler.incremental import delta
 from compiler.incremental.manifest import Item, Written, having, merged, needle, read_written
+from compiler.incremental.parsed import ParseCache
 from compiler.incremental.snapshot import Request
 from compiler.output.state import State
 from compiler.output.write import Patch, locked_output, patched_output
@@ -120,11 +121,12 @@ def _rendered(repo: Path, out: Path, change: delta.Change, old: Written, patch: 
     from compiler.output.cache import reusable, reuse_key
     from compiler.pipeline import digest_stage, emit_stage
 
-    build = digest_stage(_load(repo, set(change.dirs)))
+    parsed = ParseCache()   # the specs a second load (`_peers`) reads again
+    build = digest_stage(_load(repo, set(change.dirs), parsed))
     kept, replaced = _split(old, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
     reused = reusable(state, out, reuse_key(build.config.digest, out), build, {"targets": replaced["targets"]})
     build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress,
-                       peers=lambda results: _peers(build, results), render_only=lambda t: t.folder not in reused)
+                       peers=lambda results: _peers(build, results, parsed), render_only=lambda t: t.folder not in reused)
     return build, kept, replaced, reused
 
 
@@ -150,15 +152,29 @@ def _rebuilt(entry: dict, cells: set[tuple[str, str]], delivered: set[str]) -> b
     return (entry.get("env"), entry.get("project")) in cells
 
 
-def _peers(build, results: Iterable) -> list:
+def _peers(build, results: Iterable, parsed: ParseCache) -> list:
     """The projects the checks compare (emit_stage's `peers`): the rebuilt cells', and every project
     of an environment where a rendered target's pods start together (a gang), which may name
-    another project's queue: the capacity checks read that queue's limits."""
+    another project's queue: the capacity checks read that queue's limits. The load read no other
+    project's file: where a gang needs them, every project file is loaded then."""
     from compiler.merge.world import projects_in_env
 
     envs = {result.key[0] for result in results if any(_gangs(work) for work in result.workloads)}
+    if not envs:
+        return list(build.projects)
+    world = _every_project(build.root, parsed)
     return [*(p for p in build.projects if p.env.name not in envs),
-            *(p for name in sorted(envs) for p in projects_in_env(build.world, name, build.projects))]
+            *(p for name in sorted(envs) for p in projects_in_env(world, name, build.projects))]
+
+
+def _every_project(repo: Path, parsed: ParseCache):
+    """The world with every project (no resource read, no target built), its problems ignored: every
+    file it reads is one the previous compile, which succeeded, read as it is."""
+    from compiler.errors import Problems
+    from compiler.pipeline import load_stage
+
+    return load_stage(repo, problems=Problems(), parsed=parsed, resources_of=(),
+                      narrow=lambda world, docs, selection: replace(selection, cells=frozenset())).world
 
 
 def _gangs(work) -> bool:
@@ -193,16 +209,18 @@ def _capacity(targets: list[Item], environments: Mapping[str, dict]) -> dict:
             for name, record in sorted(environments.items())}
 
 
-def _load(repo: Path, dirs: set[str]):
-    """The load stage over every spec file but other projects' resources, building the changed
-    projects' cells only."""
+def _load(repo: Path, dirs: set[str], parsed: ParseCache):
+    """The load stage over strata.yaml, the layers, the environments and the changed projects'
+    files (no other project's: `delta.Facts` recorded what the checks need of them), building the
+    changed projects' cells."""
     from compiler.pipeline import load_stage
 
     def narrow(world, docs, selection):
         names = {name for name, folder in world.project_dirs.items() if folder in dirs}
         return replace(selection, cells=frozenset((env, name) for env in world.envs for name in names))
 
-    return load_stage(repo, narrow=narrow, resources_of={Path(folder).name for folder in dirs})
+    folders = {Path(folder).name for folder in dirs}
+    return load_stage(repo, narrow=narrow, resources_of=folders, projects_of=folders, parsed=parsed)
 
 
 def _delivered(build) -> set[str]:
