@@ -24,9 +24,8 @@ write    only the files that changed, moved into out/ under a journal (compiler.
 Other cells' errors and warnings cannot change either: the previous compile succeeded and
 printed no warnings (the delta is refused otherwise), and their inputs are unchanged; nor can
 the checks that read only project and environment files (namespaces and queue names across
-projects), which are therefore not repeated over every project (quotas against a pool's capacity
-still are, where a pool declares one). The property test (tests/test_incremental_property.py)
-checks the result against `--no-cache`.
+projects, quotas against a pool's capacity), which therefore see only the loaded projects. The
+property test (tests/test_incremental_property.py) checks the result against `--no-cache`.
 """
 from __future__ import annotations
 
