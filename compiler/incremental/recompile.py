@@ -5,8 +5,9 @@ Their cells, every (environment, project) pair of those projects, are all that c
 references never leave a cell (compiler/shard/assign.py). So, built on the pipeline's stages
 as a shard is (compiler/shard/partial.py):
 
-load     strata.yaml, layers, environments, every project file, and the resource files of the
-         changed projects only; their cells alone are merged and linked (`load_stage(narrow=…)`)
+load     strata.yaml, layers, environments, and the changed projects' files only (what the
+         checks need of the others is recorded in `.strata/delta.bin`); their cells alone are
+         merged and linked (`load_stage(projects_of=…, narrow=…)`)
 digest   those targets' digests; a target whose digest is unchanged keeps its files
          (compiler.output.cache), where they are
 render   the others, the cells' project objects, and the checks: quota per project, capacity
@@ -166,6 +167,10 @@ def _peers(build, results: Iterable, parsed: ParseCache) -> list:
             *(p for name in sorted(envs) for p in projects_in_env(world, name, build.projects))]
 
 
+def _gangs(work) -> bool:
+    return bool(work.gangs) or any(_gangs(part) for part in work.parts)
+
+
 def _every_project(repo: Path, parsed: ParseCache):
     """The world with every project (no resource read, no target built), its problems ignored: every
     file it reads is one the previous compile, which succeeded, read as it is."""
@@ -174,10 +179,6 @@ def _every_project(repo: Path, parsed: ParseCache):
 
     return load_stage(repo, problems=Problems(), parsed=parsed, resources_of=(),
                       narrow=lambda world, docs, selection: replace(selection, cells=frozenset())).world
-
-
-def _gangs(work) -> bool:
-    return bool(work.gangs) or any(_gangs(part) for part in work.parts)
 
 
 def _entries(build, kept: dict[str, list[Item]], reused: Mapping, environments: Mapping[str, dict],
