@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compiler import collector
 from compiler.errors import Problems, StrataError, group
 from compiler.graph.build import Graph, build_graph
 from compiler.incremental.parsed import ParseCache
@@ -117,6 +118,13 @@ def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str,
     `.strata/cache.json` must say that folder was written by this strata with this strata.yaml.
     `shard` compiles one shard's partial output instead (compiler/shard, docs/sharding.md).
     """
+    with collector.paused():   # what the compile builds lives until it ends: the collector would only rescan it
+        return _compile(repo, envs, projects, render_only, progress, reuse_from, shard, jobs, sink)
+
+
+def _compile(repo: Path, envs: tuple[str, ...], projects: tuple[str, ...], render_only: Callable[[Target], bool] | None,
+             progress: Callable[[int, int], None] | None, reuse_from: Path | None, shard: Shard | None, jobs: int,
+             sink: Sink | None) -> Build:
     from compiler.output.assemble import write_rest
     from compiler.output.cache import reusable, reuse_key
     from compiler.output.spool import MemorySink

@@ -30,13 +30,12 @@ property test (tests/test_incremental_property.py) checks the result against `--
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from compiler import collector
 from compiler.delivery.target import PROJECT as DELIVERY  # the project of a delivery target's entry
 from compiler.delivery.target import member_rows
 from compiler.incremental import delta
@@ -65,7 +64,9 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
                   progress: Callable[[int, int], None] | None = None) -> Recompiled | None:
     """Compile only the projects whose resource files changed and patch out/; None when the change
     is not one a delta compile covers (then nothing was written: compile in full)."""
-    with _collector_paused(), locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
+    # The collector paused: nearly everything a delta compile allocates (the loaded specs, the previous
+    # manifest.json) lives until it ends; its young collections found nothing (60-150 ms of ~1 s).
+    with collector.paused(), locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
         change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
         old = read_written(out) if change is not None and change.previous.out == str(out) else None
         if change is None or old is None:
@@ -74,21 +75,6 @@ def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs
             done = recompile(repo, out, change, old, patch, state, jobs=jobs, progress=progress)
             state.clear_cache()   # from here until patched, out/ may be neither old nor new
     return done
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the delta compile: nearly everything it allocates
-    (the loaded specs, the previous manifest.json) lives until it ends, so the young collections
-    find nothing (measured on the bench's 3,600 targets: 60-150 ms of a ~1 s compile, and the
-    same peak RSS without them); reference counting still frees everything else."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def recompile(repo: Path, out: Path, change: delta.Change, old: Written, patch: Patch, state: State, *, jobs: int = 1,

@@ -217,6 +217,7 @@ def _serve(conn: Connection, todo: list[Target], graph: Graph, settings: RenderS
            parent: int) -> None:
     """A worker: render the chunks of `todo` it is sent, write their files, send back the results."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's: it stops the workers
+    gc.enable()   # paused in the parent while it loaded (compiler.collector); frozen, its objects are not rescanned
     _die_with(parent)
     spool = Spool(folder)
     while True:

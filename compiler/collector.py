@@ -1,0 +1,26 @@
+"""Python's cyclic garbage collector, paused while a compile builds what it keeps.
+
+A compile allocates millions of objects that live until it ends and form no garbage cycles
+(after the load of the bench's 3,600 targets, gc.collect() frees nothing), yet the collector
+scans them again and again as the heap grows: 7.8 s of a 19.7 s load at 43,000 targets (four
+full collections, 5.6 s of it), 0.2-0.35 s at 3,600. Reference counting still frees every
+object that is not in a cycle, which is nearly all of them.
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """The collector off inside, as it was after (a caller that had it off keeps it off).
+    A process forked inside turns it on again for itself (compiler.render.workers)."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
