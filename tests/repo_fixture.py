@@ -6,6 +6,7 @@ test states only the files it is about, which replace or extend the base.
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -154,3 +155,19 @@ def spy(monkeypatch, owner, name: str) -> list[bool]:
 
     monkeypatch.setattr(owner, name, wrapper)
     return taken
+
+
+SHORT_TICK_NS = 20_000_000   # the tests' filesystem tick: files are edited, then compiled, within milliseconds
+
+
+def short_tick(monkeypatch) -> None:
+    """Both of the no-change snapshot's ticks (compiler.incremental.snapshot) set to SHORT_TICK_NS."""
+    from compiler.incremental import snapshot
+
+    monkeypatch.setattr(snapshot, "TICK_NS", SHORT_TICK_NS)
+    monkeypatch.setattr(snapshot, "FINE_TICK_NS", SHORT_TICK_NS)
+
+
+def settle() -> None:
+    """Past the short tick: the files written so far are stamps that vouch for themselves."""
+    time.sleep(2 * SHORT_TICK_NS / 1e9)

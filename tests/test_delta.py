@@ -6,27 +6,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
-from repo_fixture import copy_example, run, spy, write_repo
+from repo_fixture import copy_example, run, settle, short_tick, spy, write_repo
 
 from compiler.incremental import delta, recompile, snapshot
-
-TICK_NS = 20_000_000
 
 
 @pytest.fixture
 def took(monkeypatch) -> list[bool]:
     """A short filesystem tick, and whether each compile took the delta path."""
-    monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
+    short_tick(monkeypatch)
     return spy(monkeypatch, recompile, "compile_delta")
-
-
-def settle() -> None:
-    time.sleep(2 * TICK_NS / 1e9)
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -20,20 +20,18 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from repo_fixture import spy
+from repo_fixture import settle, short_tick, spy
 
 from compiler.cli import main
 from compiler.incremental import recompile, snapshot
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 CHART = Path(__file__).resolve().parent.parent / "compiler" / "charts" / "model-service"
-TICK_NS = 20_000_000      # the tests' filesystem tick: files are edited, then compiled, within milliseconds
 IMAGE_TAG = re.compile(r"(image: \S+:)(\d+)\.(\d+)\.(\d+)")
 NUMBER = re.compile(r"^(\s+(?:cpu|weight|target|backoffLimit): )('?)(\d+)'?$", re.MULTILINE)
 TIMING = re.compile(r" in \d+\.\d\ds\.")
@@ -338,15 +336,14 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
 
 
 def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monkeypatch) -> Walk:
-    monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
+    short_tick(monkeypatch)
     walk = Walk(tmp_path, generated, seed)
     walk.fast = spy(monkeypatch, snapshot, "unchanged")
     walk.delta = spy(monkeypatch, recompile, "compile_delta")   # raised: it found problems, as a full compile does
     walk.check("first compile")
     for _ in range(steps):
         what = walk.edit()
-        time.sleep(2 * TICK_NS / 1e9)    # so that this compile may leave a snapshot for the next
+        settle()    # so that this compile may leave a snapshot for the next
         walk.check(what)
     return walk
 
@@ -369,12 +366,12 @@ def test_a_delta_compile_checks_a_borrowed_queue_against_its_owner(tmp_path, gen
     allows: the delta compile (this project only) reports what a full compile reports, which it can
     only do with the other project's queue rendered."""
     walk = walk_and_check(tmp_path, generated, seed=0, steps=0, monkeypatch=monkeypatch)
-    time.sleep(2 * TICK_NS / 1e9)
+    settle()
     walk.check("nothing changed: the copy's files are no longer racy")
     owner, lender = sorted(p for p in (walk.repo / "projects").iterdir() if p.is_dir())[:2]
     (owner / "training").mkdir(exist_ok=True)
     (owner / "training" / "borrow.yaml").write_text(borrowing_job("borrow", lender.name, 4))
-    time.sleep(2 * TICK_NS / 1e9)
+    settle()
     walk.check("a Job borrows another project's queue")
     assert walk.delta[-1], "the change did not take the delta compile"
     code, said = walk.compile(walk.repo, walk.cached_out)

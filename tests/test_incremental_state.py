@@ -11,24 +11,18 @@ import time
 from pathlib import Path
 
 import pytest
-from repo_fixture import run, spy, write_repo
+from repo_fixture import run, settle, short_tick, spy, write_repo
 
 from compiler.incremental import sealed, snapshot
 
-TICK_NS = 20_000_000
 OPTIONS = (("envs", "()"), ("projects", "()"), ("shard", "None"))   # what a plain `strata compile` passes
 
 
 @pytest.fixture
 def fast(monkeypatch) -> list[bool]:
     """A short filesystem tick, and a record of what each compile's snapshot check decided."""
-    monkeypatch.setattr(snapshot, "TICK_NS", TICK_NS)
-    monkeypatch.setattr(snapshot, "FINE_TICK_NS", TICK_NS)
+    short_tick(monkeypatch)
     return spy(monkeypatch, snapshot, "unchanged")
-
-
-def settle() -> None:
-    time.sleep(2 * TICK_NS / 1e9)
 
 
 def compiled(repo: Path, *args: str) -> str:
@@ -81,6 +75,7 @@ def test_an_edit_keeping_size_and_mtime_is_seen(tmp_path, fast):
 
 def test_a_file_changed_within_a_tick_of_the_compile_is_recorded_as_changed(tmp_path, fast, monkeypatch):
     monkeypatch.setattr(snapshot, "TICK_NS", 3600 * 10**9)   # every file is "racy"
+    monkeypatch.setattr(snapshot, "FINE_TICK_NS", 3600 * 10**9)
     repo = write_repo(tmp_path)
     compiled(repo)
     found = snapshot.read_sealed(str(repo / ".strata" / snapshot.FILE), snapshot.KIND)

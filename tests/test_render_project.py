@@ -4,8 +4,7 @@ import pytest
 
 from compiler.errors import Problems
 from compiler.render.platform import render_platform
-from compiler.render.project import (check_namespaces, check_queue_names, queue_name, render_project,
-                                     render_projects)
+from compiler.render.project import check_namespaces, check_queue_names, queue_name, render_project
 from compiler.check.objects import validate_objects
 from factories import make_ctx, make_env, make_project, make_target
 
@@ -102,7 +101,7 @@ def test_kueue_resource_flavors_are_the_environments_not_a_projects(crd_schemas,
     """Flavors come from the environment's pools alone, in its platform target: no project holds them."""
     first, second = asr("kueue", name="asr"), asr("kueue", name="vision", quota={"gpu": {"a100": 1}},
                                                   queue={"name": "vision"})
-    rendered = render_projects([second, first], {}, make_ctx())
+    rendered = {p.name: render_project(p, [], make_ctx()) for p in (second, first)}
     assert not [o for objects in rendered.values() for o in objects if o["kind"] == "ResourceFlavor"]
     flavors = [o for o in render_platform(first.env) if o["kind"] == "ResourceFlavor"]
     assert [f["metadata"]["name"] for f in flavors] == ["default-flavor", "a100", "h100", "mi300"]
@@ -141,7 +140,7 @@ def test_kueue_warns_about_workloads_it_would_never_admit():
 
 
 def test_output_is_deterministic():
-    assert render_projects([asr("kueue")], {}, make_ctx()) == render_projects([asr("kueue")], {}, make_ctx())
+    assert render_project(asr("kueue"), [], make_ctx()) == render_project(asr("kueue"), [], make_ctx())
 
 
 def test_volcano_queue_name_clash_names_both_files():

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from crash_points import DELTA_STEPS, STEPS, inject
-from repo_fixture import run, write_repo
+from repo_fixture import SHORT_TICK_NS, run, settle, short_tick, write_repo
 
 from compiler.incremental import recompile
-from compiler.incremental import snapshot as no_change
 from compiler.output.cache import manifest_identity
 from compiler.output.state import State
 
@@ -372,19 +371,14 @@ EXTRA = "kind: Job\nname: extra\nspec: {image: 'x:1', command: [python, x.py]}\n
 TRAIN = "kind: Job\nname: train\nspec: {image: 'x:2'}\n"
 
 
-def _settle() -> None:
-    time.sleep(0.05)   # past the tests' short tick (no_change.TICK_NS): stamps that vouch for their files
-
-
 @pytest.mark.parametrize(("step", "nth"), DELTA_STEPS)
 def test_a_crash_at_any_step_of_a_delta_patch_is_put_right_by_the_next_run(repo, tmp_path, monkeypatch, step, nth):
-    monkeypatch.setattr(no_change, "TICK_NS", 20_000_000)
-    monkeypatch.setattr(no_change, "FINE_TICK_NS", 20_000_000)
+    short_tick(monkeypatch)
     write_repo(repo, {"projects/demo/extra.yaml": EXTRA}, base=False)
-    _settle()
+    settle()
     assert run(repo, "compile").exit_code == 0
     old = snapshot(repo / "out")
-    _settle()
+    settle()
     (repo / "projects/demo/extra.yaml").unlink()                       # a target's files go
     write_repo(repo, {"projects/demo/train.yaml": TRAIN}, base=False)  # another's change
     copy = tmp_path / "copy"
@@ -404,7 +398,7 @@ def test_a_crash_at_any_step_of_a_delta_patch_is_put_right_by_the_next_run(repo,
 
 DELTA_KILLER = KILLER.replace("from crash_points import inject\n", "from crash_points import inject\n"
                               "from compiler.incremental import snapshot\n"
-                              "snapshot.TICK_NS = snapshot.FINE_TICK_NS = 20_000_000\n")
+                              f"snapshot.TICK_NS = snapshot.FINE_TICK_NS = {SHORT_TICK_NS}\n")
 
 
 @pytest.mark.slow

@@ -193,10 +193,10 @@ def _explicit(node: yaml.ScalarNode, conv: _Converter) -> Any:
 def inside_repo(repo: Path, path: Path) -> bool:
     """`path`, symlinks resolved, lies in `repo` (a symlink loop does not)."""
     try:
-        path.resolve().relative_to(repo.resolve())
-        return True
-    except (ValueError, OSError, RuntimeError):   # RuntimeError: a symlink loop, before Python 3.13
+        real = path.resolve()
+    except (OSError, RuntimeError):   # RuntimeError: a symlink loop, before Python 3.13
         return False
+    return _resolved_inside(repo, real)
 
 
 def _resolved_inside(repo: Path, real: Path) -> bool:

@@ -291,12 +291,6 @@ def _scheduler(project: Project) -> str:
     return project.env.settings.scheduler if project.doc.queue else "default"
 
 
-def render_projects(projects: list[Project], targets_of: dict[str, list[Target]], ctx: Any) -> dict[str, list[dict]]:
-    """One environment's project objects by project name."""
-    ordered = sorted(projects, key=lambda p: p.name)
-    return {p.name: render_project(p, targets_of.get(p.name, []), ctx) for p in ordered}
-
-
 # --- cross-project checks --------------------------------------------------------------------------
 
 def check_queue_names(projects_by_env: dict[str, list[Project]], problems: Problems) -> None:
