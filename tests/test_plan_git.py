@@ -8,8 +8,9 @@ from click.testing import CliRunner
 
 import compiler.plan as plan_pkg
 from compiler.errors import StrataError
-from compiler.plan import plan, render
+from compiler.plan import gitbase, plan, render
 from compiler.plan.command import plan as plan_command
+from compiler.plan.scope import is_input
 from test_plan_support import FakeCompiler, commit, git, init_repo, write
 
 
@@ -98,6 +99,31 @@ def test_renamed_file_counts_both_names(repo):
     git(repo, "mv", "projects/a/job-train.yaml", "projects/a/job-fit.yaml")
     result = plan(repo, "main", compiler=FakeCompiler())
     assert result.counts() == {"add": 2, "change": 0, "destroy": 2}
+
+
+def test_untracked_folders_are_walked_only_where_inputs_may_be(repo):
+    """An untracked output folder (or dot-folder) is one status entry, never listed file by file;
+    new files in new folders that may hold inputs are all seen, nested ones too."""
+    git(repo, "rm", "-q", "--cached", ".gitignore")
+    (repo / ".gitignore").unlink()
+    write(repo, "out/dev/a/job.train/job.yaml", "kind: Job\n")
+    write(repo, ".cache/x.yaml", "a: 1\n")
+    write(repo, "projects/c/sub/job-x.yaml", "image: x:1\n")
+    write(repo, "projects/a/job-new.yaml", "image: new:1\n")
+    write(repo, "lib/util.libsonnet", "{}\n")
+    walked = []
+    found = gitbase.status(gitbase.worktree(repo), lambda folder: walked.append(folder) or is_input(folder))
+    assert found.untracked == {"projects/c/sub/job-x.yaml", "projects/a/job-new.yaml", "lib/util.libsonnet"}
+    assert sorted(walked) == [".cache", "lib", "out", "projects/c"] and not found.clean
+
+
+def test_an_untracked_output_folder_alone_still_makes_a_working_tree_head(repo):
+    (repo / ".gitignore").unlink()
+    commit(repo, "the output folder is not ignored")
+    write(repo, "out/dev/a/job.train/job.yaml", "kind: Job\n")
+    fake = FakeCompiler()
+    result = plan(repo, "main", compiler=fake)
+    assert not result.has_changes and result.head == "working tree" and fake.calls == []
 
 
 def test_working_tree_and_index_are_untouched(repo):

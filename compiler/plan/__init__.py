@@ -24,7 +24,7 @@ from compiler.plan import gitbase
 from compiler.plan.build import Compiler, Side, StrataCompiler, load_side
 from compiler.plan.formats import FORMATS, format_for, render
 from compiler.plan.model import Plan, summary_line
-from compiler.plan.scope import Scope, touched_projects
+from compiler.plan.scope import Scope, is_input, touched_projects
 
 __all__ = ["FORMATS", "Plan", "compare_sides", "format_for", "plan", "render", "summary_line"]
 
@@ -36,7 +36,7 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     tree = gitbase.worktree(Path(repo).resolve())
     repo = tree.repo
     base_sha = gitbase.resolve(repo, base)
-    status = gitbase.status(tree)
+    status = gitbase.status(tree, is_input)
     head_rev = gitbase.head(repo, status.clean)
     changed = gitbase.changed_files(tree, base_sha, status.untracked)
     _check_projects(tree, base_sha, projects)

@@ -5,7 +5,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,16 +58,31 @@ class Status:
     """The working tree against HEAD, from one `git status`."""
 
     clean: bool                  # nothing modified, staged or untracked (ignored files aside)
-    untracked: frozenset[str]    # repo-relative untracked files that are not ignored
+    untracked: frozenset[str]    # repo-relative untracked files that are not ignored (but in folders
+                                 # that cannot hold inputs: see `status`)
 
 
-def status(tree: Worktree) -> Status:
-    """One `git status` of the repo folder: whether it is clean, and its untracked files."""
-    out = git(tree.repo, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", ".")
+def status(tree: Worktree, may_hold_inputs: Callable[[str], bool] = lambda folder: True) -> Status:
+    """One `git status` of the repo folder: whether it is clean, and its untracked files.
+
+    Untracked folders are listed whole only where `may_hold_inputs` (a repo-relative folder):
+    an untracked out/ of thousands of files is seen as one entry, not walked (~0.1 s of a plan).
+    """
+    out = git(tree.repo, "status", "--porcelain", "-z", "--untracked-files=normal", "--no-renames", "--", ".")
     entries = [e.decode() for e in out.split(b"\0") if e]
     # Porcelain paths are relative to the top-level folder, whatever the current one.
-    untracked = (e[3:] for e in entries if e.startswith("?? "))
-    return Status(not entries, frozenset(p[len(tree.prefix):] for p in untracked if p.startswith(tree.prefix)))
+    untracked = [e[3:] for e in entries if e.startswith("?? ") and e[3:].startswith(tree.prefix)]
+    folders = [p for p in untracked if p.endswith("/") and may_hold_inputs(p[len(tree.prefix):-1])]
+    files = [p for p in untracked if not p.endswith("/")] + _untracked_in(tree.top, folders)
+    return Status(not entries, frozenset(p[len(tree.prefix):] for p in files))
+
+
+def _untracked_in(top: Path, folders: list[str]) -> list[str]:
+    """The untracked files (not ignored) inside untracked `folders` (relative to `top`, as theirs)."""
+    if not folders:
+        return []
+    out = git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", *(f":(literal){f}" for f in folders))
+    return [p for p in out.decode().split("\0") if p]
 
 
 def head(repo: Path, clean: bool | None = None) -> str:

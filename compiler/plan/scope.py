@@ -38,9 +38,11 @@ def project_folder(target: Any) -> str:
 
 
 def is_input(path: str, output: str = "out") -> bool:
-    """Files that cannot shape a compile: dot-folders (CI, git, .strata), the output folder."""
-    parts = PurePosixPath(path).parts
-    return bool(parts) and parts[0] != output and not any(p.startswith(".") for p in parts)
+    """Files that cannot shape a compile: dot-folders (CI, git, .strata), the output folder.
+    `path` is as git prints it (no `.` or empty parts): split as a string, it is cheap enough for
+    every untracked file of a plan's working tree."""
+    parts = path.split("/")
+    return bool(path) and parts[0] != output and not any(p.startswith(".") for p in parts)
 
 
 def is_document(path: str) -> bool:
@@ -59,7 +61,7 @@ def touched_projects(changed: Iterable[str], output: str = "out") -> frozenset[s
             continue
         if not _project_owned(path):
             return None
-        touched.add(PurePosixPath(path).parts[1])
+        touched.add(path.split("/")[1])
     return frozenset(touched)
 
 
@@ -95,7 +97,7 @@ def _changed(node: Node, changed: frozenset[str], dirty_folders: set[str]) -> bo
 
 def _project_owned(path: str) -> bool:
     """A file in `projects/<p>/`: it belongs to project `p` (the folder is named after it)."""
-    parts = PurePosixPath(path).parts
+    parts = path.split("/")
     return len(parts) > 2 and parts[0] == "projects"
 
 
