@@ -102,6 +102,14 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     return Build(root, config, selection, docs, world, projects, targets, graph, warnings=list(problems.warnings))
 
 
+def every_project_world(root: Path, parsed: ParseCache | None = None) -> World:
+    """The world with every project (no resource read, no target built), its problems ignored: for
+    the checks that sum every project's quota, where a load read only some projects' files
+    (a delta compile, a plan); problems in the others are left to a compile that reads them."""
+    return load_stage(root, problems=Problems(), parsed=parsed, resources_of=(),
+                      narrow=lambda world, docs, selection: replace(selection, cells=frozenset())).world
+
+
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
                  render_only: Callable[[Target], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,

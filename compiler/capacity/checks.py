@@ -92,7 +92,7 @@ def check_capacity(emitted: Iterable[Emitted], quotas: Callable[[str], list[Proj
     for target, works in workloads:
         given[target.env.name].append((target, works))
     for name, env in sorted(envs.items()):
-        if any(pool.capacity is not None for pool in env.settings.gpuPools.values()):
+        if declares_capacity(env):
             check_oversubscription(env, quotas(name), report)
         items = by_env.get(name, [])
         queues = QueueLimits.of(items, pools_of(env.settings.gpuPools))
@@ -102,6 +102,11 @@ def check_capacity(emitted: Iterable[Emitted], quotas: Callable[[str], list[Proj
                 check_pods(target, work, report)
                 for gang in work.gangs:
                     check_gang(target, work, gang, queues, report)
+
+
+def declares_capacity(env: Env) -> bool:
+    """Whether a pool of `env` gives its capacity: only then are every project's quotas summed there."""
+    return any(pool.capacity is not None for pool in env.settings.gpuPools.values())
 
 
 def _by_target(items: list[Emitted]) -> list[tuple[Target, list[dict[str, Any]]]]:

@@ -144,27 +144,18 @@ def _peers(build, results: Iterable, parsed: ParseCache) -> list:
     another project's queue: the capacity checks read that queue's limits. The load read no other
     project's file: where a gang needs them, every project file is loaded then."""
     from compiler.merge.world import projects_in_env
+    from compiler.pipeline import every_project_world
 
     envs = {result.key[0] for result in results if any(_gangs(work) for work in result.workloads)}
     if not envs:
         return list(build.projects)
-    world = _every_project(build.root, parsed)
+    world = every_project_world(build.root, parsed)
     return [*(p for p in build.projects if p.env.name not in envs),
             *(p for name in sorted(envs) for p in projects_in_env(world, name, build.projects))]
 
 
 def _gangs(work) -> bool:
     return bool(work.gangs) or any(_gangs(part) for part in work.parts)
-
-
-def _every_project(repo: Path, parsed: ParseCache):
-    """The world with every project (no resource read, no target built), its problems ignored: every
-    file it reads is one the previous compile, which succeeded, read as it is."""
-    from compiler.errors import Problems
-    from compiler.pipeline import load_stage
-
-    return load_stage(repo, problems=Problems(), parsed=parsed, resources_of=(),
-                      narrow=lambda world, docs, selection: replace(selection, cells=frozenset())).world
 
 
 def _entries(build, kept: dict[str, list[Item]], reused: Mapping, environments: Mapping[str, dict],

@@ -7,7 +7,7 @@ only those. Nothing is written: a plan needs the objects, not the output files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +26,9 @@ class Compiler(Protocol):
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         """The Emitted objects of the chosen targets (and of every project); raises StrataError."""
 
+    def every_project(self, build: Any) -> Any:
+        """The world of `build`'s root with every project in it (for the quotas summed over all)."""
+
 
 @dataclass
 class Side:
@@ -34,6 +37,11 @@ class Side:
     build: Any = None
     emitted: list = field(default_factory=list)
     unknown: frozenset[str] = frozenset()   # asked-for environments/projects this side lacks
+    everyone: Callable[[], Any] | None = None   # the world with every project, loaded when asked
+
+    def every_project(self) -> Any:
+        """The side's world with every project of its root: its build's has only those it loaded."""
+        return self.everyone() if self.everyone is not None else self.build.world
 
     @property
     def targets(self) -> list:
@@ -49,7 +57,10 @@ class Side:
 class StrataCompiler:
     """strata's own stages: `compiler.pipeline.load_stage`, then `compiler.render.stage.render_all`.
 
-    Both sides share one YAML parse cache (compiler/incremental/parsed.py): a file unchanged
+    A side loads only the projects a change can reach: no other project's file is read (~200 of
+    the bench's 250 files), until a check sums every project's quota (a pool that gives its
+    capacity, the plan's capacity section when a pool's figures change): `every_project`, once per
+    side. Both sides share one YAML parse cache (compiler/incremental/parsed.py): a file unchanged
     since the base is parsed once.
     """
 
@@ -59,20 +70,40 @@ class StrataCompiler:
         from compiler.incremental.parsed import ParseCache
 
         self.parsed = ParseCache()
+        self.worlds: dict[Path, Any] = {}   # root → its world with every project
 
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
         from compiler.merge.targets_of import Selection
         from compiler.pipeline import load_stage
 
-        # Only the selected projects' resource files are read (their targets are the only ones
-        # built); every project file still is, for the capacity checks' whole quotas.
-        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed,
-                          resources_of=frozenset(projects) if projects else None)
+        some = frozenset(projects) if projects else None
+        return load_stage(root, Selection(tuple(envs), tuple(projects)), parsed=self.parsed, resources_of=some,
+                          projects_of=some)
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
+        from compiler.capacity.checks import declares_capacity
         from compiler.pipeline import render_stage
 
+        if any(declares_capacity(p.env) for p in build.projects):   # the capacity checks sum every quota there
+            build = replace(build, world=self.every_project(build))
         return list(render_stage(build, render_only=render_only).emitted)
+
+    def every_project(self, build: Any) -> Any:
+        from compiler.pipeline import every_project_world
+
+        if not _others(build):
+            return build.world
+        if build.root not in self.worlds:
+            self.worlds[build.root] = every_project_world(build.root, self.parsed)
+        return self.worlds[build.root]
+
+
+def _others(build: Any) -> bool:
+    """Whether `build`'s root holds projects it did not load (the base side's copy holds only those)."""
+    folder = build.root / "projects"
+    loaded = {Path(d).name for d in build.docs.projects}
+    return bool(build.selection.projects) and folder.is_dir() and any(
+        p.name not in loaded and p.is_dir() for p in folder.iterdir())
 
 
 def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: tuple[str, ...] | None) -> Side:
@@ -81,7 +112,7 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: t
     if projects is None:
         return Side()
     try:
-        return Side(compiler.load(root, envs, projects))
+        return _side(compiler, compiler.load(root, envs, projects))
     except StrataError as error:
         unknown = _unknown_selection(error)
         if unknown is None:
@@ -89,7 +120,11 @@ def load_side(compiler: Compiler, root: Path, envs: tuple[str, ...], projects: t
     envs_left, projects_left = _without(envs, unknown), _without(projects, unknown)
     if envs_left is None or projects_left is None:
         return Side(unknown=frozenset(unknown))
-    return Side(compiler.load(root, envs_left, projects_left), unknown=frozenset(unknown))
+    return _side(compiler, compiler.load(root, envs_left, projects_left), frozenset(unknown))
+
+
+def _side(compiler: Compiler, build: Any, unknown: frozenset[str] = frozenset()) -> Side:
+    return Side(build, unknown=unknown, everyone=lambda: compiler.every_project(build))
 
 
 def _unknown_selection(error: StrataError) -> set[str] | None:

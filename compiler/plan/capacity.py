@@ -197,15 +197,16 @@ def _envs(side: Any) -> dict:
 
 
 def _quotas(side: Any, envs: Mapping[str, Any], every: bool = True) -> dict[str, dict[str, Any]]:
-    """env → project name → Project: every project of the side's world, or (not `every`) the
-    projects the side built."""
+    """env → project name → Project: every project of the side (its files read then, if the side
+    did not load them), or (not `every`) the projects the side built."""
     from compiler.merge.world import projects_in_env
 
     if side.build is None:
         return {}
     if not every:
         return {name: {p.name: p for p in side.build.projects if p.env.name == name} for name in envs}
-    return {name: {p.name: p for p in projects_in_env(side.build.world, name, side.build.projects)} for name in envs}
+    world = side.every_project()
+    return {name: {p.name: p for p in projects_in_env(world, name, side.build.projects)} for name in envs}
 
 
 def _base_quotas(old: Any, envs: Mapping[str, Any], env: str, head: Mapping[str, Any],
