@@ -3,8 +3,8 @@
 Both sides render the same targets (the plan's scope), and a target outside the scope renders
 the same objects on both sides, so the difference of the rendered sides' GPU lines *is* the
 change in demand — exactly, without rendering the rest. Quotas are cheap to know whole: every
-project of an environment is loaded on the head side (a project the base side did not load
-has the same quota there). Hence, per environment and pool:
+project file of the head side is read when a pool is listed (`Side.every_project`; a project
+the base side did not load has the same quota there). Hence, per environment and pool:
 
 - Δ steady and Δ peak (docs/capacity.md), and Δ cost per month at the declared price;
 - the pool's quota (the projects' quotas, summed) before → after, and the quota headroom
