@@ -84,10 +84,7 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     selection = selection or Selection()
     problems = problems if problems is not None else Problems()
     config = disc.read_config(root)
-    files = disc.discover(root, resources_of)
-    if projects_of is not None:
-        files = replace(files, projects={d: f for d, f in files.projects.items() if Path(d).name in projects_of},
-                        resources={d: f for d, f in files.resources.items() if Path(d).name in projects_of})
+    files = disc.discover(root, resources_of, projects_of)
     docs = load_documents(root, files, problems, overlay, config.jsonnet, parsed)
     world = build_world(docs, problems)
     check_selection(world, selection, problems)

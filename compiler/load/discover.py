@@ -96,18 +96,21 @@ def _spec_files(root: Path, folder: str, recursive: bool = False) -> list[str]:
                   if p.suffix in SPEC_SUFFIXES and (p.is_file() or p.is_symlink()))
 
 
-def discover(root: Path, resources_of: Collection[str] | None = None) -> SourceFiles:
+def discover(root: Path, resources_of: Collection[str] | None = None,
+             projects_of: Collection[str] | None = None) -> SourceFiles:
     """Every spec file by role. With `resources_of` (project folder names), only those projects'
     resource files are listed; every project file still is: a pool's quotas are only known whole
-    (the capacity checks and a plan's section sum every project's), the resources of projects a
-    plan's change cannot reach are not needed."""
+    (the capacity checks sum every project's), the resources of projects a change cannot reach
+    are not needed. With `projects_of` (project folder names), no other project folder is listed
+    at all (a delta compile, a plan: their files are read only where a check sums every quota)."""
     found = SourceFiles(
         layers=_spec_files(root, "layers"),
         groups=_spec_files(root, "environments/groups"),
         environments=_spec_files(root, "environments"),
     )
     projects = root / "projects"
-    for project_dir in sorted(p for p in projects.iterdir() if p.is_dir()) if projects.is_dir() else []:
+    folders = (p for p in projects.iterdir() if projects_of is None or p.name in projects_of) if projects.is_dir() else ()
+    for project_dir in sorted(p for p in folders if p.is_dir()):
         rel = project_dir.relative_to(root).as_posix()
         wanted = resources_of is None or project_dir.name in resources_of
         files = _spec_files(root, rel, recursive=wanted)
