@@ -103,3 +103,14 @@ def test_a_pool_with_a_capacity_sums_every_project_s_quota(repo):
     edit(repo, "projects/demo/project.yaml", "t4: 4", "t4: 6")
     with pytest.raises(StrataError, match=r"project quotas add up to 12 GPUs.*other 6"):
         plan(repo, "main", compiler=StrataCompiler())
+
+
+def test_an_environment_change_planned_for_one_project_sums_every_project_s_quota(repo):
+    """With `--project`, an environment change loads the named project only on both sides; the
+    capacity section still sums every project's quota on each, the base side's from its copy."""
+    edit(repo, "environments/groups/test.yaml", "nodeSelector: {pool: t4}}", "nodeSelector: {pool: t4}, price: 1.5}")
+    found = plan(repo, "main", projects=("demo",), compiler=StrataCompiler())
+    reference = plan(repo, "main", projects=("demo",), compiler=LoadEverything())
+    assert render(found, "markdown") == render(reference, "markdown")
+    t4 = json.loads(render(found, "json"))["capacity"]["environments"]["dev"]["pools"]["t4"]
+    assert t4["quota"] == {"before": 12, "after": 12, "delta": 0} and t4["price"] == {"before": None, "after": 1.5}

@@ -44,13 +44,13 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     if touched is not None and not _wanted(projects, touched):   # no input (of the asked projects) changed
         return Plan(base_ref=base, base_sha=base_sha, head=head_rev)
     with collector.paused():   # both sides live until compared (compiler/collector.py): ~40 ms of scans
-        old, head, scope = _compile_sides(compiler, tree, base, base_sha, changed, envs, projects)
-        return compare_sides(base, base_sha, head_rev, old, head, scope, changed)
+        return _compiled_and_compared(compiler, tree, base, base_sha, head_rev, changed, envs, projects)
 
 
-def _compile_sides(compiler: Compiler, tree: gitbase.Worktree, base: str, base_sha: str, changed: frozenset[str],
-                   envs: tuple[str, ...], projects: tuple[str, ...]) -> tuple[Side, Side, Scope]:
-    """Load both sides, choose the targets to render from both, render them on both."""
+def _compiled_and_compared(compiler: Compiler, tree: gitbase.Worktree, base: str, base_sha: str, head_rev: str,
+                           changed: frozenset[str], envs: tuple[str, ...], projects: tuple[str, ...]) -> Plan:
+    """Load both sides, choose the targets to render from both, render them on both, compare them:
+    all while the base revision's copy exists (the capacity section may read its project files)."""
     touched = touched_projects(changed)
     label = f"{base} ({base_sha[:12]})"
     head = load_side(compiler, tree.repo, envs, _selection(tree.repo, projects, touched))
@@ -62,8 +62,8 @@ def _compile_sides(compiler: Compiler, tree: gitbase.Worktree, base: str, base_s
         scope = Scope.build(changed, head.graph, old.graph)
         with _as_base(label):
             old.emitted = _render(compiler, old, scope, touched)
-    head.emitted = _render(compiler, head, scope, touched)
-    return old, head, scope
+        head.emitted = _render(compiler, head, scope, touched)
+        return compare_sides(base, base_sha, head_rev, old, head, scope, changed)
 
 
 def compare_sides(base: str, base_sha: str, head_rev: str, old: Side, head: Side, scope: Scope,
