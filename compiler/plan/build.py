@@ -65,12 +65,12 @@ class StrataCompiler:
     """
 
     parsed: Any = None   # a subclass that skips __init__ parses every file on both sides
+    worlds: dict[Path, Any] | None = None   # root → its world with every project, once asked
 
     def __init__(self) -> None:
         from compiler.incremental.parsed import ParseCache
 
         self.parsed = ParseCache()
-        self.worlds: dict[Path, Any] = {}   # root → its world with every project
 
     def load(self, root: Path, envs: tuple[str, ...], projects: tuple[str, ...]) -> Any:
         from compiler.merge.targets_of import Selection
@@ -93,6 +93,7 @@ class StrataCompiler:
 
         if not _others(build):
             return build.world
+        self.worlds = self.worlds if self.worlds is not None else {}
         if build.root not in self.worlds:
             self.worlds[build.root] = every_project_world(build.root, self.parsed)
         return self.worlds[build.root]
