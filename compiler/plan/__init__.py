@@ -33,9 +33,8 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
          compiler: Compiler | None = None) -> Plan:
     """Compile `base` and the working tree of `repo` and diff their objects."""
     compiler = compiler or StrataCompiler()
-    tree = gitbase.worktree(Path(repo).resolve())
+    tree, base_sha = gitbase.locate(Path(repo).resolve(), base)
     repo = tree.repo
-    base_sha = gitbase.resolve(repo, base)
     status = gitbase.status(tree, is_input)
     head_rev = gitbase.head(repo, status.clean)
     changed = gitbase.changed_files(tree, base_sha, status.untracked)

@@ -53,6 +53,18 @@ def resolve(repo: Path, ref: str) -> str:
         raise StrataError(f"--base {ref}: not a commit in the git repository at {repo}") from None
 
 
+def locate(repo: Path, ref: str) -> tuple[Worktree, str]:
+    """`worktree(repo)` and `resolve(repo, ref)` from one `git rev-parse`; where it fails, those
+    two run alone, in that order, for the error that says what is wrong."""
+    try:
+        out = git(repo, "rev-parse", "--show-toplevel", "--show-prefix", "--verify", "--quiet", "--end-of-options",
+                  f"{ref}^{{commit}}")
+    except StrataError:
+        return worktree(repo), resolve(repo, ref)
+    top, prefix, sha = out.decode().split("\n")[:3]
+    return Worktree(repo, Path(top), prefix), sha.strip()
+
+
 @dataclass(frozen=True)
 class Status:
     """The working tree against HEAD, from one `git status`."""
