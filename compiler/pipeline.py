@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from compiler import collector
 from compiler.errors import Problems, StrataError, group
@@ -26,7 +26,7 @@ from compiler.render.stage import RenderSettings, render_all, render_shared, ren
 from compiler.targets import Emitted, Key, Project, Target
 
 if TYPE_CHECKING:
-    from compiler.capacity.demand import Workload
+    from compiler.capacity.demand import Demands, Workload
     from compiler.delivery.target import DeliveryTarget, Plan
     from compiler.output.spool import Sink
     from compiler.render.workers import TargetResult
@@ -107,6 +107,24 @@ def every_project_world(root: Path, parsed: ParseCache | None = None) -> World:
                       narrow=lambda world, docs, selection: replace(selection, cells=frozenset())).world
 
 
+Peers: TypeAlias = "list[Project] | Callable[[Demands], list[Project]] | None"   # see emit_stage
+
+
+def gang_peers(projects: Sequence[Project], rendered: Demands, every_project: Callable[[], World]) -> list[Project]:
+    """The projects the cross-project checks compare where only `projects` were loaded (a delta
+    compile, a plan): those, and every project of an environment where a rendered target is a gang,
+    which may name another project's queue: the capacity checks read that queue's limits.
+    `every_project` loads the world with them all, only where a gang needs it."""
+    from compiler.merge.world import projects_in_env
+
+    envs = {target.env.name for target, works in rendered if any(work.starts_together for work in works)}
+    if not envs:
+        return list(projects)
+    world = every_project()
+    return [*(p for p in projects if p.env.name not in envs),
+            *(p for name in sorted(envs) for p in projects_in_env(world, name, projects))]
+
+
 def compile_repo(repo: Path, *, envs: tuple[str, ...] = (), projects: tuple[str, ...] = (),
                  render_only: Callable[[Target], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,
@@ -157,22 +175,22 @@ def _compile(repo: Path, envs: tuple[str, ...], projects: tuple[str, ...], rende
 def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
                render_only: Callable[[Target], bool] | None = None,
                progress: Callable[[int, int], None] | None = None,
-               peers: list[Project] | Callable[[Sequence[TargetResult]], list[Project]] | None = None) -> Build:
+               peers: Peers = None) -> Build:
     """Render every target, writing its files into `sink` as it finishes (compiler.render.workers),
     then the project and platform objects and the checks over all of them; `keep` keeps every
     object in memory too (`rendered`, `emitted`), as `render_stage` does. `peers`: every project
     the cross-project checks compare (default: the build's), as for `render_stage`, or a function
-    of the rendered targets' results that says which (a delta compile's: compiler/incremental)."""
+    of the rendered targets and their GPU demand that says which (`gang_peers`)."""
     from compiler.render.workers import emit_all
 
     settings = RenderSettings(build.root, build.config.chart_dirs)
     results = emit_all(renderable(build.targets, render_only), build.graph, settings, sink, jobs=jobs, keep=keep,
                        progress=progress)
+    targets = {key: node.target for key, node in build.graph.nodes.items()}
     if callable(peers):
-        peers = peers(results)
+        peers = peers([(targets[r.key], r.workloads) for r in results])
     report = RenderContext(repo=build.root)
     shared = render_shared(build.projects, build.graph, report, peers)
-    targets = {key: node.target for key, node in build.graph.nodes.items()}
     capacity = check_capacity_of(build, tuple(shared), [(targets[r.key], r.workloads) for r in results])
     warnings = _checked(build, [*(p for r in results for p in r.problems), *report.problems.items],
                         [*(w for r in results for w in r.warnings), *report.warnings.items], capacity)
@@ -224,9 +242,10 @@ def delivery_stage(build: Build, reused: Mapping | None = None) -> Build:
 
 
 def render_stage(build: Build, *, render_only: Callable[[Target], bool] | None = None,
-                 progress: Callable[[int, int], None] | None = None, peers: list[Project] | None = None) -> Build:
+                 progress: Callable[[int, int], None] | None = None, peers: Peers = None) -> Build:
     """Render a loaded build in memory (no output files): its objects and warnings (the load's too).
-    `peers`: every project the cross-project checks compare (default: the build's)."""
+    `peers`: every project the cross-project checks compare (default: the build's), or a function
+    that says which, as for `emit_stage`."""
     settings = RenderSettings(build.root, build.config.chart_dirs)
     result = render_all(build.targets, build.projects, build.graph, settings,
                         render_only=render_only, progress=progress, peers=peers)

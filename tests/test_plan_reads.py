@@ -114,3 +114,37 @@ def test_an_environment_change_planned_for_one_project_sums_every_project_s_quot
     assert render(found, "markdown") == render(reference, "markdown")
     t4 = json.loads(render(found, "json"))["capacity"]["environments"]["dev"]["pools"]["t4"]
     assert t4["quota"] == {"before": 12, "after": 12, "delta": 0} and t4["price"] == {"before": None, "after": 1.5}
+
+
+def test_a_gang_that_names_another_project_s_queue_is_checked_against_its_limits(tmp_path):
+    """A gang's pods start together in the queue it names, another project's too: a plan reads that
+    project's files where a rendered target is a gang, and fails where `compile` fails."""
+    files = dict(FILES)
+    files["environments/groups/test.yaml"] = """
+        kind: EnvironmentGroup
+        name: test
+        vars: {registry: reg.test.local, region: test-1}
+        scheduler: volcano
+        gpuPools:
+          t4: {resourceName: nvidia.com/gpu, nodeSelector: {pool: t4}}
+        policy: {capacity: {onUnschedulable: error}}
+        """
+    files["projects/other/project.yaml"] += "queue: {name: other-q}\n"
+    files["projects/demo/borrow.yaml"] = """
+        kind: Job
+        name: borrow
+        spec:
+          image: reg/borrow:1.0.0
+          command: [python, x.py]
+          framework: pytorch
+          replicas: {master: 1, worker: 1}
+          resources: {cpu: '1', memory: 1Gi, gpu: 1, gpuType: t4}
+          scheduling: {queue: other-q, gang: true}
+        """
+    repo = write_repo(init_repo(tmp_path / "config"), files)
+    (repo / ".gitignore").write_text("out/\n")
+    commit(repo, "base")
+    edit(repo, "projects/demo/borrow.yaml", "gpu: 1,", "gpu: 8,")
+    for compiler in (StrataCompiler(), LoadEverything()):
+        with pytest.raises(StrataError, match=r"volcano gang\).*more than volcano queue other-q allows"):
+            plan(repo, "main", compiler=compiler)

@@ -9,12 +9,15 @@ pipelines), and the gangs a batch scheduler must admit whole.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from compiler.capacity.gpus import Pool, Shape, pod_shapes
+from compiler.capacity.gpus import Pool, Shape, pod_shapes, pools_of
 from schemas.service import canary_share
+
+if TYPE_CHECKING:
+    from compiler.targets import Target
 
 Object = Mapping[str, Any]
 KUEUE_QUEUE = "kueue.x-k8s.io/queue-name"
@@ -63,6 +66,11 @@ class Workload:
     @property
     def gpus(self) -> bool:
         return any(high for _, _, high in self.totals)
+
+    @property
+    def starts_together(self) -> bool:
+        """Whether its pods, or those of an object it creates, form a gang (admitted whole)."""
+        return bool(self.gangs) or any(part.starts_together for part in self.parts)
 
 
 @dataclass(frozen=True)
@@ -318,6 +326,14 @@ def workload_of(obj: Object, ctx: Context) -> Workload | None:
     """The object's demand by its kind's rule; None for kinds that run nothing."""
     rule = RULES.get((group_of(obj), str(obj.get("kind", ""))))
     return rule(obj, ctx) if rule is not None else None
+
+
+Demands: TypeAlias = "Sequence[tuple[Target, Sequence[Workload]]]"   # rendered targets and their GPU demand
+
+
+def demand_of(target: Target, objects: Iterable[Object]) -> tuple[Workload, ...]:
+    """A rendered target's workloads that ask for GPUs, in its environment's pools."""
+    return tuple(target_workloads(objects, pools_of(target.env.settings.gpuPools)))
 
 
 def target_workloads(objects: Iterable[Object], pools: tuple[Pool, ...]) -> list[Workload]:

@@ -12,7 +12,7 @@ digest   those targets' digests; a target whose digest is unchanged keeps its fi
          (compiler.output.cache), where they are
 render   the others, the cells' project objects, and the checks: quota per project, capacity
          over the environments (with every project's queue where a rendered target's pods
-         start together and may name another project's queue: `_peers`)
+         start together and may name another project's queue: `pipeline.gang_peers`)
 assemble their files; manifest.json is the previous one (compiler.incremental.manifest: its kept
          lines copied, entries decoded only where read) with the cells' entries replaced, the
          delivery targets of their environments built again (from every entry's object refs and
@@ -105,14 +105,16 @@ def _rendered(repo: Path, out: Path, change: delta.Change, old: Written, patch: 
     is unchanged keep their files), and the previous manifest's entries split into those kept and
     those replaced."""
     from compiler.output.cache import reusable, reuse_key
-    from compiler.pipeline import digest_stage, emit_stage
+    from compiler.pipeline import digest_stage, emit_stage, every_project_world, gang_peers
 
-    parsed = ParseCache()   # the specs a second load (`_peers`) reads again
+    parsed = ParseCache()   # the specs a second load (`gang_peers`) reads again
     build = digest_stage(_load(repo, set(change.dirs), parsed))
     kept, replaced = _split(old, {(p.env.name, p.name) for p in build.projects}, _delivered(build))
     reused = reusable(state, out, reuse_key(build.config.digest, out), build, {"targets": replaced["targets"]})
     build = emit_stage(replace(build, reused=len(reused)), patch.spool, jobs=jobs, progress=progress,
-                       peers=lambda results: _peers(build, results, parsed), render_only=lambda t: t.folder not in reused)
+                       peers=lambda rendered: gang_peers(build.projects, rendered,
+                                                         lambda: every_project_world(build.root, parsed)),
+                       render_only=lambda t: t.folder not in reused)
     return build, kept, replaced, reused
 
 
@@ -136,26 +138,6 @@ def _rebuilt(entry: dict, cells: set[tuple[str, str]], delivered: set[str]) -> b
     if entry.get("project") == DELIVERY:
         return entry.get("env") in delivered
     return (entry.get("env"), entry.get("project")) in cells
-
-
-def _peers(build, results: Iterable, parsed: ParseCache) -> list:
-    """The projects the checks compare (emit_stage's `peers`): the rebuilt cells', and every project
-    of an environment where a rendered target's pods start together (a gang), which may name
-    another project's queue: the capacity checks read that queue's limits. The load read no other
-    project's file: where a gang needs them, every project file is loaded then."""
-    from compiler.merge.world import projects_in_env
-    from compiler.pipeline import every_project_world
-
-    envs = {result.key[0] for result in results if any(_gangs(work) for work in result.workloads)}
-    if not envs:
-        return list(build.projects)
-    world = every_project_world(build.root, parsed)
-    return [*(p for p in build.projects if p.env.name not in envs),
-            *(p for name in sorted(envs) for p in projects_in_env(world, name, build.projects))]
-
-
-def _gangs(work) -> bool:
-    return bool(work.gangs) or any(_gangs(part) for part in work.parts)
 
 
 def _entries(build, kept: dict[str, list[Item]], reused: Mapping, environments: Mapping[str, dict],

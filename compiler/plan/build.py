@@ -82,11 +82,16 @@ class StrataCompiler:
 
     def render(self, build: Any, render_only: Predicate | None) -> list[Any]:
         from compiler.capacity.checks import declares_capacity
-        from compiler.pipeline import render_stage
+        from compiler.kinds import PLATFORM
+        from compiler.pipeline import gang_peers, render_stage
 
         if any(declares_capacity(p.env) for p in build.projects):   # the capacity checks sum every quota there
             build = replace(build, world=self.every_project(build))
-        return list(render_stage(build, render_only=render_only).emitted)
+        emitted = render_stage(build, render_only=render_only, peers=lambda rendered: gang_peers(
+            build.projects, rendered, lambda: self.every_project(build))).emitted
+        # The queues of a gang's peers were rendered for the checks only: the plan shows the loaded projects'.
+        loaded = {(p.env.name, p.name) for p in build.projects}
+        return [e for e in emitted if e.project == PLATFORM or (e.env, e.project) in loaded]
 
     def every_project(self, build: Any) -> Any:
         from compiler.pipeline import every_project_world

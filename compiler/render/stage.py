@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler.check import policy
 from compiler.delivery.annotate import for_delivery
@@ -22,6 +22,9 @@ from compiler.render import RenderContext, Rendered
 from compiler.render.job import JOB_KINDS as KUBEFLOW_KINDS
 from compiler.render.patch import apply_patches
 from compiler.targets import Emitted, Key, Project, Target, target_key
+
+if TYPE_CHECKING:
+    from compiler.capacity.demand import Demands
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,13 @@ def render_target(target: Target, references: Mapping[tuple[str, str], Target | 
 def render_all(targets: list[Target], projects: list[Project], graph: Graph, settings: RenderSettings, *,
                render_only: Callable[[Target], bool] | None = None,
                progress: Callable[[int, int], None] | None = None,
-               peers: list[Project] | None = None) -> RenderResult:
+               peers: list[Project] | Callable[[Demands], list[Project]] | None = None) -> RenderResult:
     """Every target `render_only` accepts in memory (validate, plan, apply, docs, a shard; `strata
     compile` streams its output through compiler.render.workers instead, with the same functions),
     then the projects' objects and checks, then each environment's platform target. `peers`: every
     project, when `projects` are some of them (a shard's): the cross-project checks compare them
-    all (see `_render_projects`)."""
+    all (see `_render_projects`); or a function of the rendered targets and their GPU demand that
+    says which (a plan's: compiler.pipeline.gang_peers)."""
     todo = renderable(targets, render_only)
     rendered: dict[Key, Rendered] = {}
     # Helm renders in native code that releases the GIL, so a small thread pool overlaps
@@ -78,6 +82,10 @@ def render_all(targets: list[Target], projects: list[Project], graph: Graph, set
                 progress(done, len(todo))
     emitted = [Emitted(t.env.name, t.project.name, t.resource, t.folder, obj, t)
                for t in todo for obj in rendered[target_key(t)].objects]
+    if callable(peers):
+        from compiler.capacity.demand import demand_of
+
+        peers = peers([(t, demand_of(t, rendered[target_key(t)].objects)) for t in todo])
     report = RenderContext(repo=settings.repo)   # project objects and cross-project checks
     emitted += render_shared(projects, graph, report, peers)
     problems = [p for r in rendered.values() for p in r.problems] + report.problems.items

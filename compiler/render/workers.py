@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compiler.capacity.demand import Workload, target_workloads
-from compiler.capacity.gpus import pools_of
+from compiler.capacity.demand import Workload, demand_of
 from compiler.capacity.report import workload_lines
 from compiler.errors import Problem, StrataError
 from compiler.graph.build import Graph
@@ -82,7 +81,7 @@ def emit_target(target: Target, graph: Graph, settings: RenderSettings, sink: Si
 
 def result_of(target: Target, rendered: Rendered, outputs: Mapping[str, str], keep: bool = False) -> TargetResult:
     """What the rest of the compile needs of a target rendered and written (`outputs`: file → sha256)."""
-    workloads = tuple(target_workloads(rendered.objects, pools_of(target.env.settings.gpuPools)))
+    workloads = demand_of(target, rendered.objects)
     gpus = tuple(line.record() for line in workload_lines(target.project.name, target.resource, workloads))
     return TargetResult(target_key(target), target.folder, outputs, tuple(object_ref(o) for o in rendered.objects),
                         gpus, workloads, rendered.records, rendered.problems, rendered.warnings,
