@@ -18,7 +18,7 @@ from compiler import __version__
 from compiler.errors import StrataError
 
 EXIT_OK, EXIT_ERROR = 0, 1
-REPO_FREE = ("schema", "init")   # commands that work outside a config repository
+REPO_FREE = ("schema", "init", "daemon")   # commands that work outside a config repository
 # A run builds objects that live until it ends (schemas, positioned YAML trees, targets): with
 # Python's default of a young-generation collection every 700 allocations, a one-file plan
 # collects ~150 times and finds nothing (~10 % of its CPU), a full compile of the bench ~1,900
@@ -101,4 +101,6 @@ def main(ctx: click.Context, repo: Path | None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from compiler.launch import run_here  # never through a daemon; `daemon start` works too
+
+    run_here()

@@ -4,6 +4,7 @@ path that uses it (compiler/commands/__init__.py loads only the invoked command'
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -55,3 +56,28 @@ def test_a_one_file_compile_builds_only_the_models_it_validates(tmp_path):
     helm, built = done.stdout.splitlines()[-1].split(" ", 1)
     assert helm == "False"
     assert "JobSpec" in built and not {"ServiceSpec", "NotebookSpec", "PipelineSpec", "DatasetSpec"} & set(ast.literal_eval(built))
+
+
+def test_the_console_script_without_a_daemon_imports_no_schema_yaml_or_helm(tmp_path):
+    """`strata --version` through compiler.launch (the console script): it looks for a daemon first."""
+    code = ("import sys\nfrom compiler.launch import main\nsys.argv = ['strata', '--version']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules}))")
+    env = {**os.environ, "STRATA_DAEMON_DIR": str(tmp_path)}
+    env.pop("STRATA_NO_DAEMON", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert "strata, version" in done.stdout
+    assert set(ast.literal_eval(done.stdout.splitlines()[-1])) & HEAVY == set()
+
+
+def test_looking_for_a_daemon_imports_neither_click_nor_typing(tmp_path):
+    """What the client does before it runs a command itself: the standard library's os, socket,
+    struct and signal (compiler/daemon/client.py), nothing of strata's command line."""
+    code = ("import sys\nbefore = set(sys.modules)\nfrom compiler.daemon import client\n"
+            "assert client.run(['strata', '--version'], {'STRATA_DAEMON_DIR': sys.argv[1]}) is None\n"
+            "print(sorted(set(sys.modules) - before))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    imported = ast.literal_eval(done.stdout.splitlines()[-1])
+    assert {m.split(".")[0] for m in imported} & (HEAVY | {"click", "typing"}) == set()
+    assert {m for m in imported if m.startswith("compiler.")} == {
+        "compiler.daemon", "compiler.daemon.client", "compiler.daemon.context", "compiler.daemon.protocol"}

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "schema": "compiler.commands.schema:schema_command",
     "init": "compiler.commands.init:init_command",
     "new": "compiler.commands.new:new_command",
+    "daemon": "compiler.commands.daemon:daemon_command",
 }
 
 
