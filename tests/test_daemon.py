@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def test_ctrl_c_reaches_the_command(daemon, tmp_path):
     for env in (daemon.env, in_process(daemon.env)):
         served = subprocess.Popen([str(STRATA), "--repo", ".", "docs", "serve", "--port", "0"], cwd=repo, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert "Serving" in served.stdout.readline()
+        url = re.search(r"http://\S+", served.stdout.readline()).group(0)
+        urllib.request.urlopen(url + "strata-docs.json", timeout=30).read()    # it serves: Ctrl-C stops it
         served.send_signal(signal.SIGINT)
         out, err = served.communicate(timeout=30)
         results.append((served.returncode, out, err))
