@@ -3,8 +3,9 @@ one-file change, plan.
 
 Runs `strata --repo R compile --out O` three times, `strata compile --shard K/4` for K = 1..4
 and `strata merge` of the four (docs/sharding.md), `strata --repo R plan --base HEAD~1`, and a
-full compile with `-j 1` into another folder; with `--scale 10`, a cold compile of a repo ten
-times as big.
+full compile with `-j 1` into another folder; then, with a `strata daemon` started for the run
+(docs/daemon.md), the no-change compile, a one-file change (another file) and its plan again;
+with `--scale 10`, a cold compile of a repo ten times as big.
 
     python bench/run.py                               # generate 200 x 3 x 6 = 3,600 targets, time it
     python bench/run.py --projects 50 --envs 4        # a smaller generated repo
@@ -48,6 +49,8 @@ MERGE = f"strata merge ({SHARDS} shards)"
 GOALS = {SLOWEST: 0.35, MERGE: 0.05}      # of the full compile (issue 17)
 BASELINE_GOALS = {FULL: 1.0, "strata compile (no change)": 0.05,   # of the baseline (issue 10)
                   "strata compile (one file changed)": 0.15, "strata plan --base HEAD~1": 0.10}
+WITH_DAEMON = " (with strata daemon)"
+BASELINE_GOALS.update({name + WITH_DAEMON: goal for name, goal in BASELINE_GOALS.items() if name != FULL})
 SCALED_RSS_GOAL_MIB = 1024                 # peak of the 10x compile (issue 10)
 
 
@@ -63,15 +66,20 @@ class Step:
     pss_mib: float | None = None  # ... and PSS summed (shared pages counted once)
 
 
-def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = (0,)) -> Step:
-    """Run a command, wall-clock timed and its memory sampled; note its last output line, or its error if it failed."""
-    before = _children_cpu()
+def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = (0,), daemon: int | None = None) -> Step:
+    """Run a command, wall-clock timed and its memory sampled; note its last output line, or its error if it failed.
+    With `daemon` (its pid), the command runs in the daemon's child: its CPU is the daemon's reaped
+    children's too (the daemon reaps the child before the client exits), and its memory the daemon's
+    process tree's too (the resident daemon included)."""
+    before = _children_cpu() + _reaped_cpu(daemon)
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, text=True)
         rss = pss = 0
         while process.poll() is None:
             now = tree_memory(process.pid)
+            if daemon is not None:
+                now = tuple(a + b for a, b in zip(now, tree_memory(daemon), strict=True))
             rss, pss = max(rss, now[0]), max(pss, now[1])
             time.sleep(0.1)
         seconds = time.perf_counter() - started
@@ -79,13 +87,25 @@ def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = 
         stdout, stderr = out.read(), err.read()
     ok = process.returncode in expected
     note = _tail(stdout, 1) if ok else _tail(stderr or stdout)
-    return Step(name, seconds, process.returncode, note, ok, _children_cpu() - before, rss / 1024 or None,
-                pss / 1024 or None)
+    return Step(name, seconds, process.returncode, note, ok, _children_cpu() + _reaped_cpu(daemon) - before,
+                rss / 1024 or None, pss / 1024 or None)
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _reaped_cpu(pid: int | None) -> float:
+    """User + system seconds of `pid`'s reaped children (/proc/PID/stat cutime and cstime); 0 without one."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_memory(root: int) -> tuple[int, int]:
@@ -184,10 +204,13 @@ def git_commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=repo, check=True)
 
 
-def change_one_file(repo: Path) -> str | None:
-    """Bump the image tag in the first resource file that has one; returns that file."""
+def change_one_file(repo: Path, skip: int = 0) -> str | None:
+    """Bump the image tag in the first resource file that has one (after `skip` such files); returns that file."""
     for path in sorted((repo / "projects").rglob("*.yaml")):
         text = path.read_text(encoding="utf-8")
+        if skip and IMAGE_TAG.search(text):
+            skip -= 1
+            continue
         changed, count = IMAGE_TAG.subn(lambda m: f"{m.group(1)}{m.group(2)}-bench{m.group(3)}", text, count=1)
         if count:
             path.write_text(changed, encoding="utf-8")
@@ -217,8 +240,33 @@ def run_steps(repo: Path, out: Path, strata: list[str], jobs: tuple[str, ...] = 
     if jobs != ("-j", "1"):   # a full compile in the compile's own process, for comparison (late: it
         one = [*strata, "--repo", str(repo), "compile", "--out", str(out.with_name("out-j1")), "-j", "1"]
         steps.append(timed(FULL_ONE_JOB, one, repo))   # stamps .strata/ for its folder)
-    if has_command(strata, "merge", repo):   # last: a shard's compile leaves out/ no reuse stamp
+    if has_command(strata, "merge", repo):   # a shard's compile leaves out/ no reuse stamp
         steps += shard_steps(repo, out, strata)
+    if changed and has_command(strata, "daemon", repo):
+        steps += daemon_steps(repo, compile_cmd, strata)
+    return steps
+
+
+def daemon_steps(repo: Path, compile_cmd: list[str], strata: list[str]) -> list[Step]:
+    """The no-change compile, a one-file change (another file than before) and its plan, each run
+    by a `strata daemon`'s child (docs/daemon.md), started here in the scratch folder and stopped."""
+    started = subprocess.run([*strata, "daemon", "start"], cwd=repo, capture_output=True, text=True)
+    found = re.search(r"pid (\d+)", started.stdout)
+    if started.returncode != 0 or not found:
+        return [Step("strata daemon start", None, started.returncode, _tail(started.stderr or started.stdout), False)]
+    daemon = int(found.group(1))
+    try:
+        subprocess.run(compile_cmd, cwd=repo, capture_output=True, check=False)   # out/ current again after the shards
+        steps = [timed("strata compile (no change)" + WITH_DAEMON, compile_cmd, repo, daemon=daemon)]
+        changed = change_one_file(repo, skip=1)
+        steps.append(timed("strata compile (one file changed)" + WITH_DAEMON, compile_cmd, repo, daemon=daemon))
+        if steps[-1].ok:
+            steps[-1].note = f"changed {changed}; {steps[-1].note}"
+        git_commit(repo, "bench: another one-file change")
+        plan = [*strata, "--repo", str(repo), "plan", "--base", "HEAD~1"]
+        steps.append(timed("strata plan --base HEAD~1" + WITH_DAEMON, plan, repo, daemon=daemon))
+    finally:
+        subprocess.run([*strata, "daemon", "stop"], cwd=repo, capture_output=True, check=False)
     return steps
 
 
@@ -365,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     strata = strata_command(args.strata)
     scratch = Path(tempfile.mkdtemp(prefix="strata-bench-"))
     repo, out = scratch / "repo", scratch / "out"
+    os.environ["STRATA_DAEMON_DIR"] = str(scratch / "daemon")   # no daemon of the user's runs any step
+    os.environ.pop("STRATA_NO_DAEMON", None)
     try:
         with_bytecode(scratch / "pycache")
         steps = _prepare(args, repo)
