@@ -49,8 +49,14 @@ MERGE = f"strata merge ({SHARDS} shards)"
 GOALS = {SLOWEST: 0.35, MERGE: 0.05}      # of the full compile (issue 17)
 BASELINE_GOALS = {FULL: 1.0, "strata compile (no change)": 0.05,   # of the baseline (issue 10)
                   "strata compile (one file changed)": 0.15, "strata plan --base HEAD~1": 0.10}
-WITH_DAEMON = " (with strata daemon)"
-BASELINE_GOALS.update({name + WITH_DAEMON: goal for name, goal in BASELINE_GOALS.items() if name != FULL})
+
+
+def with_daemon(name: str) -> str:
+    """`strata compile (no change, with strata daemon)`, `strata plan --base HEAD~1 (with strata daemon)`."""
+    return f"{name[:-1]}, with strata daemon)" if name.endswith(")") else f"{name} (with strata daemon)"
+
+
+BASELINE_GOALS.update({with_daemon(name): goal for name, goal in BASELINE_GOALS.items() if name != FULL})
 SCALED_RSS_GOAL_MIB = 1024                 # peak of the 10x compile (issue 10)
 
 
@@ -257,14 +263,14 @@ def daemon_steps(repo: Path, compile_cmd: list[str], strata: list[str]) -> list[
     daemon = int(found.group(1))
     try:
         subprocess.run(compile_cmd, cwd=repo, capture_output=True, check=False)   # out/ current again after the shards
-        steps = [timed("strata compile (no change)" + WITH_DAEMON, compile_cmd, repo, daemon=daemon)]
+        steps = [timed(with_daemon("strata compile (no change)"), compile_cmd, repo, daemon=daemon)]
         changed = change_one_file(repo, skip=1)
-        steps.append(timed("strata compile (one file changed)" + WITH_DAEMON, compile_cmd, repo, daemon=daemon))
+        steps.append(timed(with_daemon("strata compile (one file changed)"), compile_cmd, repo, daemon=daemon))
         if steps[-1].ok:
             steps[-1].note = f"changed {changed}; {steps[-1].note}"
         git_commit(repo, "bench: another one-file change")
         plan = [*strata, "--repo", str(repo), "plan", "--base", "HEAD~1"]
-        steps.append(timed("strata plan --base HEAD~1" + WITH_DAEMON, plan, repo, daemon=daemon))
+        steps.append(timed(with_daemon("strata plan --base HEAD~1"), plan, repo, daemon=daemon))
     finally:
         subprocess.run([*strata, "daemon", "stop"], cwd=repo, capture_output=True, check=False)
     return steps

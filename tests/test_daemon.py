@@ -26,6 +26,7 @@ import pytest
 from repo_fixture import copy_example, write_repo
 from test_plan_support import commit, init_repo
 
+from compiler import __version__
 from compiler.daemon import protocol
 from compiler.daemon.server import peer_allowed
 
@@ -184,6 +185,24 @@ def test_a_client_the_daemon_cannot_be_runs_the_command_itself(daemon, tmp_path)
     assert other_zone.returncode == 0 and "not run by the daemon: environment variables read at start-up " \
                                           "differ from the daemon's: TZ" in other_zone.stderr
     assert daemon.served() == 3        # the two refusals and this status
+
+
+def test_a_daemon_whose_own_files_changed_stops_and_another_installs_client_does_not_stop_it(daemon, tmp_path):
+    other_path = strata(["--version"], env={**daemon.env, "PYTHONPATH": str(tmp_path), "STRATA_DEBUG": "1"})
+    assert other_path.returncode == 0 and "strata, its files or its Python differ" in other_path.stderr
+    assert strata(["daemon", "status"], env=daemon.env).returncode == 0       # not its own files: it stays
+    edited = Path(protocol.__file__).with_name("__init__.py")
+    before = edited.stat()
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))   # as an edit would
+    try:
+        assert strata(["--version"], env=daemon.env).stdout == "strata, version " + __version__ + "\n"
+    finally:
+        os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    deadline = time.monotonic() + 10
+    while (daemon.folder / protocol.SOCKET_NAME).exists():
+        assert time.monotonic() < deadline, "a daemon whose files changed kept running"
+        time.sleep(0.1)
+    assert "stopped: strata's files or Python changed" in (daemon.folder / protocol.LOG_NAME).read_text()
 
 
 def test_the_server_never_loads_helm_and_its_folder_is_private(daemon, tmp_path):
