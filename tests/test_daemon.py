@@ -134,21 +134,25 @@ def test_the_child_runs_in_the_clients_folder_with_its_environment(daemon, tmp_p
     same_run(through, strata(["--repo", ".", "compile", "--no-cache"], cwd=repo, env=in_process(bad_jobs)))
 
 
-def test_ctrl_c_reaches_the_command(daemon, tmp_path):
-    """SIGINT to the client goes to the child's process group: `docs serve` stops as it does in-process."""
+def serve_and_signal(repo: Path, env: dict[str, str], number: int) -> tuple[int, str, str]:
+    """`docs serve` started, asked for a page (so it serves), then sent signal `number`."""
+    served = subprocess.Popen([str(STRATA), "--repo", ".", "docs", "serve", "--port", "0"], cwd=repo, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = re.search(r"http://\S+", served.stdout.readline()).group(0)
+    urllib.request.urlopen(url + "strata-docs.json", timeout=30).read()
+    served.send_signal(number)
+    out, err = served.communicate(timeout=30)
+    return served.returncode, out, err
+
+
+@pytest.mark.parametrize(("number", "ended"), [(signal.SIGINT, (0, "Stopped.\n", "")),     # Ctrl-C: its way to stop
+                                               (signal.SIGTERM, (-signal.SIGTERM, "", ""))])  # killed by the same signal
+def test_a_signal_to_the_client_reaches_the_command(daemon, tmp_path, number, ended):
+    """The client sends it to the child's process group; the client ends as the child did."""
     repo = write_repo(tmp_path / "repo")
     (repo / "site").mkdir()
     (repo / "site" / "strata-docs.json").write_text("{}")
-    results = []
-    for env in (daemon.env, in_process(daemon.env)):
-        served = subprocess.Popen([str(STRATA), "--repo", ".", "docs", "serve", "--port", "0"], cwd=repo, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        url = re.search(r"http://\S+", served.stdout.readline()).group(0)
-        urllib.request.urlopen(url + "strata-docs.json", timeout=30).read()    # it serves: Ctrl-C stops it
-        served.send_signal(signal.SIGINT)
-        out, err = served.communicate(timeout=30)
-        results.append((served.returncode, out, err))
-    assert results[0] == results[1] == (0, "Stopped.\n", "")
+    assert serve_and_signal(repo, daemon.env, number) == serve_and_signal(repo, in_process(daemon.env), number) == ended
 
 
 def test_a_client_killed_takes_its_command_with_it(daemon, tmp_path):
