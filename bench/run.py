@@ -210,13 +210,14 @@ def git_commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=repo, check=True)
 
 
-def change_one_file(repo: Path, skip: int = 0) -> str | None:
-    """Bump the image tag in the first resource file that has one (after `skip` such files); returns that file."""
+def change_one_file(repo: Path, like: str | None = None) -> str | None:
+    """Bump the image tag in the first resource file that has one; returns that file. With `like`
+    (a file changed before), in another project's file of the same kind of folder (`serving/`...)."""
     for path in sorted((repo / "projects").rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        if skip and IMAGE_TAG.search(text):
-            skip -= 1
+        rel = path.relative_to(repo).parts
+        if like and (rel[1] == Path(like).parts[1] or rel[2:-1] != Path(like).parts[2:-1]):
             continue
+        text = path.read_text(encoding="utf-8")
         changed, count = IMAGE_TAG.subn(lambda m: f"{m.group(1)}{m.group(2)}-bench{m.group(3)}", text, count=1)
         if count:
             path.write_text(changed, encoding="utf-8")
@@ -249,13 +250,14 @@ def run_steps(repo: Path, out: Path, strata: list[str], jobs: tuple[str, ...] = 
     if has_command(strata, "merge", repo):   # a shard's compile leaves out/ no reuse stamp
         steps += shard_steps(repo, out, strata)
     if changed and has_command(strata, "daemon", repo):
-        steps += daemon_steps(repo, compile_cmd, strata)
+        steps += daemon_steps(repo, compile_cmd, strata, changed)
     return steps
 
 
-def daemon_steps(repo: Path, compile_cmd: list[str], strata: list[str]) -> list[Step]:
-    """The no-change compile, a one-file change (another file than before) and its plan, each run
-    by a `strata daemon`'s child (docs/daemon.md), started here in the scratch folder and stopped."""
+def daemon_steps(repo: Path, compile_cmd: list[str], strata: list[str], first: str) -> list[Step]:
+    """The no-change compile, a one-file change (a file like `first`, the one changed before, in
+    another project) and its plan, each run by a `strata daemon`'s child (docs/daemon.md), started
+    here in the scratch folder and stopped."""
     started = subprocess.run([*strata, "daemon", "start"], cwd=repo, capture_output=True, text=True)
     found = re.search(r"pid (\d+)", started.stdout)
     if started.returncode != 0 or not found:
@@ -264,7 +266,7 @@ def daemon_steps(repo: Path, compile_cmd: list[str], strata: list[str]) -> list[
     try:
         subprocess.run(compile_cmd, cwd=repo, capture_output=True, check=False)   # out/ current again after the shards
         steps = [timed(with_daemon("strata compile (no change)"), compile_cmd, repo, daemon=daemon)]
-        changed = change_one_file(repo, skip=1)
+        changed = change_one_file(repo, like=first)
         steps.append(timed(with_daemon("strata compile (one file changed)"), compile_cmd, repo, daemon=daemon))
         if steps[-1].ok:
             steps[-1].note = f"changed {changed}; {steps[-1].note}"
