@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compiler.check.specs import validate
+from compiler.check.specs import FieldNames, validate
 from compiler.errors import Problems
 from compiler.kinds import kind_names, kind_of
 from compiler.load.documents import Doc
@@ -56,11 +56,12 @@ def resource_envelope(doc: Doc, problems: Problems) -> ResourceDoc | None:
 class RunMemo:
     """What the targets of one run share: layer subtrees normalized (compiler.merge.rule.Memo)
     and found free of references (compiler.merge.interpolate) once, not once per target, and app
-    types' spec layers made once."""
+    types' spec layers made once; the sets of field names its validated specs share."""
 
     normalized: Memo = field(default_factory=dict)
     interpolated: dict = field(default_factory=dict)
     app_specs: dict[int, tuple[Doc, Value]] = field(default_factory=dict)   # id(app type doc) → (it, its layer)
+    fields_sets: dict[frozenset[str], FieldNames] = field(default_factory=dict)   # compiler.check.specs
 
 
 def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, problems: Problems,
@@ -245,14 +246,14 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     own_spec = doc.get("spec")
     spec = validate(kind_of(doc.kind).spec, tree, found, root="spec", chain=chain,
                     target=f"{project.name}/{doc.kind}/{doc.name}", env=project.env.name,
-                    missing_at=(own_spec.key_origin or own_spec.origin) if own_spec is not None else doc.origin)
+                    missing_at=(own_spec.key_origin or own_spec.origin) if own_spec is not None else doc.origin,
+                    shared=memo.fields_sets)
     problems.extend(found.items)
     if spec is None:
         return None
     files = _input_files(world, project, doc, envelope)
-    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec,
-                  values=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
-                  tree=tree, raw_tree=merged, origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
+    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec, tree=tree, raw_tree=merged,
+                  origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
 
 
 def _group_vars(group_doc: Doc) -> dict[str, str]:
