@@ -111,7 +111,6 @@ class Target:
     name: str
     project: Project
     spec: Any                         # the validated pydantic model of the kind's spec
-    values: dict[str, Any]            # the effective spec as plain data (interpolated)
     tree: Value | None = None      # the merged spec with provenance
     raw_tree: Value | None = None  # the same before interpolation (`${...}` kept): what promote copies
     origin: Origin | None = None   # the resource document
@@ -122,6 +121,12 @@ class Target:
     @property
     def env(self) -> Env:
         return self.project.env
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The effective spec as plain data (interpolated), made from `spec` on each call: 8 µs,
+        where a copy kept per target was a seventh of a loaded compile's memory."""
+        return self.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     @property
     def identity(self) -> str:

@@ -58,7 +58,6 @@ def make_target(kind: str, name: str, spec: dict[str, Any], project: Optional[Pr
     project = project or make_project()
     model = kind_of(kind).spec.model_validate(spec)
     return Target(kind=kind, name=name, project=project, spec=model,
-                  values=model.model_dump(mode="json", by_alias=True, exclude_none=True),
                   origin=Origin(f"projects/{project.name}/{kind.lower()}-{name}.yaml", 1, 1, "resource"),
                   files=(f"projects/{project.name}/{kind.lower()}-{name}.yaml",))
 

@@ -42,8 +42,9 @@ def resolve(target: Target, index: Mapping[Key, Target], problems: Problems) -> 
 
 def spec_references(target: Target) -> Iterator[tuple[tuple, str, str]]:
     """(spec path, kind, name) of every field of the effective spec that names a resource."""
+    values = target.values   # made on each call (compiler.targets): once here
     for pattern, kind in reference_fields(kind_of(target.kind).spec):
-        for path, name in _matches(target.values, pattern, ()):
+        for path, name in _matches(values, pattern, ()):
             if isinstance(name, str):
                 yield path, kind, name
 
