@@ -162,6 +162,9 @@ def _compile(repo: Path, envs: tuple[str, ...], projects: tuple[str, ...], rende
             into.write(rel, data)
         return replace(build, files=build.files if sink is None else {}, written=dict(into.hashes))
     build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
+    # Merged, the loaded documents are not read again but for what Jsonnet read (the next delta
+    # compile's facts): let them go rather than hold them (and share them with every worker).
+    build = replace(build, docs=Documents(reads=build.docs.reads))
     reused = {} if reuse_from is None else reusable(
         State(repo), reuse_from, reuse_key(build.config.digest, reuse_from), build)
     wanted = render_only or (lambda t: True)
