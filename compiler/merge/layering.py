@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compiler.check.specs import FieldNames, validate
+from compiler.check.specs import Shared, validate
 from compiler.errors import Problems
 from compiler.kinds import kind_names, kind_of
 from compiler.load.documents import Doc
@@ -56,12 +56,12 @@ def resource_envelope(doc: Doc, problems: Problems) -> ResourceDoc | None:
 class RunMemo:
     """What the targets of one run share: layer subtrees normalized (compiler.merge.rule.Memo)
     and found free of references (compiler.merge.interpolate) once, not once per target, and app
-    types' spec layers made once; the sets of field names its validated specs share."""
+    types' spec layers made once; equal parts of the validated specs."""
 
     normalized: Memo = field(default_factory=dict)
     interpolated: dict = field(default_factory=dict)
     app_specs: dict[int, tuple[Doc, Value]] = field(default_factory=dict)   # id(app type doc) → (it, its layer)
-    fields_sets: dict[frozenset[str], FieldNames] = field(default_factory=dict)   # compiler.check.specs
+    specs: Shared = field(default_factory=Shared)   # what the validated specs share (compiler.check.specs)
 
 
 def layers_for(world: World, project: Project, doc: Doc, envelope: ResourceDoc, problems: Problems,
@@ -247,7 +247,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     spec = validate(kind_of(doc.kind).spec, tree, found, root="spec", chain=chain,
                     target=f"{project.name}/{doc.kind}/{doc.name}", env=project.env.name,
                     missing_at=(own_spec.key_origin or own_spec.origin) if own_spec is not None else doc.origin,
-                    shared=memo.fields_sets)
+                    shared=memo.specs)
     problems.extend(found.items)
     if spec is None:
         return None
