@@ -63,7 +63,8 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
                overlay: Mapping[str, str] | None = None, command: CommandLayer | None = None,
                parsed: ParseCache | None = None, resources_of: Collection[str] | None = None,
                projects_of: Collection[str] | None = None,
-               narrow: Callable[[World, Documents, Selection], Selection] | None = None) -> Build:
+               narrow: Callable[[World, Documents, Selection], Selection] | None = None,
+               raw_trees: bool = True) -> Build:
     """Discover, load, merge, validate and link: every target's effective spec and the target
     graph, nothing rendered.
 
@@ -78,7 +79,8 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     not in the world either (a delta compile: theirs cannot have changed, and what its checks
     need of them was recorded, compiler/incremental/recompile.py);
     `narrow` (a shard of a sharded compile, compiler/shard) picks the (environment, project)
-    pairs to build once the world is known.
+    pairs to build once the world is known. `raw_trees=False` leaves out each target's tree
+    before interpolation (`Target.raw_tree`: promote, explain and plan read it, a compile does not).
     """
     collect = problems is not None
     selection = selection or Selection()
@@ -90,7 +92,7 @@ def load_stage(root: Path, selection: Selection | None = None, problems: Problem
     check_selection(world, selection, problems)
     if narrow is not None and not problems.items:   # with errors, build everything: they are all reported
         selection = narrow(world, docs, selection)
-    projects, targets = build_targets(world, docs, selection, problems, command)
+    projects, targets = build_targets(world, docs, selection, problems, command, raw_trees=raw_trees)
     envs = [layers.env for name, layers in sorted(world.envs.items()) if not selection.envs or name in selection.envs]
     graph = build_graph(targets, projects, problems, root=root, chart_dirs=config.chart_dirs, reads=docs.reads,
                         envs=envs)
@@ -161,7 +163,7 @@ def _compile(repo: Path, envs: tuple[str, ...], projects: tuple[str, ...], rende
         for rel, data in sorted(build.files.items()):
             into.write(rel, data)
         return replace(build, files=build.files if sink is None else {}, written=dict(into.hashes))
-    build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects))))
+    build = digest_stage(load_stage(repo, Selection(tuple(envs), tuple(projects)), raw_trees=False))
     # Merged, the loaded documents are not read again but for what Jsonnet read (the next delta
     # compile's facts): let them go rather than hold them (and share them with every worker).
     build = replace(build, docs=Documents(reads=build.docs.reads))

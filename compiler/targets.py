@@ -112,7 +112,7 @@ class Target:
     project: Project
     spec: Any                         # the validated pydantic model of the kind's spec
     tree: Value | None = None      # the merged spec with provenance
-    raw_tree: Value | None = None  # the same before interpolation (`${...}` kept): what promote copies
+    raw_tree: Value | None = None  # the same before interpolation (`${...}` kept): what promote copies (a compile drops it)
     origin: Origin | None = None   # the resource document
     files: tuple[str, ...] = ()       # the input files its layers came from (references: see the graph)
     app_type: str | None = None

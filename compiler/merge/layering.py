@@ -7,6 +7,7 @@ Precedence, lowest first (what `strata explain` prints):
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from compiler.check.specs import Shared, validate
@@ -228,9 +229,11 @@ def _check_locks(pinned: list[tuple[Lock, object]], merged: Value, layer: Layer,
 
 
 def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc,
-                 problems: Problems, memo: RunMemo | None = None, command: Value | None = None) -> Target | None:
+                 problems: Problems, memo: RunMemo | None = None, command: Value | None = None, *,
+                 raw_tree: bool = True) -> Target | None:
     """Merge, interpolate and validate one resource for one environment; `command` is a run's
-    `--set` layer (compiler/merge/command_layer.py), merged last and checked like any other."""
+    `--set` layer (compiler/merge/command_layer.py), merged last and checked like any other.
+    `raw_tree=False` leaves the tree before interpolation out of the target (a compile never reads it)."""
     memo = memo or RunMemo()
     layers = layers_for(world, project, doc, envelope, problems, memo)
     if command is not None:
@@ -241,7 +244,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
                           kind=doc.kind, name=doc.name)
     tree = expand_inherited(interp.interpolate(merged, refs, problems, memo.interpolated), rule_for_model(kind_of(doc.kind).spec),
                             problems.items.append)
-    chain = tuple(layer.label for layer in layers)
+    chain = tuple(sys.intern(layer.label) for layer in layers)   # labels repeat across targets: one string each
     found = Problems()
     own_spec = doc.get("spec")
     spec = validate(kind_of(doc.kind).spec, tree, found, root="spec", chain=chain,
@@ -252,7 +255,7 @@ def build_target(world: World, project: Project, doc: Doc, envelope: ResourceDoc
     if spec is None:
         return None
     files = _input_files(world, project, doc, envelope)
-    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec, tree=tree, raw_tree=merged,
+    return Target(kind=doc.kind, name=doc.name, project=project, spec=spec, tree=tree, raw_tree=merged if raw_tree else None,
                   origin=doc.origin, files=files, app_type=envelope.appType, chain=chain)
 
 

@@ -45,9 +45,9 @@ def _known(name: str, names) -> str:
 
 
 def build_targets(world: World, docs: Documents, selection: Selection, problems: Problems,
-                  command: CommandLayer | None = None) -> tuple[list[Project], list[Target]]:
+                  command: CommandLayer | None = None, *, raw_trees: bool = True) -> tuple[list[Project], list[Target]]:
     """Every selected (project, environment) pair and every target in it (`command`: a run's
-    `--set` layer, for the one target it names)."""
+    `--set` layer, for the one target it names; `raw_trees`: keep each target's `raw_tree`)."""
     for doc in [*world.groups.values(), *(layers.env_doc for layers in world.envs.values())]:
         check_lock_paths(doc, problems)
     all_projects: list[Project] = []
@@ -68,7 +68,7 @@ def build_targets(world: World, docs: Documents, selection: Selection, problems:
                 if project is not None:
                     extra = command.value if command and command.applies_to(name, resource.kind, resource.name, env) \
                         else None
-                    target = build_target(world, project, resource, envelope, problems, memo, extra)
+                    target = build_target(world, project, resource, envelope, problems, memo, extra, raw_tree=raw_trees)
                     if target is not None:
                         targets.append(target)
     return all_projects, targets

@@ -45,7 +45,7 @@ CHUNK = 8          # targets per request to a worker: few round trips, and still
 MAX_JOBS = 8       # past this, memory (one Helm and one working set per worker) outgrows the gain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # one per target, held until the manifest is written: no __dict__
 class TargetResult:
     """What one rendered target leaves for the rest of the compile (its files are already written)."""
 
@@ -232,6 +232,7 @@ def _serve(conn: Connection, todo: list[Target], graph: Graph, settings: RenderS
             conn.send(("failed", _portable(error)))
             return
         conn.send(("done", results))
+        spool.hashes.clear()   # the results carry them to the parent, which records them
 
 
 def _die_with(parent: int) -> None:
