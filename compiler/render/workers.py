@@ -23,7 +23,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,17 +91,30 @@ def result_of(target: Target, rendered: Rendered, outputs: Mapping[str, str], ke
 def emit_all(todo: list[Target], graph: Graph, settings: RenderSettings, sink: Sink, *, jobs: int = 1,
              keep: bool = False, progress: Callable[[int, int], None] | None = None) -> list[TargetResult]:
     """Every target of `todo` rendered and written, results in `todo` order."""
+    strings: dict[str, str] = {}
     if jobs > 1 and len(todo) > CHUNK and isinstance(sink, Spool) and not keep and can_fork():
-        results = _forked(todo, graph, settings, sink.folder, jobs, progress)
+        results = _forked(todo, graph, settings, sink.folder, jobs, progress, strings)
         for result in results:
             sink.record(result.outputs)
         return results
     results = []
     for done, target in enumerate(todo, 1):
-        results.append(emit_target(target, graph, settings, sink, keep))
+        results.append(_one_copy(emit_target(target, graph, settings, sink, keep), strings))
         if progress:
             progress(done, len(todo))
     return results
+
+
+def _one_copy(result: TargetResult, strings: dict[str, str]) -> TargetResult:
+    """`result` with one copy (the first in `strings`) of the strings many results repeat: its
+    environment and project, and its objects' API versions, kinds and namespaces. The compile
+    holds every result until the manifest is written; each brought its own copies (a worker's
+    were unpickled, and a namespace is made anew for each object)."""
+    env, project, resource = result.key
+    refs = tuple({key: strings.setdefault(value, value) if key != "name" and isinstance(value, str) else value
+                  for key, value in ref.items()} for ref in result.refs)
+    return replace(result, key=(strings.setdefault(env, env), strings.setdefault(project, project), resource),
+                   refs=refs)
 
 
 def can_fork() -> bool:
@@ -120,7 +133,7 @@ class _Worker:
 
 
 def _forked(todo: list[Target], graph: Graph, settings: RenderSettings, folder: Path, jobs: int,
-            progress: Callable[[int, int], None] | None) -> list[TargetResult]:
+            progress: Callable[[int, int], None] | None, strings: dict[str, str]) -> list[TargetResult]:
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -147,7 +160,7 @@ def _forked(todo: list[Target], graph: Graph, settings: RenderSettings, folder: 
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for worker in busy:
                 if worker.conn in ready or worker.process.sentinel in ready:
-                    _collect(worker, todo, results)
+                    _collect(worker, todo, results, strings)
                     if progress:
                         progress(len(results), len(todo))
                     _give(worker, regions)
@@ -178,7 +191,7 @@ def _give(worker: _Worker, regions: list[list[list[int]]]) -> None:
     worker.conn.send(worker.chunk)
 
 
-def _collect(worker: _Worker, todo: list[Target], results: dict[int, TargetResult]) -> None:
+def _collect(worker: _Worker, todo: list[Target], results: dict[int, TargetResult], strings: dict[str, str]) -> None:
     chunk = worker.chunk
     assert chunk is not None
     payload: Any = None
@@ -197,7 +210,7 @@ def _collect(worker: _Worker, todo: list[Target], results: dict[int, TargetResul
     if status == "failed":
         assert isinstance(payload, BaseException)
         raise payload
-    results.update(zip(chunk, payload, strict=True))
+    results.update(zip(chunk, (_one_copy(r, strings) for r in payload), strict=True))
 
 
 def _stop(workers: list[_Worker]) -> None:
