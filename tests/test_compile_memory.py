@@ -79,3 +79,47 @@ def test_a_compile_keeps_no_tree_before_interpolation_a_load_does(tmp_path):
     build = compile_repo(repo)
     assert build.targets and all(t.raw_tree is None for t in build.targets)
     assert not build.docs.resources   # the loaded documents let go once merged
+
+
+def _models_in(annotation, seen: set) -> None:
+    """Every pydantic model class reachable from `annotation` (fields, unions, containers)."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        annotation.model_rebuild()
+        for info in annotation.model_fields.values():
+            _models_in(info.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _models_in(arg, seen)
+
+
+def test_every_spec_model_is_all_fields_so_equal_ones_may_be_shared():
+    """share_equal compares a model's fields and set names only: a model with extra fields or
+    private attributes would be shared with one that differs in them."""
+    from compiler.kinds import kinds
+
+    seen: set = set()
+    for kind in kinds():
+        if kind.spec is not None:
+            _models_in(kind.spec, seen)
+    assert len(seen) > 20
+    for model in seen:
+        assert model.model_config.get("extra") == "forbid", model
+        assert not model.__private_attributes__, model
+
+
+def test_rendering_changes_no_spec_it_reads():
+    """Targets share equal parts of their specs (share_equal): a renderer that changed one in place
+    would change the other targets' output too. Stages never mutate what they are given."""
+    from pathlib import Path
+
+    from compiler.pipeline import render_stage
+
+    build = load_stage(Path(__file__).resolve().parent.parent)
+    before = [target.spec.model_dump() for target in build.targets]
+    render_stage(build)
+    assert [target.spec.model_dump() for target in build.targets] == before
