@@ -16,7 +16,7 @@ from compiler.plan import plan
 from compiler.plan.build import StrataCompiler
 from compiler.targets import target_key
 from repo_fixture import write_repo
-from test_plan_support import commit, init_repo
+from test_plan_support import commit, committed_repo
 
 DATASET = "projects/demo/data.yaml"
 FILES = {
@@ -46,10 +46,7 @@ def compile_into(repo: Path, out: Path):
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    repo = write_repo(init_repo(tmp_path / "config"), FILES)
-    (repo / ".gitignore").write_text("out/\n")
-    commit(repo, "base")
-    return repo
+    return committed_repo(tmp_path / "config", FILES)
 
 
 def test_editing_a_dataset_rerenders_the_job_and_the_pipeline_embedding_it_and_nothing_else(repo):

@@ -11,9 +11,8 @@ import pytest
 from compiler.errors import StrataError
 from compiler.plan import plan, render
 from compiler.plan.build import StrataCompiler
-from repo_fixture import write_repo
 from test_plan_example import LoadEverything
-from test_plan_support import commit, init_repo
+from test_plan_support import commit, committed_repo
 
 DEMO_JOB = "projects/demo/train.yaml"
 FILES = {
@@ -52,10 +51,7 @@ FILES = {
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    repo = write_repo(init_repo(tmp_path / "config"), FILES)
-    (repo / ".gitignore").write_text("out/\n")
-    commit(repo, "base")
-    return repo
+    return committed_repo(tmp_path / "config", FILES)
 
 
 def planned(repo: Path) -> tuple[dict, set[str]]:
@@ -141,9 +137,7 @@ def test_a_gang_that_names_another_project_s_queue_is_checked_against_its_limits
           resources: {cpu: '1', memory: 1Gi, gpu: 1, gpuType: t4}
           scheduling: {queue: other-q, gang: true}
         """
-    repo = write_repo(init_repo(tmp_path / "config"), files)
-    (repo / ".gitignore").write_text("out/\n")
-    commit(repo, "base")
+    repo = committed_repo(tmp_path / "config", files)
     edit(repo, "projects/demo/borrow.yaml", "gpu: 1,", "gpu: 8,")
     for compiler in (StrataCompiler(), LoadEverything()):
         with pytest.raises(StrataError, match=r"volcano gang\).*more than volcano queue other-q allows"):

@@ -111,6 +111,16 @@ def init_repo(repo: Path) -> Path:
     return repo
 
 
+def committed_repo(folder: Path, files: dict[str, str]) -> Path:
+    """A git repository of `files` (with repo_fixture's defaults), out/ ignored, committed as `base`."""
+    from repo_fixture import write_repo
+
+    repo = write_repo(init_repo(folder), files)
+    (repo / ".gitignore").write_text("out/\n")
+    commit(repo, "base")
+    return repo
+
+
 def commit(repo: Path, message: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
