@@ -37,6 +37,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO_ENTRIES = ("strata.yaml", "layers", "environments", "projects", "charts", "crds")
 IMAGE_TAG = re.compile(r"^(\s*image:\s*\S+:)(\S+?)(\s*)$", re.MULTILINE)
+APP_TYPE = re.compile(r"^appType:[ \t]*(\S+)", re.MULTILINE)
 GIT = ["git", "-c", "user.name=strata-bench", "-c", "user.email=bench@example.invalid",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 
@@ -212,17 +213,23 @@ def git_commit(repo: Path, message: str) -> None:
 
 def change_one_file(repo: Path, like: str | None = None) -> str | None:
     """Bump the image tag in the first resource file that has one; returns that file. With `like`
-    (a file changed before), in another project's file of the same kind of folder (`serving/`...)."""
+    (a file changed before), in another project's file of the same app type, so that both changes
+    render the same kind of target (a chart Service loads Helm, a KServe one does not)."""
+    want = _app_type((repo / like).read_text(encoding="utf-8")) if like else None
     for path in sorted((repo / "projects").rglob("*.yaml")):
-        rel = path.relative_to(repo).parts
-        if like and (rel[1] == Path(like).parts[1] or rel[2:-1] != Path(like).parts[2:-1]):
-            continue
         text = path.read_text(encoding="utf-8")
+        if like and (path.relative_to(repo).parts[1] == Path(like).parts[1] or _app_type(text) != want):
+            continue
         changed, count = IMAGE_TAG.subn(lambda m: f"{m.group(1)}{m.group(2)}-bench{m.group(3)}", text, count=1)
         if count:
             path.write_text(changed, encoding="utf-8")
             return str(path.relative_to(repo))
     return None
+
+
+def _app_type(text: str) -> str | None:
+    found = APP_TYPE.search(text)
+    return found.group(1) if found else None
 
 
 def has_command(strata: list[str], name: str, cwd: Path) -> bool:
