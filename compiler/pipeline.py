@@ -192,11 +192,12 @@ def emit_stage(build: Build, sink: Sink, *, jobs: int = 1, keep: bool = False,
     results = emit_all(renderable(build.targets, render_only), build.graph, settings, sink, jobs=jobs, keep=keep,
                        progress=progress)
     targets = {key: node.target for key, node in build.graph.nodes.items()}
+    demands = [(targets[r.key], r.workloads) for r in results]
     if callable(peers):
-        peers = peers([(targets[r.key], r.workloads) for r in results])
+        peers = peers(demands)
     report = RenderContext(repo=build.root)
     shared = render_shared(build.projects, build.graph, report, peers)
-    capacity = check_capacity_of(build, tuple(shared), [(targets[r.key], r.workloads) for r in results])
+    capacity = check_capacity_of(build, tuple(shared), demands)
     warnings = _checked(build, [*(p for r in results for p in r.problems), *report.problems.items],
                         [*(w for r in results for w in r.warnings), *report.warnings.items], capacity)
     rendered = {r.key: r.rendered for r in results if r.rendered is not None}
