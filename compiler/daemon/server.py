@@ -195,6 +195,7 @@ def preload() -> None:
     for name in WARM:
         importlib.import_module(name)
     _build_validators()
+    _fill_caches()
     loaded = [name for name in NEVER_LOADED if name in sys.modules]
     if loaded:
         raise RuntimeError(f"preloading imported {', '.join(loaded)}, which a daemon must never load")
@@ -211,6 +212,24 @@ def _build_validators() -> None:
             pending.append(model)
             if model.__module__.startswith(("compiler.", "schemas.")) and not model.__pydantic_complete__:
                 model.model_rebuild()
+
+
+def _fill_caches() -> None:
+    """What every compile or plan works out the same way before it reads anything: each kind's merge
+    rules and reference fields, and strata's own fingerprint (the hash of its files, ~20 ms: the
+    daemon stops when any of them changes, so its children may share the one it made)."""
+    from compiler.kinds import kinds
+    from compiler.merge.field_rules import reference_fields, rule_for_model
+    from compiler.output.cache import tool_fingerprint
+    from schemas.environment import EnvironmentSettings
+    from schemas.project import Quota
+
+    for kind in kinds():
+        rule_for_model(kind.spec)
+        reference_fields(kind.spec)
+    rule_for_model(EnvironmentSettings)
+    rule_for_model(Quota)
+    tool_fingerprint()
 
 
 def _listen(path: str) -> socket.socket:
