@@ -138,9 +138,9 @@ def compile_errors(repo: Path, env: str = "dev") -> str:
     return "\n".join(p.render() for p in caught.value.problems)
 
 
-def spy(monkeypatch, owner, name: str) -> list[bool]:
-    """Wrap `owner.name` (a function) so that each call records whether it took its path: returned
-    something other than None, or raised (a compile that found problems)."""
+def spy(monkeypatch, owner, name: str, took=lambda found: found is not None) -> list[bool]:
+    """Wrap `owner.name` (a function) so that each call records whether it took its path: `took` of
+    what it returned (by default: something other than None), or raised (a compile that found problems)."""
     function = getattr(owner, name)
     taken: list[bool] = []
 
@@ -150,7 +150,7 @@ def spy(monkeypatch, owner, name: str) -> list[bool]:
         except Exception:
             taken.append(True)
             raise
-        taken.append(found is not None)
+        taken.append(took(found))
         return found
 
     monkeypatch.setattr(owner, name, wrapper)

@@ -338,7 +338,7 @@ EDITS: list[tuple[str, Callable[[Walk], str]]] = [
 def walk_and_check(tmp_path: Path, generated: Path, seed: int, steps: int, monkeypatch) -> Walk:
     short_tick(monkeypatch)
     walk = Walk(tmp_path, generated, seed)
-    walk.fast = spy(monkeypatch, snapshot, "unchanged")
+    walk.fast = spy(monkeypatch, snapshot, "look", took=lambda seen: seen.previous is not None)
     walk.delta = spy(monkeypatch, recompile, "compile_delta")   # raised: it found problems, as a full compile does
     walk.check("first compile")
     for _ in range(steps):

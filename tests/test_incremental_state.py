@@ -22,7 +22,7 @@ OPTIONS = (("envs", "()"), ("projects", "()"), ("shard", "None"))   # what a pla
 def fast(monkeypatch) -> list[bool]:
     """A short filesystem tick, and a record of what each compile's snapshot check decided."""
     short_tick(monkeypatch)
-    return spy(monkeypatch, snapshot, "unchanged")
+    return spy(monkeypatch, snapshot, "look", took=lambda seen: seen.previous is not None)
 
 
 def compiled(repo: Path, *args: str) -> str:
@@ -102,9 +102,9 @@ def test_what_makes_a_compile_go_the_slow_way(tmp_path, fast, change, monkeypatc
         shutil.copy(manifest, manifest.with_suffix(".tmp"))
         os.replace(manifest.with_suffix(".tmp"), manifest)
     elif change == "swap journal":
-        assert snapshot.unchanged(snapshot.Request(str(repo), None, OPTIONS), str(state)) is not None
+        assert snapshot.look(snapshot.Request(str(repo), None, OPTIONS), str(state)).previous is not None
         (state / "swap.json").write_text("{}")
-        assert snapshot.unchanged(snapshot.Request(str(repo), None, OPTIONS), str(state)) is None
+        assert snapshot.look(snapshot.Request(str(repo), None, OPTIONS), str(state)).previous is None
         return
     elif change == "other out":
         args = ("--out", str(tmp_path / "elsewhere"))
@@ -163,7 +163,7 @@ def test_the_fine_tick_applies_to_the_files_of_the_clock_file_system_only():
 def test_a_compile_soon_after_an_edit_leaves_a_snapshot_the_next_compile_uses(tmp_path, monkeypatch):
     """The real ticks: an edit a few tenths of a second before a compile (a save hook) is settled
     for the file system's clock, so the next compile is the no-change one."""
-    took = spy(monkeypatch, snapshot, "unchanged")
+    took = spy(monkeypatch, snapshot, "look", took=lambda seen: seen.previous is not None)
     repo = write_repo(tmp_path)
     time.sleep(snapshot.TICK_NS / 1e9 + 0.1)
     compiled(repo)                                   # makes .strata/

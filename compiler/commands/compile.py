@@ -37,9 +37,9 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
     options = tuple(sorted((name, repr(value)) for name, value in ctx.params.items()
                            if name not in ("out_dir", "no_cache", "jobs")))
     request = snapshot.Request(str(repo), str(out_dir.resolve()) if out_dir else None, options)
-    previous = None if no_cache else snapshot.unchanged(request, str(State(repo).folder))
-    if previous is not None:                         # nothing it read has changed: out/ is up to date
-        return _summary(previous, started)
+    seen = None if no_cache else snapshot.look(request, str(State(repo).folder))
+    if seen is not None and seen.previous is not None:   # nothing it read has changed: out/ is up to date
+        return _summary(seen.previous, started)
     from compiler.errors import StrataError
     from compiler.load.discover import read_config
     from compiler.output.guard import output_folder
@@ -53,7 +53,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
         state = State(repo)
         # Before the compile reads its inputs (strata.yaml again too: `config` only chose `out`).
         clock = snapshot.start_clock(_state_folder(state))
-        done = _delta(repo, request, state, out, config, jobs) if whole and not no_cache else None
+        done = _delta(repo, request, seen, state, out, config, jobs) if whole and seen is not None else None
         if done is None:
             done = _full(repo, state, out, config, envs, projects, shard, jobs, no_cache, whole)
     except HalfSwapped:
@@ -66,7 +66,7 @@ def compile_command(ctx: click.Context, envs: tuple[str, ...], projects: tuple[s
 
     previous, reused, facts = done
     state.write_cache(reuse_key(config.digest, out))
-    if snapshot.record(request, str(state.folder), clock, previous) and whole:
+    if snapshot.record(request, str(state.folder), clock, previous, seen) and whole:
         delta.record(str(state.folder), str(out), facts)
     return _summary(previous, started, reused)
 
@@ -83,7 +83,7 @@ def _state_folder(state) -> str:
     return str(state.folder)
 
 
-def _delta(repo: Path, request, state, out: Path, config, jobs: int | None) -> tuple | None:
+def _delta(repo: Path, request, seen, state, out: Path, config, jobs: int | None) -> tuple | None:
     """Only the projects whose resource files changed, patched into out/ (compiler/incremental/recompile.py);
     None when the change is not one it covers."""
     from compiler.incremental import snapshot
@@ -91,7 +91,7 @@ def _delta(repo: Path, request, state, out: Path, config, jobs: int | None) -> t
     from compiler.render.workers import default_jobs
 
     with _progress() as progress:
-        done = compile_delta(repo, request, state, out, jobs=jobs or default_jobs(), lock_timeout=config.lock_timeout,
+        done = compile_delta(repo, request, seen, state, out, jobs=jobs or default_jobs(), lock_timeout=config.lock_timeout,
                              waiting=_waiting, recovered=_tell, progress=progress)
     if done is None:
         return None

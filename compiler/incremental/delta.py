@@ -61,34 +61,36 @@ class Change:
     facts: Facts
 
 
-def changed_projects(request: snapshot.Request, state_dir: str) -> Change | None:
+def changed_projects(request: snapshot.Request, state_dir: str, seen: snapshot.Look) -> Change | None:
     """The project folders whose resource files alone changed since the last compile of `request`,
-    or None (nothing changed, or something a delta compile does not cover). Call it under the
-    lock, after `recover` (compiler.output.write), which finishes or removes what a killed
-    compile left beside out/."""
+    or None (nothing changed, or something a delta compile does not cover), by the trees the
+    compile `seen` before its clock (what changes after that is seen by the next compile: the
+    snapshot records these trees). Call it under the lock, after `recover`
+    (compiler.output.write), which finishes or removes what a killed compile left beside out/
+    (only beside out/ and in it, which no tree holds): the snapshot is read again here."""
     if os.path.islink(state_dir):
         return None
     found = read_sealed(os.path.join(state_dir, snapshot.FILE), snapshot.KIND)
     recorded = read_sealed(os.path.join(state_dir, FILE), KIND)
     try:
-        return _compare(request, state_dir, found, recorded)
+        return _compare(request, state_dir, found, recorded, seen)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):   # a payload of another shape
         return None
 
 
-def _compare(request: snapshot.Request, state_dir: str, found: Any, recorded: Any) -> Change | None:
+def _compare(request: snapshot.Request, state_dir: str, found: Any, recorded: Any, seen: snapshot.Look) -> Change | None:
     if not isinstance(found, dict) or not isinstance(recorded, dict) or found["key"] != request.key():
         return None
     out = found["out"]
     identity = snapshot.output_identity(out)
     if found["warnings"] or identity != found["output"] or recorded["output"] != found["output"]:
         return None   # warnings: other projects' would have to be printed again (see recompile.py)
-    if os.path.lexists(os.path.join(state_dir, "swap.json")) or snapshot.tool_tree() != found["tool"]:
+    if os.path.lexists(os.path.join(state_dir, "swap.json")) or seen.tool != found["tool"]:
         return None
     if not all(isinstance(record, dict) and isinstance(record["facts"], dict) for record in recorded["environments"].values()):
         return None   # facts of another shape: never used
     facts = Facts(recorded["members"], recorded["reads"], recorded["guarded"], recorded["environments"])
-    dirs = _changed_dirs(request.repo, found["repo"], snapshot.repo_tree(request.repo, out), facts)
+    dirs = _changed_dirs(request.repo, found["repo"], seen.repo_tree(request.repo, out), facts)
     if not dirs:
         return None
     previous = snapshot.Previous(out, (), found["deployed"], found["files"])

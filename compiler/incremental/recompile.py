@@ -41,7 +41,7 @@ from compiler.delivery.target import member_rows
 from compiler.incremental import delta
 from compiler.incremental.manifest import Item, Written, having, merged, needle, read_written
 from compiler.incremental.parsed import ParseCache
-from compiler.incremental.snapshot import Request
+from compiler.incremental.snapshot import Look, Request
 from compiler.output.state import State
 from compiler.output.write import Patch, locked_output, patched_output
 from compiler.shard.join import ENTRY_LISTS  # the manifest's lists of entries with outputs
@@ -58,16 +58,17 @@ class Recompiled:
     facts: delta.Facts
 
 
-def compile_delta(repo: Path, request: Request, state: State, out: Path, *, jobs: int = 1,
+def compile_delta(repo: Path, request: Request, seen: Look, state: State, out: Path, *, jobs: int = 1,
                   lock_timeout: float = 60.0, waiting: Callable[[str], None] | None = None,
                   recovered: Callable[[str | None], None] | None = None,
                   progress: Callable[[int, int], None] | None = None) -> Recompiled | None:
     """Compile only the projects whose resource files changed and patch out/; None when the change
-    is not one a delta compile covers (then nothing was written: compile in full)."""
+    is not one a delta compile covers (then nothing was written: compile in full). `seen`: what the
+    compile saw first (compiler.incremental.snapshot.look)."""
     # The collector paused: nearly everything a delta compile allocates (the loaded specs, the previous
     # manifest.json) lives until it ends; its young collections found nothing (60-150 ms of ~1 s).
     with collector.paused(), locked_output(state, out, lock_timeout=lock_timeout, waiting=waiting, recovered=recovered):
-        change = delta.changed_projects(request, str(state.folder))   # under the lock, after any recovery
+        change = delta.changed_projects(request, str(state.folder), seen)   # under the lock, after any recovery
         old = read_written(out) if change is not None and change.previous.out == str(out) else None
         if change is None or old is None:
             return None
