@@ -178,6 +178,50 @@ def test_a_compile_soon_after_an_edit_leaves_a_snapshot_the_next_compile_uses(tm
     assert "train:1.1" in (repo / "out/dev/demo/job-train/manifests.yaml").read_text()
 
 
+def test_a_compile_scans_the_repository_once(tmp_path, fast, monkeypatch):
+    """The no-change check's scan is the one the delta compile compares and the snapshot records."""
+    scans = spy(monkeypatch, snapshot, "repo_tree", took=lambda tree: True)
+    tools = spy(monkeypatch, snapshot, "tool_tree", took=lambda tree: True)
+    repo = write_repo(tmp_path)
+    settle()
+    compiled(repo)                                        # no snapshot yet: scanned when recorded
+    compiled(repo)                                        # no change
+    spec = repo / "projects/demo/train.yaml"
+    spec.write_text(spec.read_text().replace("train:1.0", "train:1.1"))
+    settle()
+    compiled(repo)                                        # one resource file: the delta compile
+    (repo / "environments/dev.yaml").write_text((repo / "environments/dev.yaml").read_text() + "\n")
+    settle()
+    compiled(repo)                                        # an environment: the full compile
+    assert fast == [False, True, False, False]
+    assert (len(scans), len(tools)) == (4, 4)
+    assert "train:1.1" in (repo / "out/dev/demo/job-train/manifests.yaml").read_text()
+
+
+def test_a_file_changed_just_before_the_scan_is_racy_however_late_the_clock(tmp_path, monkeypatch):
+    """The scan precedes the clock: the start is moved back to before the scan, so a file edited just
+    before it (the same tick as an edit just after it could fall in) is recorded as changed, even
+    when the clock is started long after the scan."""
+    repo = write_repo(tmp_path)
+    time.sleep(snapshot.TICK_NS / 1e9 + 0.1)
+    compiled(repo)
+    start_clock = snapshot.start_clock
+
+    def late(state_dir: str) -> snapshot.Clock:
+        time.sleep(3 * snapshot.FINE_TICK_NS / 1e9)      # a stalled process between the scan and the clock
+        return start_clock(state_dir)
+
+    monkeypatch.setattr(snapshot, "start_clock", late)
+    spec = repo / "projects/demo/train.yaml"
+    spec.write_text(spec.read_text().replace("1.0", "1.1"))
+    compiled(repo)
+    found = snapshot.read_sealed(str(repo / ".strata" / snapshot.FILE), snapshot.KIND)
+    assert found["repo"][str(spec)][1:] == (snapshot.RACY,)
+    clock = snapshot.Clock(local_ns=50, file_ns=1_000, device=1, fine=True)
+    assert clock.moved_back_to(20) == snapshot.Clock(local_ns=20, file_ns=970, device=1, fine=True)
+    assert clock.moved_back_to(80) == clock                 # never later than it was
+
+
 def test_no_change_compile_does_not_import_the_pipeline(tmp_path):
     """A fresh process, as a user runs it: the second compile decides from `.strata/` alone."""
     repo = write_repo(tmp_path)
