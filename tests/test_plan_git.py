@@ -126,6 +126,32 @@ def test_an_untracked_output_folder_alone_still_makes_a_working_tree_head(repo):
     assert not result.has_changes and result.head == "working tree" and fake.calls == []
 
 
+def test_one_status_says_whether_the_tree_is_clean_and_which_commit_head_is(repo, tmp_path):
+    tree = gitbase.worktree(repo)
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    assert gitbase.status(tree).revision == sha == gitbase.head(repo)
+    write(repo, "projects/a/job-train.yaml", "image: train:2\n")
+    found = gitbase.status(tree)
+    assert (found.head, found.revision, gitbase.head(repo)) == (sha, "working tree", "working tree")
+    empty = init_repo(tmp_path / "unborn")
+    assert gitbase.status(gitbase.worktree(empty)).revision == "working tree" == gitbase.head(empty)
+
+
+def test_the_top_level_and_the_project_folders_of_a_revision_from_one_listing(repo, tmp_path):
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    tree = gitbase.worktree(repo)
+    assert gitbase._top_level(tree.top, f"{sha}:") == ([".gitignore", "environments", "projects"],
+                                                        frozenset({"a", "b"}))
+    assert gitbase.project_folders(tree, sha) == {"a", "b"}
+    assert gitbase._paths(tree.top, sha, "", ["b", "c"]) == [".gitignore", "environments", "projects/b"]
+    none = init_repo(tmp_path / "none")
+    write(none, "environments/dev.yaml", "replicas: 1\n")
+    write(none, "projects", "a file, not a folder\n")
+    bare = commit(none, "no project folders")
+    assert gitbase._top_level(none, f"{bare}:") == (["environments", "projects"], frozenset())
+    assert gitbase.project_folders(gitbase.worktree(none), bare) == frozenset()
+
+
 def test_working_tree_and_index_are_untouched(repo):
     write(repo, "projects/a/job-train.yaml", "image: train:2\n")
     git(repo, "add", "projects/a/job-train.yaml")

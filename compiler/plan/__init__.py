@@ -36,7 +36,7 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     tree, base_sha = gitbase.locate(Path(repo).resolve(), base)
     repo = tree.repo
     status = gitbase.status(tree, is_input)
-    head_rev = gitbase.head(repo, status.clean)
+    head_rev = status.revision
     changed = gitbase.changed_files(tree, base_sha, status.untracked)
     _check_projects(tree, base_sha, projects)
     touched = touched_projects(changed)

@@ -72,21 +72,35 @@ class Status:
     clean: bool                  # nothing modified, staged or untracked (ignored files aside)
     untracked: frozenset[str]    # repo-relative untracked files that are not ignored (but in folders
                                  # that cannot hold inputs: see `status`)
+    head: str | None = None      # HEAD's commit sha, None before the first commit
+
+    @property
+    def revision(self) -> str:
+        """HEAD's sha when the working tree matches it, else "working tree" (`head`'s answer)."""
+        return self.head if self.clean and self.head else WORKING_TREE
 
 
 def status(tree: Worktree, may_hold_inputs: Callable[[str], bool] = lambda folder: True) -> Status:
-    """One `git status` of the repo folder: whether it is clean, and its untracked files.
+    """One `git status` of the repo folder: whether it is clean, its untracked files, and HEAD.
 
     Untracked folders are listed whole only where `may_hold_inputs` (a repo-relative folder):
     an untracked out/ of thousands of files is seen as one entry, not walked (~0.1 s of a plan).
     """
-    out = git(tree.repo, "status", "--porcelain", "-z", "--untracked-files=normal", "--no-renames", "--", ".")
-    entries = [e.decode() for e in out.split(b"\0") if e]
+    oid, changes = _porcelain(tree.repo)
     # Porcelain paths are relative to the top-level folder, whatever the current one.
-    untracked = [e[3:] for e in entries if e.startswith("?? ") and e[3:].startswith(tree.prefix)]
+    untracked = [e[2:] for e in changes if e.startswith("? ") and e[2:].startswith(tree.prefix)]
     folders = [p for p in untracked if p.endswith("/") and may_hold_inputs(p[len(tree.prefix):-1])]
     files = [p for p in untracked if not p.endswith("/")] + _untracked_in(tree.top, folders)
-    return Status(not entries, frozenset(p[len(tree.prefix):] for p in files))
+    return Status(not changes, frozenset(p[len(tree.prefix):] for p in files), oid)
+
+
+def _porcelain(repo: Path) -> tuple[str | None, list[str]]:
+    """HEAD's sha (None before the first commit) and the changed or untracked entries of the repo
+    folder, from `git status --porcelain=v2 --branch`."""
+    out = git(repo, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", "--no-renames", "--", ".")
+    entries = [e.decode() for e in out.split(b"\0") if e]
+    oid = next((e.split(" ")[2] for e in entries if e.startswith("# branch.oid ")), "(initial)")
+    return (None if oid == "(initial)" else oid), [e for e in entries if not e.startswith("# ")]
 
 
 def _untracked_in(top: Path, folders: list[str]) -> list[str]:
@@ -97,16 +111,10 @@ def _untracked_in(top: Path, folders: list[str]) -> list[str]:
     return [p for p in out.decode().split("\0") if p]
 
 
-def head(repo: Path, clean: bool | None = None) -> str:
-    """HEAD's sha when the working tree matches it (`clean`, when the caller knows), else "working tree"."""
-    if clean is None:
-        clean = not git(repo, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip()
-    if not clean:
-        return WORKING_TREE
-    try:
-        return git(repo, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
-    except StrataError:
-        return WORKING_TREE
+def head(repo: Path) -> str:
+    """HEAD's sha when the working tree matches it, else "working tree"."""
+    oid, changes = _porcelain(repo)
+    return oid if oid and not changes else WORKING_TREE
 
 
 def changed_files(tree: Worktree, sha: str, untracked: frozenset[str]) -> frozenset[str]:
@@ -136,20 +144,22 @@ def checkout(tree: Worktree, sha: str, projects: Iterable[str] | None = None) ->
 
 def project_folders(tree: Worktree, sha: str) -> frozenset[str]:
     """The folder names under `projects/` at `sha` (empty when there is no such folder)."""
-    top, prefix = tree.top, tree.prefix
-    return frozenset(_ls(top, f"{sha}:{prefix}projects")) if "projects" in _ls(top, f"{sha}:{prefix}") else frozenset()
+    return _top_level(tree.top, f"{sha}:{tree.prefix}")[1]
 
 
 def _paths(top: Path, sha: str, prefix: str, projects: Iterable[str]) -> list[str]:
     """Every top-level entry but `projects`, plus the wanted project folders that exist at `sha`."""
-    entries = _ls(top, f"{sha}:{prefix}")
-    existing = set(_ls(top, f"{sha}:{prefix}projects")) if "projects" in entries else set()
+    entries, existing = _top_level(top, f"{sha}:{prefix}")
     return [e for e in entries if e != "projects"] + [f"projects/{p}" for p in sorted(set(projects) & existing)]
 
 
-def _ls(top: Path, tree: str) -> list[str]:
-    """Names in a tree (`<sha>:<path>`; `<sha>:` is the root tree)."""
-    return [e for e in git(top, "ls-tree", "--name-only", "-z", tree).decode().split("\0") if e]
+def _top_level(top: Path, tree: str) -> tuple[list[str], frozenset[str]]:
+    """The names in a tree (`<sha>:<path>`) and the names in its `projects` folder, from one
+    `git ls-tree` (`projects/` lists that folder's entries in place of its own)."""
+    listed = [e for e in git(top, "ls-tree", "--name-only", "-z", tree, "--", ".", "projects/").decode().split("\0") if e]
+    inside = frozenset(e.split("/", 1)[1] for e in listed if e.startswith("projects/"))
+    entries = [e for e in listed if not e.startswith("projects/")]
+    return entries + (["projects"] if inside and "projects" not in entries else []), inside
 
 
 def _extract(archive: bytes, root: Path) -> None:
