@@ -35,9 +35,8 @@ def plan(repo: Path, base: str, *, envs: tuple[str, ...] = (), projects: tuple[s
     compiler = compiler or StrataCompiler()
     tree, base_sha = gitbase.locate(Path(repo).resolve(), base)
     repo = tree.repo
-    status = gitbase.status(tree, is_input)
+    status, changed = gitbase.changed_files(tree, base_sha, is_input)
     head_rev = status.revision
-    changed = gitbase.changed_files(tree, base_sha, status.untracked)
     _check_projects(tree, base_sha, projects)
     touched = touched_projects(changed)
     if touched is not None and not _wanted(projects, touched):   # no input (of the asked projects) changed

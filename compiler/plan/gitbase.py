@@ -17,14 +17,29 @@ WORKING_TREE = "working tree"
 
 def git(repo: Path, *args: str) -> bytes:
     """Run git in `repo`; a failure is a user error naming the command, never a traceback."""
+    return finished(started(repo, *args), args)
+
+
+def started(repo: Path, *args: str) -> subprocess.Popen:
+    """git started in `repo`, for `finished` to wait for (so that two can run at once)."""
     try:
-        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, check=False)
+        return subprocess.Popen(["git", *args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise StrataError("strata plan needs git on PATH") from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
+
+
+def finished(process: subprocess.Popen, args: tuple[str, ...]) -> bytes:
+    """The output of a git `started` with `args`; a failure is a user error naming the command."""
+    try:
+        out, err = process.communicate()
+    except BaseException:   # Ctrl-C: as subprocess.run, the git dies with the command
+        process.kill()
+        process.wait()
+        raise
+    if process.returncode != 0:
+        message = err.decode(errors="replace").strip().splitlines()
         raise StrataError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
-    return done.stdout
+    return out
 
 
 @dataclass(frozen=True)
@@ -117,13 +132,23 @@ def head(repo: Path) -> str:
     return oid if oid and not changes else WORKING_TREE
 
 
-def changed_files(tree: Worktree, sha: str, untracked: frozenset[str]) -> frozenset[str]:
-    """Repo-relative paths that differ between `sha` and the working tree, `untracked` files included.
+def changed_files(tree: Worktree, sha: str, may_hold_inputs: Callable[[str], bool] = lambda folder: True
+                  ) -> tuple[Status, frozenset[str]]:
+    """The working tree's `status`, and the repo-relative paths that differ between `sha` and the
+    working tree, its untracked files included (the two git commands run at once).
 
     Renames count as a deletion plus an addition so both names are seen.
     """
-    diffed = git(tree.repo, "diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--")
-    return frozenset(p for p in diffed.decode().split("\0") if p) | untracked
+    args = ("diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--")
+    diff = started(tree.repo, *args)
+    try:
+        found = status(tree, may_hold_inputs)
+    except BaseException:   # status's error is the one to report
+        diff.kill()
+        diff.communicate()
+        raise
+    diffed = finished(diff, args)
+    return found, frozenset(p for p in diffed.decode().split("\0") if p) | found.untracked
 
 
 @contextmanager
