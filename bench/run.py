@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,23 +80,44 @@ def timed(name: str, command: list[str], cwd: Path, expected: tuple[int, ...] = 
     children's too (the daemon reaps the child before the client exits), and its memory the daemon's
     process tree's too (the resident daemon included)."""
     before = _children_cpu() + _reaped_cpu(daemon)
-    started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, text=True)
-        rss = pss = 0
-        while process.poll() is None:
-            now = tree_memory(process.pid)
-            if daemon is not None:
-                now = tuple(a + b for a, b in zip(now, tree_memory(daemon), strict=True))
-            rss, pss = max(rss, now[0]), max(pss, now[1])
-            time.sleep(0.1)
+        peaks = _Peaks(process.pid, daemon)
+        process.wait()                     # blocks until the exit: the wall clock is not rounded to the sampling
         seconds = time.perf_counter() - started
+        rss, pss = peaks.stop()
         out.seek(0), err.seek(0)
         stdout, stderr = out.read(), err.read()
     ok = process.returncode in expected
     note = _tail(stdout, 1) if ok else _tail(stderr or stdout)
     return Step(name, seconds, process.returncode, note, ok, _children_cpu() + _reaped_cpu(daemon) - before,
                 rss / 1024 or None, pss / 1024 or None)
+
+
+class _Peaks:
+    """The peak memory of a process tree (and a daemon's), sampled every 0.1 s in a thread while the
+    caller waits for the process: the wall clock is read when it ends, not at the next sample."""
+
+    def __init__(self, pid: int, daemon: int | None):
+        self.pid, self.daemon, self.peak = pid, daemon, (0, 0)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while True:
+            now = tree_memory(self.pid)
+            if self.daemon is not None:
+                now = tuple(a + b for a, b in zip(now, tree_memory(self.daemon), strict=True))
+            self.peak = (max(self.peak[0], now[0]), max(self.peak[1], now[1]))
+            if self.done.wait(0.1):
+                return
+
+    def stop(self) -> tuple[int, int]:
+        self.done.set()
+        self.thread.join()
+        return self.peak
 
 
 def _children_cpu() -> float:
@@ -393,10 +415,15 @@ def print_markdown(steps: list[Step], summary: str, strata: list[str], scratch: 
           "each step a fresh process reading compiled bytecode.\n")
     print("| step | seconds | CPU seconds | peak RSS, MiB | peak PSS, MiB | ratio |\n|---|---:|---:|---:|---:|---|")
     for step in steps:
-        seconds = f"{step.seconds:.1f}" if step.seconds is not None else "–"
-        cpu = f"{step.cpu:.1f}" if step.cpu is not None else ""
+        seconds = _seconds(step.seconds) if step.seconds is not None else "–"
+        cpu = _seconds(step.cpu) if step.cpu is not None else ""
         print(f"| {step.name} | {seconds if step.ok else f'failed (exit {step.code})'} | {cpu} | {_mib(step.rss_mib)} "
               f"| {_mib(step.pss_mib)} | {ratio(step, steps)} |")
+
+
+def _seconds(value: float) -> str:
+    """Two digits that matter: 9.4, 0.33 (a sub-second step's first decimal alone is a third of it)."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
 
 
 def workload_options(description: str) -> argparse.ArgumentParser:

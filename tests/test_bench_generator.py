@@ -92,3 +92,12 @@ def test_baseline_merge_rules():
     assert baseline.deep_merge(lower, {"a": {"c": [2]}, "d": None}) == {"a": {"b": 1, "c": [2]}}
     assert baseline.deep_merge(lower, {"a": baseline.Replace({"x": 1})}) == {"a": {"x": 1}, "d": 1}
     assert baseline.deep_merge([1], baseline.Append([2])) == [1, 2]
+
+
+def test_a_step_is_timed_to_its_exit_not_to_the_next_memory_sample(tmp_path):
+    """The memory is sampled every 0.1 s; the wall clock must not be: a quick command reads as quick
+    (the daemon rows are a few tenths of a second, and a sampling step would round them up)."""
+    run = _bench_module("run")
+    step = run.timed("true", ["true"], tmp_path)
+    assert step.ok and step.seconds < 0.09
+    assert run._seconds(0.334) == "0.33" and run._seconds(9.44) == "9.4"
