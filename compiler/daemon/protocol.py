@@ -72,8 +72,10 @@ def _mtime(path: str) -> int:
 
 
 def _files(folder: str, root: str) -> list[str]:
-    """`path mtime size` of every file below `folder` (bytecode caches left out)."""
+    """`path mtime size` of every file below `folder` (bytecode caches left out; `path` relative to
+    `root`, which `folder` is or is below)."""
     found: list[str] = []
+    skip = len(root) + 1
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
@@ -81,7 +83,7 @@ def _files(folder: str, root: str) -> list[str]:
                     found += _files(entry.path, root)
             else:
                 info = entry.stat(follow_symlinks=False)
-                found.append(f"{os.path.relpath(entry.path, root)} {info.st_mtime_ns} {info.st_size}")
+                found.append(f"{entry.path[skip:]} {info.st_mtime_ns} {info.st_size}")
     return found
 
 
