@@ -103,6 +103,8 @@ def test_a_rendered_object_opens_as_yaml_that_reads_back_as_the_object(site, wat
     watch.open(url(site, JOB))
     details = watch.page.locator("details.object").first
     details.locator("summary").click()
+    # The page fills the <pre> on the details' `toggle` event, a task queued after the click returns.
+    watch.page.wait_for_function("() => document.querySelector('details.object pre').textContent.length > 0")
     text = details.locator("pre").inner_text()
     objects = json.loads(watch.page.locator("#objects-data").inner_text())
     assert text.startswith("apiVersion: kubeflow.org/v1\nkind: PyTorchJob\n")
