@@ -129,7 +129,7 @@ def _untracked_in(top: Path, folders: list[str]) -> list[str]:
 def head(repo: Path) -> str:
     """HEAD's sha when the working tree matches it, else "working tree"."""
     oid, changes = _porcelain(repo)
-    return oid if oid and not changes else WORKING_TREE
+    return Status(not changes, frozenset(), oid).revision
 
 
 def changed_files(tree: Worktree, sha: str, may_hold_inputs: Callable[[str], bool] = lambda folder: True
